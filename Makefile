@@ -1,0 +1,36 @@
+# Callback Inspector: the commands a newcomer needs. See README.md.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench venv clean
+
+# The venv is (re)built when missing or when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Opens the window; without a display it explains how to run headless (`serve`).
+run: $(STAMP)
+	$(BIN)/callback-inspector gui || test $$? -eq 2
+
+lint: $(STAMP)
+	$(BIN)/ruff check inspector tests bench
+	$(BIN)/mypy
+
+# Lint + the whole suite. pytest's exit 5 ("no tests ran") is a failure, not a pass.
+test: lint
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): a failure" >&2; exit 1; fi; \
+	exit $$rc
+
+bench: $(STAMP)
+	$(BIN)/python bench/receiver.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,10 @@
+"""Callback Inspector: see, answer and replay Deepgram speech-to-text callbacks."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("callback-inspector")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+unknown"

@@ -1,0 +1,268 @@
+"""Command line: `gui` (default), `serve`, `submit`.
+
+Flags for limits and Deepgram behaviour come from the settings dataclasses
+(`core.settings`), so `--help` and the defaults can never drift apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from . import __version__
+from .core.reply_rules import DEFAULT_FAIL_STATUS, ReplyRule
+from .core.settings import ReceiverSettings
+
+log = logging.getLogger(__name__)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _non_negative_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"not a port (0-65535): {text!r}")
+    return value
+
+
+def _status(text: str) -> int:
+    value = _non_negative_int(text)
+    if not 100 <= value <= 999:
+        raise argparse.ArgumentTypeError(f"not an HTTP status (100-999): {text!r}")
+    return value
+
+
+def _ws_close_code(text: str) -> int:
+    value = _non_negative_int(text)
+    # RFC 6455 7.4: 1000-2999 are protocol codes (1005/1006/1015 never sent), 3000-4999 apps.
+    if not 1000 <= value <= 4999 or value in (1004, 1005, 1006, 1015):
+        raise argparse.ArgumentTypeError(
+            f"not a WebSocket close code one can send (1000-4999, not 1004-1006/1015): {text!r}"
+        )
+    return value
+
+
+_TYPES: dict[str, Any] = {"port": _port, "float": _positive_float, "int": _non_negative_int}
+
+
+def add_settings_flags(
+    parser: argparse.ArgumentParser, cls: type, skip: Sequence[str] = ()
+) -> None:
+    """One flag per settings field that declares `cli_flag`, with its help and default."""
+    for f in dataclasses.fields(cls):
+        flag = f.metadata.get("cli_flag")
+        if not flag or f.name in skip:
+            continue
+        default = f.default
+        help_text = f"{f.metadata['help']} (default: {default})"
+        dest = f"{cls.__name__}.{f.name}"
+        if isinstance(default, bool):
+            parser.add_argument(
+                flag, dest=dest, action="store_true", default=default, help=help_text
+            )
+            continue
+        kind = (
+            "port"
+            if f.name.endswith("port")
+            else (
+                "float"
+                if isinstance(default, float)
+                else "int"
+                if isinstance(default, int)
+                else None
+            )
+        )
+        parser.add_argument(
+            flag,
+            dest=dest,
+            type=_TYPES.get(kind or "", str),
+            default=default,
+            metavar=f.metadata.get("metavar"),
+            help=help_text,
+        )
+
+
+def settings_from_args(args: argparse.Namespace, cls: type) -> Any:
+    values = {
+        name.split(".", 1)[1]: value
+        for name, value in vars(args).items()
+        if name.startswith(cls.__name__ + ".")
+    }
+    return cls(**values)
+
+
+def add_reply_flags(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("reply rules (what the receiver answers)")
+    g.add_argument(
+        "--reply-status",
+        type=_status,
+        metavar="CODE",
+        help="status of every reply; with --fail-first, the status of the failing attempts",
+    )
+    g.add_argument(
+        "--reply-delay",
+        type=_positive_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long before each reply (default: 0)",
+    )
+    g.add_argument(
+        "--fail-first",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="fail the first N attempts of each request_id (else each method+path) "
+        f"with --reply-status (default {DEFAULT_FAIL_STATUS}), then answer 200",
+    )
+    g.add_argument(
+        "--ws-refuse",
+        type=_status,
+        metavar="STATUS",
+        help="refuse WebSocket upgrades with this HTTP status",
+    )
+    g.add_argument(
+        "--ws-close-after",
+        type=_non_negative_int,
+        metavar="N",
+        help="close each WebSocket after the client's Nth message",
+    )
+    g.add_argument(
+        "--ws-close-code",
+        type=_ws_close_code,
+        default=1000,
+        metavar="CODE",
+        help="close code for --ws-close-after (default: 1000)",
+    )
+
+
+def rule_from_args(args: argparse.Namespace) -> ReplyRule:
+    if args.fail_first:
+        status, fail_status = 200, args.reply_status or DEFAULT_FAIL_STATUS
+    else:
+        status, fail_status = args.reply_status or 200, DEFAULT_FAIL_STATUS
+    return ReplyRule(
+        status=status,
+        fail_status=fail_status,
+        fail_first=args.fail_first,
+        delay=args.reply_delay,
+        ws_refuse_status=args.ws_refuse,
+        ws_close_after_messages=args.ws_close_after,
+        ws_close_code=args.ws_close_code,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="callback-inspector",
+        description="See, answer and replay Deepgram speech-to-text callbacks. "
+        "Without a command, opens the window (`gui`).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser(
+        "serve",
+        help="run the receiver headless and print JSON lines",
+        description="Run the callback receiver without a window. Prints one JSON object per "
+        "line on stdout (`listening`, `request`, `ws_open`, `ws_message`, `ws_close`); "
+        "logs go to stderr. Stops cleanly on SIGTERM or Ctrl-C.",
+    )
+    add_settings_flags(serve, ReceiverSettings)
+    add_reply_flags(serve)
+
+    gui = sub.add_parser(
+        "gui", help="open the window (default)", description="Open the Callback Inspector window."
+    )
+    add_settings_flags(gui, ReceiverSettings, skip=("host",))
+    gui.add_argument(
+        "--screenshot",
+        metavar="OUT.png",
+        help="save a PNG of the window (after --quit-after, or 2 s) and quit",
+    )
+    gui.add_argument(
+        "--quit-after", type=_positive_float, metavar="SECONDS", help="quit after this many seconds"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = {"serve", "gui", "submit"}
+    if not any(a in commands for a in argv) and not any(
+        a in ("-h", "--help", "--version") for a in argv
+    ):
+        argv = ["gui", *argv]  # the window is the default command
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    command = args.command
+    try:
+        if command == "serve":
+            return _serve(args)
+        return _gui(args)
+    except OSError as exc:  # port in use, cannot bind: one line, no traceback
+        print(f"callback-inspector: {exc}", file=sys.stderr)
+        return 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .engine.engine import EngineSettings
+    from .serve import run_serve
+
+    settings = EngineSettings(
+        receiver=settings_from_args(args, ReceiverSettings),
+        rules=(rule_from_args(args),),
+    )
+    return run_serve(settings)
+
+
+def _gui(args: argparse.Namespace) -> int:
+    if (
+        not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+        and not os.environ.get("QT_QPA_PLATFORM")
+        and sys.platform.startswith("linux")
+    ):
+        print(
+            "callback-inspector: no display here (DISPLAY is not set).\n"
+            "  Headless, run the receiver with:  callback-inspector serve --port 8080\n"
+            "  or force an offscreen window:     QT_QPA_PLATFORM=offscreen callback-inspector gui "
+            "--screenshot out.png",
+            file=sys.stderr,
+        )
+        return 2
+    from .ui.app import run_gui
+
+    return run_gui(args, settings_from_args(args, ReceiverSettings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Engine events as JSON-ready dicts: the vocabulary of `serve`'s JSON lines.
+
+One object per event, each with `"event"` and `"time"` (ISO-8601 UTC). `json.dumps` escapes
+control characters, so network text with terminal escapes is never written raw.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from .events import EmulatorEvent, Event, ExchangeAdded, ExchangeUpdated, WsMessageAdded
+from .records import Exchange, ExchangeKind
+
+BODY_INLINE_LIMIT = 64 * 1024  # larger bodies are summarised, not printed
+
+
+def iso_time(epoch: float) -> str:
+    return (
+        datetime.fromtimestamp(epoch, UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+def event_to_json(event: Event) -> dict[str, Any] | None:
+    """The JSON line for `event`, or None for events that print nothing (a pending reply)."""
+    if isinstance(event, (ExchangeAdded, ExchangeUpdated)):
+        return _exchange_json(event.exchange, is_new=isinstance(event, ExchangeAdded))
+    if isinstance(event, WsMessageAdded):
+        m = event.message
+        line: dict[str, Any] = {
+            "event": "ws_message",
+            "time": iso_time(m.time),
+            "id": m.exchange_id,
+            "direction": m.direction.value,
+            "kind": m.kind.value,
+            "size": len(m.data),
+        }
+        if m.text is not None:
+            line["text"] = m.text
+        return line
+    if isinstance(event, EmulatorEvent):
+        return {"event": event.name, "time": iso_time(event.time), **event.fields}
+    return None
+
+
+def request_json(x: Exchange) -> dict[str, Any]:
+    line: dict[str, Any] = {
+        "event": "request",
+        "time": iso_time(x.started),
+        "id": x.id,
+        "method": x.method,
+        "path": x.target,
+        "headers": [[n, v] for n, v in x.headers],
+        "body_size": x.body_size,
+    }
+    if x.view.utf8_valid and len(x.body) == x.body_size and x.body_size <= BODY_INLINE_LIMIT:
+        line["body"] = x.body.decode("utf-8")
+    else:
+        line["body_truncated"] = True
+    auth = x.basic_auth
+    line.update(
+        status=x.status,
+        dg_token=x.dg_token,
+        basic_auth_user=auth.user if auth else None,
+        request_id=x.request_id,
+        attempt=x.attempt,
+    )
+    if x.duration_ms is not None:
+        line["duration_ms"] = round(x.duration_ms, 3)
+    if not x.view.utf8_valid:
+        line["body_invalid_utf8"] = True
+    if x.note:
+        line["note"] = x.note
+    if x.kind is ExchangeKind.WEBSOCKET:
+        line["websocket"] = True
+    return line
+
+
+def _exchange_json(x: Exchange, is_new: bool) -> dict[str, Any] | None:
+    if x.kind is ExchangeKind.WEBSOCKET and x.status == 101:
+        if x.ws_end is None:
+            if not is_new:
+                return None
+            return {
+                "event": "ws_open",
+                "time": iso_time(x.started),
+                "id": x.id,
+                "path": x.target,
+                "headers": [[n, v] for n, v in x.headers],
+            }
+        return {
+            "event": "ws_close",
+            "time": iso_time(x.finished or x.started),
+            "id": x.id,
+            "code": x.ws_end.code,
+            "reason": x.ws_end.reason,
+            "by": x.ws_end.by.value,
+            "messages": x.ws_messages,
+        }
+    if x.status is None:
+        return None  # pending (delayed reply); printed once it is answered
+    return request_json(x)

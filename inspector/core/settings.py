@@ -1,0 +1,100 @@
+"""Every limit and Deepgram behaviour in one place, with its default, help text and source.
+
+The CLI builds its flags from these fields (`cli_flag` and `help` metadata), so `serve --help`,
+the window and the docs say the same thing (qutebrowser's configdata habit). No other module
+hard-codes these numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+MIB = 1024 * 1024
+
+
+def setting(default: Any, help: str, flag: str | None = None, metavar: str | None = None) -> Any:
+    """A dataclass field carrying its CLI flag and help text."""
+    return field(default=default, metadata={"help": help, "cli_flag": flag, "metavar": metavar})
+
+
+@dataclass(frozen=True)
+class ReceiverSettings:
+    """The user's callback endpoint."""
+
+    host: str = setting(
+        "127.0.0.1",
+        "address the receiver binds to; anything but loopback exposes it to the network",
+        "--host",
+        "ADDR",
+    )
+    port: int = setting(8080, "receiver port (0 picks a free one)", "--port", "PORT")
+    # Deepgram transcripts of long audio are tens of MB; aiohttp's 1 MB default would
+    # answer 413 to real callbacks [NCB].
+    max_body: int = setting(
+        64 * MIB, "largest request body accepted; larger ones get 413", "--max-body", "BYTES"
+    )
+    max_ws_message: int = setting(
+        64 * MIB, "largest WebSocket message accepted", "--max-ws-message", "BYTES"
+    )
+
+
+@dataclass(frozen=True)
+class EmulatorSettings:
+    """The built-in Deepgram stand-in; defaults are Deepgram's own behaviour."""
+
+    host: str = setting("127.0.0.1", "address the emulator binds to", None)
+    port: int = setting(8081, "emulator port (0 picks a free one)", "--emulator-port", "PORT")
+    api_key: str | None = setting(
+        None,
+        "the only API key the emulator accepts (default: any non-empty key); "
+        "also read from DEEPGRAM_API_KEY when serving",
+        "--api-key",
+        "KEY",
+    )
+    # Deepgram allows callbacks only on ports 80/443/8080/8443 [CB]; local receivers on
+    # other ports need this.
+    relaxed_ports: bool = setting(
+        False, "accept callback URLs on any port, not only 80/443/8080/8443", "--relaxed-ports"
+    )
+    # "retried up to 10 times, 30 s apart" [CB]
+    retry_delay: float = setting(
+        30.0, "seconds between callback attempts (Deepgram: 30)", "--retry-delay", "SECONDS"
+    )
+    max_retries: int = setting(
+        10, "retries after the first failed attempt (Deepgram: 10)", "--max-retries", "N"
+    )
+    attempt_timeout: float = setting(
+        30.0,
+        "seconds one callback attempt may take before it counts as failed",
+        "--attempt-timeout",
+        "SECONDS",
+    )
+    # Decision (REFERENCE.md section 2): 3xx is not success.
+    redirect_is_failure: bool = setting(
+        True, "a 3xx callback reply counts as a failed attempt (not documented by Deepgram)", None
+    )
+    # Decision (REFERENCE.md section 3): the client socket also receives every message.
+    stream_callback_only: bool = setting(
+        False,
+        "with a streaming callback, send results only to the callback, not to the client",
+        "--stream-callback-only",
+    )
+    # [WSE] about 10 s of no data closes a stream with 1011 NET-0001.
+    stream_idle_timeout: float = setting(
+        10.0,
+        "seconds without audio before a live stream is closed 1011 (NET-0001)",
+        "--stream-idle-timeout",
+        "SECONDS",
+    )
+    max_audio_bytes: int = setting(
+        512 * MIB, "largest audio file or URL download accepted", "--max-audio", "BYTES"
+    )
+    url_fetch_timeout: float = setting(
+        60.0, 'seconds allowed to download audio given as {"url": ...}', None
+    )
+    user_agent: str = setting(
+        "callback-inspector-emulator (Deepgram emulator; not Deepgram)",
+        "User-Agent of callback requests (Deepgram's own is not documented)",
+        None,
+    )

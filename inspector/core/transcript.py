@@ -1,0 +1,54 @@
+"""What a speech recogniser produced, independent of how Deepgram's JSON spells it.
+
+The emulator's `Transcriber` (engine side) produces these records; `core.listen_response`
+turns them into Deepgram's `ListenV1Response` and streaming `Results` shapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word; times are seconds from the start of the audio."""
+
+    word: str  # lower case, no punctuation (Deepgram's `word`)
+    start: float
+    end: float
+    confidence: float  # 0..1
+
+
+@dataclass(frozen=True)
+class Transcription:
+    """The whole result of a pre-recorded transcription (one channel: we downmix to mono)."""
+
+    words: tuple[Word, ...]
+    duration: float  # seconds of audio
+    channels: int  # channels in the source audio (reported in metadata)
+    sha256: str  # hex digest of the submitted bytes
+
+
+class StreamUpdateKind(Enum):
+    SPEECH_STARTED = "speech_started"
+    INTERIM = "interim"
+    FINAL = "final"
+
+
+@dataclass(frozen=True)
+class StreamUpdate:
+    """One thing a live recogniser has to say while audio streams in.
+
+    `INTERIM`: the current hypothesis of the open segment (Deepgram `is_final=false`).
+    `FINAL`: the segment [start, end) is settled (`is_final=true`); `speech_final` when it
+    ended at an endpoint (silence), not because the client asked (`Finalize`/`CloseStream`).
+    `SPEECH_STARTED`: voice activity began at `start`.
+    """
+
+    kind: StreamUpdateKind
+    start: float
+    end: float
+    words: tuple[Word, ...] = ()
+    speech_final: bool = False
+    from_finalize: bool = False

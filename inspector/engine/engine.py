@@ -1,0 +1,176 @@
+"""The engine: one thread, one plain asyncio loop, all the networking.
+
+Receiver, emulator, dispatcher and submit client live on this loop. Other threads (the Qt
+UI, `serve`'s printer) talk to it through `call()` and read what happened from their own
+`EventQueue`. Measured: aiohttp on a plain loop answers about twice as many requests as on
+a qasync loop, and a flood never waits for a repaint (DESIGN.md, "Threads and loops").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import queue
+import threading
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from ..core.events import Event
+from ..core.reply_rules import ReplyRule
+from ..core.settings import EmulatorSettings, ReceiverSettings
+from .receiver import Receiver
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class EventQueue:
+    """One listener's view of the engine's events: a thread-safe FIFO."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Event] = queue.SimpleQueue()
+
+    def put(self, event: Event) -> None:
+        self._queue.put(event)
+
+    def drain(self, limit: int = 100_000) -> list[Event]:
+        """Everything queued now (at most `limit`), without waiting."""
+        items: list[Event] = []
+        get = self._queue.get_nowait
+        try:
+            while len(items) < limit:
+                items.append(get())
+        except queue.Empty:
+            pass
+        return items
+
+    def get(self, timeout: float | None = None) -> Event | None:
+        """Wait up to `timeout` seconds for one event; None when none came."""
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    receiver: ReceiverSettings = field(default_factory=ReceiverSettings)
+    emulator: EmulatorSettings | None = None  # None: no emulator
+    rules: tuple[ReplyRule, ...] = ()
+
+
+class Engine:
+    """Owns the engine thread and the servers on it."""
+
+    def __init__(self, settings: EngineSettings | None = None) -> None:
+        self.settings = settings or EngineSettings()
+        self._listeners: list[EventQueue] = []
+        self._listeners_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self.receiver = Receiver(self.settings.receiver, self.publish, self.settings.rules)
+        self.emulator: Any = None  # engine.emulator.Emulator when settings.emulator is set
+
+    # -- events ---------------------------------------------------------------------------
+    def subscribe(self) -> EventQueue:
+        """A new queue that receives every event from now on."""
+        listener = EventQueue()
+        with self._listeners_lock:
+            self._listeners = [*self._listeners, listener]
+        return listener
+
+    def unsubscribe(self, listener: EventQueue) -> None:
+        with self._listeners_lock:
+            self._listeners = [q for q in self._listeners if q is not listener]
+
+    def publish(self, event: Event) -> None:
+        """Called on the engine thread; fans the event out to every listener."""
+        for listener in self._listeners:  # copy-on-write list: no lock needed to read
+            listener.put(event)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self, timeout: float = 30.0) -> None:
+        """Start the thread and the servers; raises what binding raised (e.g. PortInUseError)."""
+        if self._thread is not None:
+            raise RuntimeError("engine already started")
+        ready: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._thread = threading.Thread(
+            target=self._run, args=(ready,), name="inspector-engine", daemon=True
+        )
+        self._thread.start()
+        try:
+            ready.result(timeout)
+        except BaseException:
+            self._join()
+            raise
+
+    def _run(self, ready: concurrent.futures.Future[None]) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._start_servers())
+        except BaseException as exc:  # reported to start()'s caller
+            ready.set_exception(exc)
+            loop.run_until_complete(self._stop_servers())
+            loop.close()
+            self._loop = None
+            return
+        ready.set_result(None)
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(self._stop_servers())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _start_servers(self) -> None:
+        await self.receiver.start()
+        if self.settings.emulator is not None:
+            from .emulator.server import Emulator  # the ASR stack loads only when needed
+
+            self.emulator = Emulator(self.settings.emulator, self.publish)
+            await self.emulator.start()
+
+    async def _stop_servers(self) -> None:
+        if self.emulator is not None:
+            await self.emulator.stop()
+        await self.receiver.stop()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the servers and the thread; safe to call twice."""
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            loop.call_soon_threadsafe(loop.stop)
+        self._join(timeout)
+
+    def _join(self, timeout: float = 10.0) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    # -- calls from other threads ---------------------------------------------------------
+    def call(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run `coro` on the engine loop; a concurrent future for its result."""
+        if self._loop is None:
+            coro.close()
+            raise RuntimeError("engine is not running")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    async def acall(self, coro: Coroutine[Any, Any, T]) -> T:
+        """`call()` for coroutines on another loop (the UI's qasync loop)."""
+        return await asyncio.wrap_future(self.call(coro))
+
+    def set_rules(self, rules: Sequence[ReplyRule]) -> None:
+        """Replace the reply rules; the next request uses them (atomic swap, any thread)."""
+        self.receiver.rules = tuple(rules)
+
+    @property
+    def receiver_url(self) -> str:
+        return self.receiver.url
+
+    @property
+    def emulator_url(self) -> str | None:
+        return self.emulator.url if self.emulator is not None else None

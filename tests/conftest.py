@@ -1,0 +1,59 @@
+"""Shared test set-up: Qt offscreen without a display, and real servers on port 0."""
+
+from __future__ import annotations
+
+import os
+
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from inspector.core.events import Event
+from inspector.core.reply_rules import ReplyRule
+from inspector.core.settings import ReceiverSettings
+from inspector.engine.engine import Engine, EngineSettings, EventQueue
+
+
+class EventLog:
+    """Collects an engine's events for assertions; `wait_for` blocks on the queue, no sleeps."""
+
+    def __init__(self, listener: EventQueue) -> None:
+        self.listener = listener
+        self.events: list[Event] = []
+
+    def wait_for(self, predicate: Callable[[Event], bool], timeout: float = 10.0) -> Event:
+        for event in self.events:
+            if predicate(event):
+                return event
+        end = time.monotonic() + timeout
+        while (left := end - time.monotonic()) > 0:
+            event = self.listener.get(timeout=left)
+            if event is None:
+                break
+            self.events.append(event)
+            if predicate(event):
+                return event
+        raise AssertionError(f"no matching event within {timeout}s; saw {self.events[-5:]}")
+
+
+@pytest.fixture
+def start_engine() -> Iterator[Callable[..., tuple[Engine, EventLog]]]:
+    """Start a real engine (receiver on 127.0.0.1, port 0); stopped after the test."""
+    engines: list[Engine] = []
+
+    def start(rules: tuple[ReplyRule, ...] = (), **receiver: Any) -> tuple[Engine, EventLog]:
+        settings = EngineSettings(receiver=ReceiverSettings(port=0, **receiver), rules=rules)
+        engine = Engine(settings)
+        log = EventLog(engine.subscribe())
+        engine.start()
+        engines.append(engine)
+        return engine, log
+
+    yield start
+    for engine in engines:
+        engine.stop()

@@ -1,0 +1,81 @@
+import json
+
+from inspector.core.body_view import view_body
+from inspector.core.event_json import BODY_INLINE_LIMIT, event_to_json
+from inspector.core.events import ExchangeAdded, ExchangeUpdated
+from inspector.core.records import ClosedBy, Exchange, ExchangeKind, WsEnd
+
+
+def _exchange(**kw):
+    base = dict(
+        id=1,
+        kind=ExchangeKind.HTTP,
+        started=0.0,
+        client="127.0.0.1:1",
+        method="POST",
+        target="/cb?x=1",
+        http_version="HTTP/1.1",
+        headers=(("dg-token", "t"),),
+        status=200,
+        finished=0.001,
+    )
+    base.update(kw)
+    return Exchange(**base)
+
+
+def test_request_line_carries_body_text_and_decoded_views():
+    body = b'{"metadata":{"request_id":"r"}}'
+    line = event_to_json(
+        ExchangeAdded(_exchange(body=body, body_size=len(body), view=view_body(body)))
+    )
+    assert line["event"] == "request"
+    assert (line["path"], line["body"], line["request_id"], line["dg_token"]) == (
+        "/cb?x=1",
+        body.decode(),
+        "r",
+        "t",
+    )
+
+
+def test_large_or_binary_bodies_are_not_inlined():
+    big = b"a" * (BODY_INLINE_LIMIT + 1)
+    line = event_to_json(
+        ExchangeAdded(_exchange(body=big, body_size=len(big), view=view_body(big)))
+    )
+    assert "body" not in line and line["body_truncated"] is True
+    binary = b"\xff\x00"
+    line = event_to_json(ExchangeAdded(_exchange(body=binary, body_size=2, view=view_body(binary))))
+    assert "body" not in line and line["body_truncated"] is True
+
+
+def test_pending_reply_prints_nothing_until_answered():
+    assert event_to_json(ExchangeAdded(_exchange(status=None, finished=None))) is None
+
+
+def test_websocket_open_and_close_lines():
+    ws = _exchange(kind=ExchangeKind.WEBSOCKET, method="GET", status=101, finished=None)
+    assert event_to_json(ExchangeAdded(ws))["event"] == "ws_open"
+    closed = event_to_json(
+        ExchangeUpdated(
+            _exchange(
+                kind=ExchangeKind.WEBSOCKET,
+                status=101,
+                ws_end=WsEnd(ClosedBy.SERVER, 1011, "bye"),
+            )
+        )
+    )
+    assert (closed["event"], closed["code"], closed["reason"], closed["by"]) == (
+        "ws_close",
+        1011,
+        "bye",
+        "server",
+    )
+
+
+def test_terminal_escapes_are_escaped_in_the_json_text():
+    body = b"\x1b[31mred\x1b[0m"
+    line = event_to_json(
+        ExchangeAdded(_exchange(body=body, body_size=len(body), view=view_body(body)))
+    )
+    text = json.dumps(line)
+    assert "\x1b" not in text and "\\u001b[31m" in text

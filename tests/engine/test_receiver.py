@@ -1,0 +1,216 @@
+"""The real receiver on 127.0.0.1:0, driven by real HTTP and WebSocket clients."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import urllib.parse
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from inspector.core.events import ExchangeAdded, ExchangeUpdated, WsMessageAdded
+from inspector.core.records import ClosedBy, Direction, ExchangeKind, WsKind
+from inspector.core.reply_rules import ReplyRule
+
+
+def _http(url: str, method: str, path: str, body: bytes = b"", headers=None):
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response.status, data
+
+
+def _answered(log, path):
+    return log.wait_for(
+        lambda e: (
+            isinstance(e, (ExchangeAdded, ExchangeUpdated))
+            and e.exchange.target == path
+            and e.exchange.finished is not None
+        )
+    ).exchange
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "GET", "PATCH", "DELETE", "OPTIONS"])
+def test_any_method_on_any_path_is_listed(start_engine, method):
+    engine, log = start_engine()
+    status, _ = _http(
+        engine.receiver_url, method, "/deep/path?q=1", b"x" if method != "GET" else b""
+    )
+    assert status == 200
+    x = _answered(log, "/deep/path?q=1")
+    assert (x.method, x.kind, x.status) == (method, ExchangeKind.HTTP, 200)
+
+
+def test_reply_delay_lists_request_as_pending_first(start_engine):
+    engine, log = start_engine(rules=(ReplyRule(delay=0.3),))
+    status, _ = _http(engine.receiver_url, "POST", "/slow", b"{}")
+    assert status == 200
+    pending = log.wait_for(lambda e: isinstance(e, ExchangeAdded)).exchange
+    assert pending.status is None
+    done = log.wait_for(lambda e: isinstance(e, ExchangeUpdated)).exchange
+    assert done.status == 200 and done.duration_ms >= 300
+
+
+def test_rules_changed_at_runtime_apply_to_the_next_request(start_engine):
+    engine, _ = start_engine()
+    assert _http(engine.receiver_url, "POST", "/a")[0] == 200
+    engine.set_rules([ReplyRule(status=503)])
+    assert _http(engine.receiver_url, "POST", "/a")[0] == 503
+
+
+def test_over_limit_declared_body_gets_413_and_is_listed(start_engine):
+    engine, log = start_engine(max_body=1000)
+    status, body = _http(engine.receiver_url, "POST", "/big", b"z" * 5000)
+    assert status == 413 and b"1000-byte limit" in body
+    x = _answered(log, "/big")
+    assert (x.status, x.body_size, x.body) == (413, 5000, b"")
+    assert "limit" in x.note
+
+
+def test_over_limit_chunked_body_gets_413_and_is_listed(start_engine):
+    engine, log = start_engine(max_body=1000)
+    parts = urllib.parse.urlsplit(engine.receiver_url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn.request("POST", "/chunked", body=iter([b"a" * 800, b"b" * 800]), encode_chunked=True)
+    assert conn.getresponse().status == 413
+    x = _answered(log, "/chunked")
+    assert x.status == 413 and x.body_size > 1000
+
+
+def _ws_url(engine, path="/ws"):
+    return engine.receiver_url.replace("http://", "ws://") + path
+
+
+def test_websocket_messages_both_kinds_and_client_close_are_recorded(start_engine):
+    engine, log = start_engine()
+    with connect(_ws_url(engine, "/live?x=1")) as ws:
+        ws.send("one")
+        ws.send(b"\x00\x01binary")
+        ws.send("three")
+        ws.close(code=4001, reason="done here")
+    opened = log.wait_for(lambda e: isinstance(e, ExchangeAdded)).exchange
+    assert (opened.kind, opened.status, opened.target) == (ExchangeKind.WEBSOCKET, 101, "/live?x=1")
+    ended = log.wait_for(lambda e: isinstance(e, ExchangeUpdated)).exchange
+    messages = [e.message for e in log.events if isinstance(e, WsMessageAdded)]
+    assert [(m.kind, m.data) for m in messages] == [
+        (WsKind.TEXT, b"one"),
+        (WsKind.BINARY, b"\x00\x01binary"),
+        (WsKind.TEXT, b"three"),
+    ]
+    assert all(m.direction is Direction.IN for m in messages)
+    assert [m.index for m in messages] == [0, 1, 2]
+    assert (ended.ws_end.by, ended.ws_end.code, ended.ws_end.reason) == (
+        ClosedBy.CLIENT,
+        4001,
+        "done here",
+    )
+    assert ended.ws_messages == 3
+
+
+def test_websocket_close_after_two_messages_with_code(start_engine):
+    engine, log = start_engine(rules=(ReplyRule(ws_close_after_messages=2, ws_close_code=1011),))
+    with connect(_ws_url(engine)) as ws:
+        ws.send("a")
+        ws.send("b")
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+    assert closed.value.rcvd.code == 1011
+    ended = log.wait_for(lambda e: isinstance(e, ExchangeUpdated)).exchange
+    assert (ended.ws_end.by, ended.ws_end.code) == (ClosedBy.SERVER, 1011)
+
+
+def test_websocket_closed_after_seconds(start_engine):
+    engine, _ = start_engine(rules=(ReplyRule(ws_close_after_seconds=0.2, ws_close_code=4002),))
+    with connect(_ws_url(engine)) as ws, pytest.raises(ConnectionClosed) as closed:
+        ws.recv(timeout=10)
+    assert closed.value.rcvd.code == 4002
+
+
+def test_websocket_upgrade_refused_with_status_is_listed(start_engine):
+    engine, log = start_engine(rules=(ReplyRule(ws_refuse_status=403),))
+    from websockets.exceptions import InvalidStatus
+
+    with pytest.raises(InvalidStatus) as refused:
+        connect(_ws_url(engine))
+    assert refused.value.response.status_code == 403
+    x = log.wait_for(lambda e: isinstance(e, ExchangeAdded)).exchange
+    assert (x.kind, x.status) == (ExchangeKind.WEBSOCKET, 403)
+
+
+def test_drop_now_aborts_and_close_with_code_closes_live_sockets(start_engine):
+    engine, log = start_engine()
+    with connect(_ws_url(engine, "/a")) as ws:
+        ws.send("hi")
+        opened = log.wait_for(lambda e: isinstance(e, WsMessageAdded)).message
+        assert engine.call(engine.receiver.drop_websocket(opened.exchange_id)).result(5)
+        with pytest.raises(ConnectionClosed) as dropped:
+            ws.recv(timeout=10)
+    assert dropped.value.rcvd is None  # no close frame: the TCP connection was aborted
+    ended = log.wait_for(lambda e: isinstance(e, ExchangeUpdated)).exchange
+    assert ended.ws_end.by is ClosedBy.ABORT
+
+    with connect(_ws_url(engine, "/b")) as ws:
+        ws.send("hi")
+        second = log.wait_for(
+            lambda e: isinstance(e, WsMessageAdded) and e.message.exchange_id != opened.exchange_id
+        )
+        engine.call(
+            engine.receiver.close_websocket(second.message.exchange_id, 4000, "bye")
+        ).result(5)
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4000, "bye")
+
+
+def test_receiver_sends_text_recorded_as_outgoing(start_engine):
+    engine, log = start_engine()
+    with connect(_ws_url(engine)) as ws:
+        ws.send("ping")
+        m = log.wait_for(lambda e: isinstance(e, WsMessageAdded)).message
+        engine.call(engine.receiver.send_websocket_text(m.exchange_id, "pong")).result(5)
+        assert ws.recv(timeout=10) == "pong"
+    out = log.wait_for(
+        lambda e: isinstance(e, WsMessageAdded) and e.message.direction is Direction.OUT
+    )
+    assert out.message.data == b"pong"
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"\x00\xff random bytes \x13\x37" * 50 + b"\r\n\r\n",
+        # A TLS ClientHello on the plain port
+        bytes.fromhex("160301006a0100006603035a") + b"\x00" * 100,
+        b"POST /x HTTP/1.1\r\nHost: a\r\nX-Bad: \xff\xfe\r\nContent-Length: 2\r\n\r\n{}",
+        b"GET /\xff\xfe HTTP/1.1\r\nHost: a\r\n\r\n",
+    ],
+    ids=["random-bytes", "tls-hello", "invalid-utf8-header", "invalid-utf8-path"],
+)
+def test_garbage_on_the_socket_does_not_stop_the_server(start_engine, garbage):
+    engine, log = start_engine()
+    parts = urllib.parse.urlsplit(engine.receiver_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(garbage)
+        sock.shutdown(socket.SHUT_WR)
+        while sock.recv(65536):
+            pass
+    status, _ = _http(engine.receiver_url, "POST", "/after", b'{"ok": true}')
+    assert status == 200
+    assert _answered(log, "/after").status == 200
+
+
+def test_invalid_json_body_is_kept_as_bytes_and_flagged(start_engine):
+    engine, log = start_engine()
+    assert (
+        _http(
+            engine.receiver_url, "POST", "/j", b'{"broken": ', {"Content-Type": "application/json"}
+        )[0]
+        == 200
+    )
+    x = _answered(log, "/j")
+    assert x.body == b'{"broken": ' and x.view.json_valid is False and x.view.utf8_valid is True

@@ -1,0 +1,81 @@
+"""Run the real `callback-inspector serve` as a subprocess and read its JSON lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+EXE = [sys.executable, "-m", "inspector"]
+
+
+class ServeProcess:
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen(
+            [*EXE, "serve", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.stderr_lines: list[str] = []
+        self.raw_stdout: list[str] = []
+        threading.Thread(target=self._read_stdout, daemon=True).start()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+        first = self.next_event(timeout=30)
+        assert first["event"] == "listening", first
+        self.listening = first
+        self.url: str = first["receiver"]
+        self.emulator_url: str | None = first.get("emulator")
+
+    def _read_stdout(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.raw_stdout.append(line)
+            self.lines.put(json.loads(line))
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.stderr_lines.append(line)
+
+    def next_event(self, timeout: float = 10.0) -> dict[str, Any]:
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(
+                f"no JSON line within {timeout}s; stderr: {''.join(self.stderr_lines)[-2000:]}"
+            ) from None
+
+    def wait_for(self, name: str, timeout: float = 10.0, **match: Any) -> dict[str, Any]:
+        """The next event named `name` whose fields equal `match` (others are skipped)."""
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {name} event matching {match} within {timeout}s")
+            event = self.next_event(left)
+            if event["event"] == name and all(event.get(k) == v for k, v in match.items()):
+                return event
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise
+
+    def __enter__(self) -> ServeProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
