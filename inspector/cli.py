@@ -16,7 +16,7 @@ from typing import Any
 
 from . import __version__
 from .core.reply_rules import DEFAULT_FAIL_STATUS, ReplyRule
-from .core.settings import ReceiverSettings
+from .core.settings import EmulatorSettings, ReceiverSettings
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,15 @@ def _ws_close_code(text: str) -> int:
 _TYPES: dict[str, Any] = {"port": _port, "float": _positive_float, "int": _non_negative_int}
 
 
+def _param(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
 def add_settings_flags(
-    parser: argparse.ArgumentParser, cls: type, skip: Sequence[str] = ()
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, cls: type, skip: Sequence[str] = ()
 ) -> None:
     """One flag per settings field that declares `cli_flag`, with its help and default."""
     for f in dataclasses.fields(cls):
@@ -77,7 +84,8 @@ def add_settings_flags(
         if not flag or f.name in skip:
             continue
         default = f.default
-        help_text = f"{f.metadata['help']} (default: {default})"
+        shown = default is not None and not isinstance(default, bool)
+        help_text = f"{f.metadata['help']}" + (f" (default: {default})" if shown else "")
         dest = f"{cls.__name__}.{f.name}"
         if isinstance(default, bool):
             parser.add_argument(
@@ -193,11 +201,70 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_settings_flags(serve, ReceiverSettings)
     add_reply_flags(serve)
+    emulator = serve.add_argument_group("Deepgram emulator (POST/WebSocket /v1/listen)")
+    add_settings_flags(emulator, EmulatorSettings)
+    emulator.add_argument("--no-emulator", action="store_true", help="run the receiver only")
+
+    submit = sub.add_parser(
+        "submit",
+        help="send audio to the emulator or to Deepgram and print the replies",
+        description="Send an audio file (or a URL of one) to /v1/listen and print JSON lines: the "
+        'reply (a transcript, or {"request_id"} with --callback), or each streaming '
+        "message with --stream. The key comes from DEEPGRAM_API_KEY (or the OS keyring "
+        "with --deepgram); against the emulator a placeholder is used when none is set.",
+    )
+    submit.add_argument(
+        "source", metavar="AUDIO_FILE|URL", help="a local audio file or an http(s) URL"
+    )
+    submit.add_argument(
+        "--callback", metavar="URL", help="callback URL (Deepgram POSTs the result there)"
+    )
+    submit.add_argument(
+        "--callback-method",
+        choices=("post", "put"),
+        type=str.lower,
+        help="method of the callback request (default: post)",
+    )
+    submit.add_argument("--stream", action="store_true", help="stream the file over WebSocket")
+    submit.add_argument(
+        "--speed",
+        type=_positive_float,
+        default=1.0,
+        metavar="X",
+        help="with --stream: X times real time (default: 1)",
+    )
+    target = submit.add_mutually_exclusive_group()
+    target.add_argument(
+        "--base-url",
+        default=f"http://127.0.0.1:{EmulatorSettings.port}",
+        metavar="URL",
+        help="Deepgram-compatible API (default: the emulator on its default port)",
+    )
+    target.add_argument(
+        "--deepgram",
+        action="store_true",
+        help="use the real https://api.deepgram.com (needs a key)",
+    )
+    submit.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        type=_param,
+        help="any /v1/listen query parameter, repeatable (e.g. punctuate=true)",
+    )
 
     gui = sub.add_parser(
         "gui", help="open the window (default)", description="Open the Callback Inspector window."
     )
     add_settings_flags(gui, ReceiverSettings, skip=("host",))
+    add_settings_flags(gui, EmulatorSettings, skip=("api_key",))
+    gui.add_argument(
+        "--demo",
+        metavar="NAME",
+        help="run a demo at start: retry-storm, give-up, stream-kill, body-cap, put-callback, "
+        "basic-auth (the emulator then uses relaxed ports and 1-s retries)",
+    )
     gui.add_argument(
         "--screenshot",
         metavar="OUT.png",
@@ -227,6 +294,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "serve":
             return _serve(args)
+        if command == "submit":
+            from .submit import run_submit
+
+            return run_submit(args)
         return _gui(args)
     except OSError as exc:  # port in use, cannot bind: one line, no traceback
         print(f"callback-inspector: {exc}", file=sys.stderr)
@@ -239,6 +310,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = EngineSettings(
         receiver=settings_from_args(args, ReceiverSettings),
+        emulator=None if args.no_emulator else settings_from_args(args, EmulatorSettings),
         rules=(rule_from_args(args),),
     )
     return run_serve(settings)
@@ -261,7 +333,9 @@ def _gui(args: argparse.Namespace) -> int:
         return 2
     from .ui.app import run_gui
 
-    return run_gui(args, settings_from_args(args, ReceiverSettings))
+    return run_gui(
+        args, settings_from_args(args, ReceiverSettings), settings_from_args(args, EmulatorSettings)
+    )
 
 
 if __name__ == "__main__":

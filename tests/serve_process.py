@@ -65,6 +65,20 @@ class ServeProcess:
             if event["event"] == name and all(event.get(k) == v for k, v in match.items()):
                 return event
 
+    def assert_no_event(self, name: str, within: float, **match: Any) -> None:
+        """No `name` event matching `match` arrives within `within` seconds.
+
+        A negative check has no event of its own to wait on; it waits on the queue, bounded.
+        """
+        end = time.monotonic() + within
+        while (left := end - time.monotonic()) > 0:
+            try:
+                event = self.lines.get(timeout=left)
+            except queue.Empty:
+                return
+            if event["event"] == name and all(event.get(k) == v for k, v in match.items()):
+                raise AssertionError(f"unexpected {name} event: {event}")
+
     def stop(self) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

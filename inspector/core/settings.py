@@ -47,8 +47,7 @@ class EmulatorSettings:
     port: int = setting(8081, "emulator port (0 picks a free one)", "--emulator-port", "PORT")
     api_key: str | None = setting(
         None,
-        "the only API key the emulator accepts (default: any non-empty key); "
-        "also read from DEEPGRAM_API_KEY when serving",
+        "the only API key the emulator accepts (default: any non-empty key)",
         "--api-key",
         "KEY",
     )

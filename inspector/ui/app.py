@@ -10,8 +10,10 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from ..core.settings import ReceiverSettings
+from ..core.settings import EmulatorSettings, ReceiverSettings
 from ..engine.engine import Engine, EngineSettings
+from .demos import demo_emulator_settings, demo_named
+from .look import app_icon, apply_theme
 from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -19,16 +21,34 @@ log = logging.getLogger(__name__)
 SCREENSHOT_DEFAULT_DELAY = 2.0  # seconds, when --screenshot is given without --quit-after
 
 
-def run_gui(args: argparse.Namespace, receiver: ReceiverSettings) -> int:
+def run_gui(
+    args: argparse.Namespace, receiver: ReceiverSettings, emulator: EmulatorSettings | None = None
+) -> int:
     import qasync
 
+    demo_name = getattr(args, "demo", None)
+    if demo_name:
+        try:
+            demo_named(demo_name)
+        except ValueError as exc:
+            print(f"callback-inspector: {exc}", file=sys.stderr)
+            return 2
+        # Demos need local receiver ports and 1-s retries (demos.py).
+        emulator = demo_emulator_settings(emulator or EmulatorSettings(port=0))
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
     app.setApplicationName("Callback Inspector")
     app.setOrganizationName("callback-inspector")
-    engine = Engine(EngineSettings(receiver=receiver))
+    app.setWindowIcon(app_icon())
+    engine = Engine(EngineSettings(receiver=receiver, emulator=emulator))
     engine.start()
     window = MainWindow(engine)
+    apply_theme(app, window.theme())
+    app.styleHints().colorSchemeChanged.connect(lambda _s: apply_theme(app, window.theme()))
     window.show()
+    if demo_name:
+        QTimer.singleShot(300, lambda: window.run_demo(demo_name))
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -42,6 +62,7 @@ def run_gui(args: argparse.Namespace, receiver: ReceiverSettings) -> int:
             ok = window.grab().save(args.screenshot, "PNG")
             if not ok:
                 log.error("could not write the screenshot to %s", args.screenshot)
+        window.close()
         app.quit()
 
     if quit_after is not None:

@@ -1,0 +1,197 @@
+"""Speech recognition in a child process, awaited from the engine loop.
+
+Measured here: PocketSphinx's `process_raw` holds the GIL for the whole call (a spinning
+thread got 0.1 % of its usual turns while 20 s of audio were decoded), so running it on a
+thread would freeze the receiver for as long as a transcription takes. Each `AsrWorker` is one
+spawned process owning a `Transcriber` and its live streams; requests go down a pipe and
+answers come back in order. Sends happen on a helper thread, since a large audio payload can
+block on a full pipe while the child is busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import importlib
+import itertools
+import logging
+import multiprocessing
+import signal
+import threading
+from multiprocessing.connection import Connection
+from typing import Any
+
+from ...core.transcript import StreamUpdate, Transcription
+from .audio import AudioDecodeError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TRANSCRIBER = "inspector.engine.emulator.transcriber:PocketSphinxTranscriber"
+
+
+class AsrWorkerError(RuntimeError):
+    """The recognition process failed or exited; the message says how."""
+
+
+def _load(spec: str) -> Any:
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)()
+
+
+def worker_main(conn: Connection, spec: str) -> None:
+    """The child process: serve requests until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    transcriber = _load(spec)
+    if hasattr(transcriber, "warm_up"):
+        transcriber.warm_up()  # load the model now, not on the first request
+    streams: dict[int, Any] = {}
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        req_id, op, args = message
+        try:
+            if op == "transcribe":
+                result: Any = transcriber.transcribe(args[0])
+            elif op == "open":
+                sid, kwargs = args
+                streams[sid] = transcriber.open_stream(**kwargs)
+                result = None
+            elif op == "feed":
+                stream = streams[args[0]]
+                result = (stream.feed(args[1]), stream.audio_seconds)
+            elif op == "finalize":
+                stream = streams[args[0]]
+                result = (stream.finalize(), stream.audio_seconds)
+            elif op == "close":
+                closing = streams.pop(args[0], None)
+                if closing is not None and hasattr(closing, "close"):
+                    closing.close()
+                result = None
+            else:
+                raise ValueError(f"unknown request {op!r}")
+            conn.send((req_id, True, result))
+        except AudioDecodeError as exc:
+            conn.send((req_id, False, ("decode", str(exc))))
+        except Exception as exc:  # reported to the awaiting coroutine, the worker lives on
+            log.exception("speech recognition failed")
+            conn.send((req_id, False, ("internal", f"{type(exc).__name__}: {exc}")))
+
+
+class AsrWorker:
+    """One recognition process; every method is a coroutine for the engine loop."""
+
+    def __init__(self, name: str, spec: str = DEFAULT_TRANSCRIBER) -> None:
+        self.name = name
+        self.spec = spec
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._conn: Connection | None = None
+        self._proc: Any = None
+        self._sender = concurrent.futures.ThreadPoolExecutor(
+            1, thread_name_prefix=f"asr-{name}-send"
+        )
+        self._stream_ids = itertools.count(1)
+
+    def start(self) -> None:
+        """Spawn the process (returns at once; the model loads in the background)."""
+        self._loop = asyncio.get_running_loop()
+        ctx = multiprocessing.get_context("spawn")  # never fork a process that has threads
+        parent, child = ctx.Pipe()
+        self._proc = ctx.Process(
+            target=worker_main, args=(child, self.spec), name=f"asr-{self.name}", daemon=True
+        )
+        self._proc.start()
+        child.close()
+        self._conn = parent
+        threading.Thread(target=self._read, name=f"asr-{self.name}-recv", daemon=True).start()
+
+    def _read(self) -> None:
+        assert self._conn is not None and self._loop is not None
+        while True:
+            try:
+                req_id, ok, payload = self._conn.recv()
+            except (EOFError, OSError):
+                break
+            try:
+                self._loop.call_soon_threadsafe(self._resolve, req_id, ok, payload)
+            except RuntimeError:  # loop closed
+                return
+        try:
+            self._loop.call_soon_threadsafe(self._fail_all)
+        except RuntimeError:
+            pass
+
+    def _resolve(self, req_id: int, ok: bool, payload: Any) -> None:
+        future = self._pending.pop(req_id, None)
+        if future is None or future.done():
+            return
+        if ok:
+            future.set_result(payload)
+        elif payload[0] == "decode":
+            future.set_exception(AudioDecodeError(payload[1]))
+        else:
+            future.set_exception(AsrWorkerError(f"speech recognition failed: {payload[1]}"))
+
+    def _fail_all(self) -> None:
+        pending, self._pending = self._pending, {}
+        for future in pending.values():
+            if not future.done():
+                future.set_exception(AsrWorkerError("the speech recognition process exited"))
+
+    async def _request(self, op: str, *args: Any) -> Any:
+        if self._conn is None or self._loop is None:
+            raise AsrWorkerError("the speech recognition process is not running")
+        req_id = next(self._ids)
+        future: asyncio.Future[Any] = self._loop.create_future()
+        self._pending[req_id] = future
+        conn = self._conn
+        try:
+            await self._loop.run_in_executor(self._sender, conn.send, (req_id, op, args))
+        except (OSError, ValueError) as exc:
+            self._pending.pop(req_id, None)
+            raise AsrWorkerError(f"the speech recognition process is gone: {exc}") from None
+        return await future
+
+    async def transcribe(self, audio: bytes) -> Transcription:
+        result: Transcription = await self._request("transcribe", audio)
+        return result
+
+    async def open_stream(self, **kwargs: Any) -> int:
+        """Open a live stream in the worker; `kwargs` go to `Transcriber.open_stream`."""
+        sid = next(self._stream_ids)
+        await self._request("open", sid, kwargs)
+        return sid
+
+    async def feed(self, sid: int, data: bytes) -> tuple[list[StreamUpdate], float]:
+        result: tuple[list[StreamUpdate], float] = await self._request("feed", sid, data)
+        return result
+
+    async def finalize(self, sid: int) -> tuple[list[StreamUpdate], float]:
+        result: tuple[list[StreamUpdate], float] = await self._request("finalize", sid)
+        return result
+
+    async def close_stream(self, sid: int) -> None:
+        await self._request("close", sid)
+
+    async def stop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        proc = self._proc
+        if proc is not None:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, proc.join, 5)
+            if proc.is_alive():
+                proc.terminate()
+        if conn is not None:
+            conn.close()
+        self._sender.shutdown(wait=False)
+        self._fail_all()

@@ -1,0 +1,323 @@
+"""One live transcription over WebSocket `/v1/listen`, with its optional callback.
+
+Client frames: binary audio, text `KeepAlive` / `Finalize` / `CloseStream` [AAS]. Server
+frames: `Results`, `SpeechStarted`, `UtteranceEnd`, `Metadata`; close 1000 after CloseStream,
+1011 NET-0001 after ~10 s without data, 1008 DATA-0000 for undecodable audio [WSE].
+With `callback`, every message also goes to the callback: one POST each for http(s), a
+WebSocket for ws(s) whose loss kills the stream with 1011 [CB] (REFERENCE.md section 3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import websockets
+from aiohttp import WSMsgType, web
+
+from ...core.callback_url import CallbackTarget
+from ...core.listen_options import ListenOptions
+from ...core.listen_response import (
+    build_results_message,
+    build_speech_started,
+    build_stream_metadata,
+    build_utterance_end,
+)
+from ...core.transcript import StreamUpdate, StreamUpdateKind
+from ..dispatcher import callback_headers
+from .asr_worker import AsrWorkerError
+from .audio import AudioDecodeError
+
+if TYPE_CHECKING:
+    from .server import Emulator
+
+log = logging.getLogger(__name__)
+
+CLOSE_NORMAL = 1000
+CLOSE_POLICY = 1008  # DATA-0000: undecodable audio [WSE]
+CLOSE_INTERNAL = 1011  # NET-0001 idle timeout, or the callback socket was lost [WSE][CB]
+MAX_CLOSE_REASON = 123  # bytes allowed in a close frame's reason (RFC 6455 5.5)
+CHANNEL = [0, 1]  # channel_index of a mono stream [AAS]
+
+
+def _reason(text: str) -> str:
+    raw = text.encode()[:MAX_CLOSE_REASON]
+    return raw.decode("utf-8", errors="ignore")
+
+
+class LiveSession:
+    def __init__(
+        self,
+        emulator: Emulator,
+        request: web.Request,
+        request_id: str,
+        options: ListenOptions,
+        target: CallbackTarget | None,
+        key_id: str,
+    ) -> None:
+        self.emulator = emulator
+        self.request = request
+        self.request_id = request_id
+        self.options = options
+        self.target = target
+        self.key_id = key_id
+        self.ws = web.WebSocketResponse(
+            protocols=("token",),
+            autoping=True,
+            max_msg_size=emulator.settings.max_audio_bytes,
+        )
+        self.ws.headers["dg-request-id"] = request_id  # on every upgrade reply [WSE]
+        self.created = datetime.now(UTC)
+        self.audio_seconds = 0.0
+        self.callback_ws: Any = None
+        self._http_queue: asyncio.Queue[bytes | None] | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.closed: tuple[int, str] | None = None
+
+    # -- lifecycle --------------------------------------------------------------------
+    async def run(self) -> web.WebSocketResponse:
+        await self.ws.prepare(self.request)
+        mode = "none"
+        if self.target is not None:
+            mode = "ws-callback" if self.target.is_websocket else "http-callback"
+        self.emulator.event(
+            "stream_open",
+            request_id=self.request_id,
+            mode=mode,
+            callback=self.target.url_without_userinfo if self.target else None,
+        )
+        asr = self.emulator.live_asr
+        sid: int | None = None
+        try:
+            if not await self._open_callback():
+                return self.ws
+            stream_params: dict[str, Any] = {
+                "encoding": self.options.encoding.value if self.options.encoding else None,
+                "sample_rate": self.options.sample_rate,
+                "channels": self.options.channels,
+            }
+            if "endpointing" in self.request.query:
+                # Deepgram's 10 ms default would split PocketSphinx's segments at every
+                # breath; the recogniser keeps its own default unless the client asks.
+                stream_params["endpointing_ms"] = self.options.endpointing or None
+            sid = await asr.open_stream(**stream_params)
+            await self._serve(sid)
+        except AsrWorkerError as exc:
+            await self.close(CLOSE_INTERNAL, f"speech recognition failed: {exc}")
+        finally:
+            if sid is not None:
+                try:
+                    await asr.close_stream(sid)
+                except AsrWorkerError:
+                    pass
+            await self._close_callback()
+            for task in self._tasks:
+                task.cancel()
+            code, reason = self.closed or (self.ws.close_code or 1006, "closed by the client")
+            self.emulator.event(
+                "stream_close",
+                request_id=self.request_id,
+                code=code,
+                reason=reason,
+                audio_seconds=round(self.audio_seconds, 3),
+            )
+        return self.ws
+
+    async def _serve(self, sid: int) -> None:
+        asr = self.emulator.live_asr
+        idle = self.emulator.settings.stream_idle_timeout
+        while not self.ws.closed:
+            try:
+                msg = await asyncio.wait_for(self.ws.receive(), timeout=idle)
+            except TimeoutError:
+                await self.send(self._metadata())
+                await self.close(CLOSE_INTERNAL, f"NET-0001: no audio or messages for {idle:g} s")
+                return
+            if msg.type == WSMsgType.BINARY:
+                if not msg.data:  # a zero-length frame ends the stream [WSE]
+                    await self._finish(sid)
+                    return
+                try:
+                    updates, self.audio_seconds = await asr.feed(sid, msg.data)
+                except AudioDecodeError as exc:
+                    await self.close(CLOSE_POLICY, f"DATA-0000: could not decode the audio: {exc}")
+                    return
+                await self._emit(updates)
+            elif msg.type == WSMsgType.TEXT:
+                kind = _message_type(msg.data)
+                if kind == "CloseStream":
+                    await self._finish(sid)
+                    return
+                if kind == "Finalize":
+                    updates, self.audio_seconds = await asr.finalize(sid)
+                    await self._emit(updates)
+                # KeepAlive (and anything else textual) only resets the idle timer.
+            else:  # CLOSE, CLOSING, CLOSED, ERROR: the client is gone
+                return
+
+    async def _finish(self, sid: int) -> None:
+        """Flush final results, send Metadata, close 1000 [AAS]."""
+        try:
+            updates, self.audio_seconds = await self.emulator.live_asr.finalize(sid)
+            await self._emit(updates)
+        except AudioDecodeError as exc:
+            await self.close(CLOSE_POLICY, f"DATA-0000: could not decode the audio: {exc}")
+            return
+        await self.send(self._metadata())
+        await self._drain_http_callbacks()
+        await self.close(CLOSE_NORMAL, "")
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.closed is None:
+            self.closed = (code, reason)
+        if not self.ws.closed:
+            await self.ws.close(code=code, message=_reason(reason).encode())
+
+    async def shutdown(self) -> None:
+        await self.close(1001, "the emulator is shutting down")
+
+    def _metadata(self) -> dict[str, Any]:
+        return build_stream_metadata(
+            request_id=self.request_id,
+            created=self.created,
+            duration=self.audio_seconds,
+            channels=self.options.channels,
+            extra=self.options.extra or None,
+        )
+
+    # -- messages out -----------------------------------------------------------------
+    async def _emit(self, updates: list[StreamUpdate]) -> None:
+        o = self.options
+        for u in updates:
+            if u.kind is StreamUpdateKind.SPEECH_STARTED:
+                if o.vad_events:
+                    await self.send(build_speech_started(CHANNEL, u.start))
+            elif u.kind is StreamUpdateKind.INTERIM:
+                if o.interim_results:
+                    await self.send(build_results_message(u, o, request_id=self.request_id))
+            else:
+                await self.send(build_results_message(u, o, request_id=self.request_id))
+                if o.utterance_end_ms is not None and u.speech_final and u.words:
+                    await self.send(build_utterance_end(CHANNEL, u.words[-1].end))
+
+    async def send(self, message: dict[str, Any]) -> None:
+        text = json.dumps(message)
+        to_client = self.target is None or not self.emulator.settings.stream_callback_only
+        if to_client and not self.ws.closed:
+            try:
+                await self.ws.send_str(text)
+            except ConnectionError:
+                pass
+        if self.callback_ws is not None:
+            try:
+                await self.callback_ws.send(text)
+            except websockets.ConnectionClosed:
+                await self._callback_lost()
+        elif self._http_queue is not None:
+            self._http_queue.put_nowait(text.encode())
+        self.emulator.event(
+            "stream_message",
+            request_id=self.request_id,
+            type=message.get("type"),
+            is_final=message.get("is_final"),
+        )
+
+    # -- the callback -----------------------------------------------------------------
+    async def _open_callback(self) -> bool:
+        target = self.target
+        if target is None:
+            return True
+        headers = callback_headers(target, self.key_id, self.emulator.settings.user_agent)
+        if not target.is_websocket:
+            self._http_queue = asyncio.Queue()
+            self._tasks.append(asyncio.ensure_future(self._post_messages(headers)))
+            return True
+        headers.pop("Content-Type")
+        try:
+            self.callback_ws = await websockets.connect(
+                target.url_without_userinfo,
+                additional_headers=headers,
+                open_timeout=self.emulator.settings.attempt_timeout,
+                user_agent_header=None,
+            )
+        except (OSError, TimeoutError, websockets.WebSocketException) as exc:
+            await self.close(
+                CLOSE_INTERNAL,
+                f"callback WebSocket {target.url_without_userinfo} could not be opened: {exc}",
+            )
+            return False
+        self._tasks.append(asyncio.ensure_future(self._watch_callback()))
+        return True
+
+    async def _watch_callback(self) -> None:
+        """Kill the stream the moment the callback socket is gone (strict one-to-one) [CB]."""
+        assert self.callback_ws is not None
+        try:
+            async for _ in self.callback_ws:
+                pass  # what the callback sends us is not part of the protocol
+        except websockets.ConnectionClosed:
+            pass
+        await self._callback_lost()
+
+    async def _callback_lost(self) -> None:
+        if self.closed is not None:
+            return
+        assert self.target is not None
+        cb = self.callback_ws
+        code = getattr(cb, "close_code", None) if cb is not None else None
+        await self.close(
+            CLOSE_INTERNAL,
+            f"callback WebSocket {self.target.url_without_userinfo} was lost (code {code})",
+        )
+
+    async def _close_callback(self) -> None:
+        if self.callback_ws is not None:
+            cb, self.callback_ws = self.callback_ws, None
+            await cb.close()
+
+    async def _post_messages(self, headers: dict[str, str]) -> None:
+        """One POST per message, in order; not retried (REFERENCE.md section 3)."""
+        assert self._http_queue is not None and self.target is not None
+        dispatcher = self.emulator.dispatcher
+        number = 0
+        while True:
+            data = await self._http_queue.get()
+            if data is None:
+                return
+            number += 1
+            attempt = await dispatcher.attempt(
+                self.target.url_without_userinfo, "POST", data, headers, number
+            )
+            self.emulator.event(
+                "stream_callback",
+                request_id=self.request_id,
+                message=number,
+                status=attempt.status,
+                error=attempt.error,
+                latency_ms=round(attempt.latency_ms, 3),
+            )
+
+    async def _drain_http_callbacks(self) -> None:
+        """Let queued POSTs go out before the stream ends (bounded by the attempt timeout)."""
+        if self._http_queue is None or not self._tasks:
+            return
+        self._http_queue.put_nowait(None)
+        poster = self._tasks[0]
+        try:
+            await asyncio.wait_for(
+                asyncio.shield(poster), timeout=self.emulator.settings.attempt_timeout
+            )
+        except TimeoutError:
+            pass
+
+
+def _message_type(text: str) -> str | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    value = data.get("type") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None

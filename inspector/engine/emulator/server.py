@@ -1,0 +1,318 @@
+"""The Deepgram emulator: `/v1/listen` over HTTP (pre-recorded) and WebSocket (live).
+
+Behaviour per `shared/deepgram/REFERENCE.md`; JSON shapes from `core.listen_response`.
+Transcription runs in `AsrWorker` processes so the engine loop (and the receiver on it)
+never waits for speech recognition.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from ...core.callback_url import CallbackTarget, CallbackUrlError, validate_callback_url
+from ...core.deepgram_auth import key_identifier, parse_api_key
+from ...core.delivery import RetryPolicy
+from ...core.events import EmulatorEvent, Event
+from ...core.listen_options import ListenOptionError, ListenOptions, parse_listen_options
+from ...core.listen_response import (
+    INVALID_CALLBACK_URL_MESSAGE,
+    INVALID_CREDENTIALS_MESSAGE,
+    ErrorCode,
+    build_accepted_response,
+    build_error_body,
+    build_listen_response,
+)
+from ...core.settings import EmulatorSettings
+from ..binding import bind, url_for
+from ..dispatcher import Dispatcher
+from .asr_worker import DEFAULT_TRANSCRIBER, AsrWorker, AsrWorkerError
+from .audio import AudioDecodeError
+
+log = logging.getLogger(__name__)
+
+# Deepgram's answer to undecodable audio [ERR].
+DECODE_ERROR_CODE = "Bad Request"
+DECODE_ERROR_MESSAGE = "Bad Request: failed to process audio: corrupt or unsupported data"
+
+
+class ListenError(Exception):
+    """An error reply in Deepgram's legacy shape."""
+
+    def __init__(self, status: int, err_code: str, err_msg: str, detail: str = "") -> None:
+        super().__init__(err_msg)
+        self.status, self.err_code, self.err_msg, self.detail = status, err_code, err_msg, detail
+
+    def response(self, request_id: str) -> web.Response:
+        body = build_error_body(self.err_code, self.err_msg, request_id)
+        return web.json_response(body, status=self.status, headers={"dg-request-id": request_id})
+
+
+class Emulator:
+    def __init__(
+        self,
+        settings: EmulatorSettings,
+        publish: Callable[[Event], None],
+        transcriber: str = DEFAULT_TRANSCRIBER,
+    ) -> None:
+        self.settings = settings
+        self._publish = publish
+        self.files_asr = AsrWorker("files", transcriber)
+        self.live_asr = AsrWorker("live", transcriber)
+        self.dispatcher = Dispatcher(
+            RetryPolicy(settings.max_retries, settings.retry_delay, settings.redirect_is_failure),
+            settings.attempt_timeout,
+            settings.user_agent,
+            publish,
+        )
+        self._runner: web.AppRunner | None = None
+        self._jobs: set[asyncio.Task[None]] = set()
+        self.live_sessions: set[Any] = set()
+        self.port: int | None = None
+
+    @property
+    def url(self) -> str:
+        if self.port is None:
+            raise RuntimeError("emulator is not listening")
+        return url_for(self.settings.host, self.port)
+
+    def event(self, name: str, **fields: Any) -> None:
+        self._publish(EmulatorEvent(name=name, time=time.time(), fields=fields))
+
+    async def start(self) -> None:
+        self.files_asr.start()
+        self.live_asr.start()
+        await self.dispatcher.start()
+        app = web.Application(client_max_size=self.settings.max_audio_bytes)
+        app.router.add_route("POST", "/v1/listen", self._listen_http)
+        app.router.add_route("GET", "/v1/listen", self._listen_ws)
+        app.router.add_route("*", "/{tail:.*}", self._not_found)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        _, self.port = await bind(
+            self._runner, self.settings.host, self.settings.port, "emulator", "--emulator-port"
+        )
+        log.info("Deepgram emulator listening on %s", self.url)
+
+    async def stop(self) -> None:
+        for session in list(self.live_sessions):
+            await session.shutdown()
+        for task in list(self._jobs):
+            task.cancel()
+        if self._jobs:
+            await asyncio.gather(*self._jobs, return_exceptions=True)
+        await self.dispatcher.stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self.files_asr.stop()
+        await self.live_asr.stop()
+
+    # -- shared checks ----------------------------------------------------------------
+    def authenticate(self, request: web.Request) -> str:
+        """The caller's API key, or ListenError 401 [ERR]."""
+        protocols = [
+            p.strip()
+            for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")
+            if p.strip()
+        ]
+        key = parse_api_key(request.headers.get("Authorization"), protocols)
+        if not key or (self.settings.api_key is not None and key != self.settings.api_key):
+            raise ListenError(401, ErrorCode.INVALID_AUTH, INVALID_CREDENTIALS_MESSAGE)
+        return key
+
+    def options(
+        self, request: web.Request, streaming: bool
+    ) -> tuple[ListenOptions, CallbackTarget | None]:
+        try:
+            options = parse_listen_options(request.query.items(), streaming=streaming)
+        except ListenOptionError as exc:
+            raise ListenError(400, ErrorCode.INVALID_QUERY_PARAMETER, exc.message) from None
+        target = None
+        if options.callback is not None:
+            try:
+                target = validate_callback_url(
+                    options.callback, streaming=streaming, relaxed_ports=self.settings.relaxed_ports
+                )
+            except CallbackUrlError as exc:
+                raise ListenError(
+                    400, ErrorCode.INVALID_QUERY_PARAMETER, INVALID_CALLBACK_URL_MESSAGE, exc.reason
+                ) from None
+        return options, target
+
+    # -- pre-recorded -----------------------------------------------------------------
+    async def _not_found(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "err_code": "NOT_FOUND",
+                "err_msg": f"The emulator serves /v1/listen, not {request.path}.",
+                "request_id": str(uuid.uuid4()),
+            },
+            status=404,
+        )
+
+    async def _listen_http(self, request: web.Request) -> web.Response:
+        request_id = str(uuid.uuid4())
+        try:
+            key = self.authenticate(request)
+            options, target = self.options(request, streaming=False)
+            audio = await self._audio(request)
+        except ListenError as exc:
+            self.event(
+                "rejected",
+                request_id=request_id,
+                status=exc.status,
+                err_code=str(exc.err_code),
+                err_msg=exc.err_msg,
+                detail=exc.detail,
+            )
+            return exc.response(request_id)
+        mode = "callback" if target is not None else "sync"
+        self.event(
+            "job",
+            request_id=request_id,
+            mode=mode,
+            bytes=len(audio),
+            callback=target.url_without_userinfo if target else None,
+            method=options.callback_method.value if target else None,
+        )
+        if target is None:
+            try:
+                body = await self._transcribe(audio, options, request_id)
+            except ListenError as exc:
+                return exc.response(request_id)
+            return web.json_response(body, headers={"dg-request-id": request_id})
+        task = asyncio.ensure_future(
+            self._callback_job(audio, options, target, request_id, key_identifier(key))
+        )
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+        return web.json_response(
+            build_accepted_response(request_id), headers={"dg-request-id": request_id}
+        )
+
+    async def _audio(self, request: web.Request) -> bytes:
+        """Raw audio from the body, or downloaded from `{"url": ...}` [OAS]."""
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise ListenError(
+                413,
+                "PAYLOAD_TOO_LARGE",
+                f"Audio is larger than the emulator's {self.settings.max_audio_bytes}-byte limit.",
+            ) from None
+        if request.content_type != "application/json":
+            if not body:
+                raise ListenError(400, DECODE_ERROR_CODE, "Bad Request: the request body is empty.")
+            return body
+        try:
+            url = json.loads(body)["url"]
+            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+                raise ValueError
+        except (ValueError, KeyError, TypeError):
+            raise ListenError(
+                400, DECODE_ERROR_CODE, 'Bad Request: expected a JSON body {"url": "https://..."}.'
+            ) from None
+        return await self._download(url)
+
+    async def _download(self, url: str) -> bytes:
+        limit = self.settings.max_audio_bytes
+        timeout = aiohttp.ClientTimeout(total=self.settings.url_fetch_timeout)
+        try:
+            async with self.dispatcher.session.get(url, timeout=timeout) as response:
+                if response.status >= 400:
+                    raise ListenError(
+                        400,
+                        "REMOTE_CONTENT_ERROR",
+                        f"Could not fetch the audio: {url} answered {response.status}.",
+                    )
+                chunks, size = [], 0
+                async for chunk in response.content.iter_chunked(1 << 16):
+                    size += len(chunk)
+                    if size > limit:
+                        raise ListenError(
+                            413, "PAYLOAD_TOO_LARGE", f"The audio at the URL is over {limit} bytes."
+                        )
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise ListenError(
+                400, "REMOTE_CONTENT_ERROR", f"Could not fetch the audio: {exc}"
+            ) from None
+
+    async def _transcribe(
+        self, audio: bytes, options: ListenOptions, request_id: str
+    ) -> dict[str, Any]:
+        started = time.perf_counter()
+        try:
+            transcription = await self.files_asr.transcribe(audio)
+        except AudioDecodeError as exc:
+            raise ListenError(400, DECODE_ERROR_CODE, DECODE_ERROR_MESSAGE, str(exc)) from None
+        except AsrWorkerError as exc:
+            raise ListenError(500, "INTERNAL_SERVER_ERROR", str(exc)) from None
+        self.event(
+            "transcribed",
+            request_id=request_id,
+            audio_seconds=round(transcription.duration, 3),
+            seconds=round(time.perf_counter() - started, 3),
+            words=len(transcription.words),
+        )
+        return build_listen_response(
+            transcription, options, request_id=request_id, created=datetime.now(UTC)
+        )
+
+    async def _callback_job(
+        self,
+        audio: bytes,
+        options: ListenOptions,
+        target: CallbackTarget,
+        request_id: str,
+        key_id: str,
+    ) -> None:
+        try:
+            body = await self._transcribe(audio, options, request_id)
+        except ListenError as exc:
+            # A failed transcription still produces a callback [NCB], with the error body.
+            body = build_error_body(exc.err_code, exc.err_msg, request_id)
+        await self.dispatcher.deliver(
+            request_id, target, options.callback_method.value, body, key_id
+        )
+
+    # -- live -------------------------------------------------------------------------
+    async def _listen_ws(self, request: web.Request) -> web.StreamResponse:
+        from .live import LiveSession  # one module per idea: streaming lives there
+
+        request_id = str(uuid.uuid4())
+        try:
+            if request.headers.get("Upgrade", "").lower() != "websocket":
+                raise ListenError(400, "BAD_REQUEST", "GET /v1/listen must be a WebSocket upgrade.")
+            key = self.authenticate(request)
+            options, target = self.options(request, streaming=True)
+        except ListenError as exc:
+            self.event(
+                "rejected",
+                request_id=request_id,
+                status=exc.status,
+                err_code=str(exc.err_code),
+                err_msg=exc.err_msg,
+                detail=exc.detail,
+            )
+            # A refused upgrade carries `dg-error` and the message in the body [WSE].
+            response = exc.response(request_id)
+            response.headers["dg-error"] = exc.err_msg
+            return response
+        session = LiveSession(self, request, request_id, options, target, key_identifier(key))
+        self.live_sessions.add(session)
+        try:
+            return await session.run()
+        finally:
+            self.live_sessions.discard(session)
