@@ -88,9 +88,9 @@ def add_settings_flags(
         help_text = f"{f.metadata['help']}" + (f" (default: {default})" if shown else "")
         dest = f"{cls.__name__}.{f.name}"
         if isinstance(default, bool):
-            parser.add_argument(
-                flag, dest=dest, action="store_true", default=default, help=help_text
-            )
+            # A flag that is on by default needs its --no- form to be of any use.
+            action = argparse.BooleanOptionalAction if default else "store_true"
+            parser.add_argument(flag, dest=dest, action=action, default=default, help=help_text)
             continue
         kind = (
             "port"
@@ -195,9 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve",
         help="run the receiver headless and print JSON lines",
-        description="Run the callback receiver without a window. Prints one JSON object per "
-        "line on stdout (`listening`, `request`, `ws_open`, `ws_message`, `ws_close`); "
-        "logs go to stderr. Stops cleanly on SIGTERM or Ctrl-C.",
+        description="Run the callback receiver and the Deepgram emulator without a window. "
+        "Prints one JSON object per line on stdout: `listening`; the receiver's `request`, "
+        "`ws_open`, `ws_message`, `ws_close`; the emulator's `job`, `transcribed`, `attempt`, "
+        "`job_done`, `rejected`, `stream_open`, `stream_message`, `stream_callback`, "
+        "`stream_close`. Logs go to stderr. Stops cleanly on SIGTERM or Ctrl-C.",
     )
     add_settings_flags(serve, ReceiverSettings)
     add_reply_flags(serve)

@@ -23,3 +23,26 @@ def word_overlap(transcript: str, wav: Path) -> float:
     expected = expected_words(wav)
     got = set(re.findall(r"[a-z']+", transcript.lower()))
     return sum(1 for w in expected if w in got) / len(expected)
+
+
+def silent_wav(path: Path, seconds: float = 0.5) -> Path:
+    """A short silent 16 kHz WAV: for tests where the callback matters, not the words."""
+    import wave
+
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"\x00\x00" * int(16000 * seconds))
+    return path
+
+
+def shortest_sample() -> Path:
+    """The quickest sample to transcribe (tests that need real words but not a long file)."""
+    import wave
+
+    def seconds(p: Path) -> float:
+        with wave.open(str(p)) as w:
+            return w.getnframes() / w.getframerate()
+
+    return min(sample_wavs(), key=seconds)

@@ -71,7 +71,9 @@ class EmulatorSettings:
     )
     # Decision (REFERENCE.md section 2): 3xx is not success.
     redirect_is_failure: bool = setting(
-        True, "a 3xx callback reply counts as a failed attempt (not documented by Deepgram)", None
+        True,
+        "count a 3xx callback reply as a failed attempt (Deepgram does not document it)",
+        "--redirect-is-failure",
     )
     # Decision (REFERENCE.md section 3): the client socket also receives every message.
     stream_callback_only: bool = setting(
@@ -95,5 +97,6 @@ class EmulatorSettings:
     user_agent: str = setting(
         "callback-inspector-emulator (Deepgram emulator; not Deepgram)",
         "User-Agent of callback requests (Deepgram's own is not documented)",
-        None,
+        "--callback-user-agent",
+        "TEXT",
     )

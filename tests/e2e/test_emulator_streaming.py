@@ -9,7 +9,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.samples import sample_wavs, word_overlap
+from tests.samples import shortest_sample, word_overlap
 from tests.serve_process import ServeProcess
 
 KEY = "stream-key-0123456789"
@@ -43,7 +43,7 @@ def _stream(url: str, audio: bytes, *, subprotocol_auth: bool = False, close_str
         return request_id, messages, ws.close_code, ws.close_reason
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def serve():
     with ServeProcess("--port", "0", "--emulator-port", "0", "--relaxed-ports") as s:
         yield s
@@ -54,7 +54,7 @@ def _listen(serve, query: str) -> str:
 
 
 def test_interim_and_final_results_metadata_and_close_1000(serve):
-    wav = sample_wavs()[0]
+    wav = shortest_sample()
     rid, messages, code, _ = _stream(
         _listen(
             serve,
@@ -73,7 +73,7 @@ def test_interim_and_final_results_metadata_and_close_1000(serve):
 
 
 def test_subprotocol_auth_and_wav_container_without_encoding(serve):
-    wav = sample_wavs()[0]
+    wav = shortest_sample()
     _, messages, code, _ = _stream(
         _listen(serve, "model=nova-3"), wav.read_bytes(), subprotocol_auth=True
     )
@@ -100,7 +100,7 @@ def test_ws_callback_gets_every_message_and_its_loss_kills_the_stream_1011():
         callback = serve.url.replace("http://", "ws://") + "/live-cb"
         rid, messages, code, _ = _stream(
             _listen(serve, f"encoding=linear16&sample_rate=16000&callback={callback}"),
-            _pcm(sample_wavs()[0]),
+            _pcm(shortest_sample()),
         )
         assert code == 1000
         opened = serve.wait_for("ws_open", path="/live-cb")
@@ -111,13 +111,15 @@ def test_ws_callback_gets_every_message_and_its_loss_kills_the_stream_1011():
     with ServeProcess(
         "--port", "0", "--emulator-port", "0", "--relaxed-ports", "--ws-close-after", "1"
     ) as serve:
-        # The receiver closes the callback socket after the first message it gets. Nothing
-        # goes to the callback until the first Results, so keep streaming until the kill.
+        # The receiver closes the callback socket after the first message it gets; interim
+        # results make that message come early, long before the stream could end by itself.
         callback = serve.url.replace("http://", "ws://") + "/live-cb"
         _, _, code, reason = _stream(
-            _listen(serve, f"encoding=linear16&sample_rate=16000&callback={callback}"),
-            _pcm(sample_wavs()[0]) * 3,
-            close_stream=True,
+            _listen(
+                serve,
+                f"encoding=linear16&sample_rate=16000&interim_results=true&callback={callback}",
+            ),
+            _pcm(shortest_sample()),
         )
         assert code == 1011 and "callback" in reason
         closed = serve.wait_for("stream_close")
@@ -128,7 +130,7 @@ def test_http_callback_gets_one_post_per_message():
     with ServeProcess("--port", "0", "--emulator-port", "0", "--relaxed-ports") as serve:
         _, messages, code, _ = _stream(
             _listen(serve, f"encoding=linear16&sample_rate=16000&callback={serve.url}/per-message"),
-            _pcm(sample_wavs()[0]),
+            _pcm(shortest_sample()),
         )
         posts = [serve.wait_for("request", path="/per-message", timeout=30) for _ in messages]
     assert code == 1000
