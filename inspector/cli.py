@@ -17,6 +17,7 @@ from typing import Any
 from . import __version__
 from .core.reply_rules import DEFAULT_FAIL_STATUS, ReplyRule
 from .core.settings import EmulatorSettings, ReceiverSettings
+from .store_cli import STORE_COMMANDS, add_store_commands, run_store_command
 
 log = logging.getLogger(__name__)
 
@@ -275,13 +276,14 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument(
         "--quit-after", type=_positive_float, metavar="SECONDS", help="quit after this many seconds"
     )
+    add_store_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"serve", "gui", "submit"}
+    commands = {"serve", "gui", "submit", *STORE_COMMANDS}
     if not any(a in commands for a in argv) and not any(
         a in ("-h", "--help", "--version") for a in argv
     ):
@@ -294,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     command = args.command
     try:
+        if command in STORE_COMMANDS:
+            return run_store_command(args)
         if command == "serve":
             return _serve(args)
         if command == "submit":

@@ -1,0 +1,96 @@
+"""Records for store tests: what the receiver makes, built by hand (no network needed)."""
+
+from __future__ import annotations
+
+import json
+
+from inspector.core.body_view import view_body
+from inspector.core.records import (
+    ClosedBy,
+    Direction,
+    Exchange,
+    ExchangeKind,
+    WsEnd,
+    WsKind,
+    WsMessage,
+)
+
+T0 = 1_790_000_000.123456
+BINARY = bytes(range(256)) * 3 + b"\x00\xff\xfe"
+RESULT = json.dumps(
+    {
+        "metadata": {"request_id": "3f1c0b0e-0000-4000-8000-000000000001"},
+        "results": {"channels": [{"alternatives": [{"transcript": "hello world"}]}]},
+    }
+).encode()
+
+
+def http_exchange(
+    id: int = 1,
+    *,
+    body: bytes = RESULT,
+    headers: tuple[tuple[str, str], ...] | None = None,
+    status: int | None = 200,
+    target: str = "/callback?job=1&x=%20y",
+    method: str = "POST",
+    attempt: int = 1,
+    reply_body: bytes = b"",
+) -> Exchange:
+    return Exchange(
+        id=id,
+        kind=ExchangeKind.HTTP,
+        started=T0 + id,
+        client="127.0.0.1:51234",
+        method=method,
+        target=target,
+        http_version="HTTP/1.1",
+        headers=headers
+        if headers is not None
+        else (
+            ("Host", "127.0.0.1:8080"),
+            ("Content-Type", "application/json"),
+            ("dg-token", "5b0f5a3e-6a8e-5d0c-9a57-1c2f0e4d8b61"),
+            ("X-Dup", "one"),
+            ("X-Dup", "two"),
+            ("Content-Length", str(len(body))),
+        ),
+        body=body,
+        body_size=len(body),
+        attempt=attempt,
+        status=status,
+        reply_headers=(("Content-Type", "text/plain; charset=utf-8"), ("X-Reply", "r")),
+        reply_body=reply_body,
+        finished=None if status is None else T0 + id + 0.0125,
+        note="",
+        view=view_body(body),
+    )
+
+
+def ws_exchange(id: int = 2) -> tuple[Exchange, list[WsMessage]]:
+    x = Exchange(
+        id=id,
+        kind=ExchangeKind.WEBSOCKET,
+        started=T0 + id,
+        client="127.0.0.1:51235",
+        method="GET",
+        target="/stream?model=nova-3",
+        http_version="HTTP/1.1",
+        headers=(
+            ("Host", "127.0.0.1:8080"),
+            ("Upgrade", "websocket"),
+            ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            ("Sec-WebSocket-Version", "13"),
+        ),
+        status=101,
+        reply_headers=(("Upgrade", "websocket"), ("Connection", "upgrade")),
+        finished=T0 + id + 2.5,
+        ws_end=WsEnd(ClosedBy.CLIENT, 1000, "bye"),
+        ws_messages=3,
+    )
+    messages = [
+        WsMessage(id, 0, Direction.IN, WsKind.TEXT, b'{"type":"KeepAlive"}', T0 + id + 0.5),
+        WsMessage(id, 1, Direction.OUT, WsKind.TEXT, "héllo ✓".encode(), T0 + id + 1.0),
+        WsMessage(id, 2, Direction.IN, WsKind.BINARY, BINARY, T0 + id + 1.5),
+    ]
+    return x, messages
