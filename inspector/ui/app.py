@@ -19,6 +19,7 @@ from .main_window import MainWindow
 log = logging.getLogger(__name__)
 
 SCREENSHOT_DEFAULT_DELAY = 2.0  # seconds, when --screenshot is given without --quit-after
+SCREENSHOT_SIZE = (1440, 900)
 
 
 def run_gui(
@@ -46,6 +47,8 @@ def run_gui(
     window = MainWindow(engine)
     apply_theme(app, window.theme())
     app.styleHints().colorSchemeChanged.connect(lambda _s: apply_theme(app, window.theme()))
+    if args.screenshot:
+        window.resize(SCREENSHOT_SIZE[0], SCREENSHOT_SIZE[1])  # not the saved geometry
     window.show()
     if demo_name:
         QTimer.singleShot(300, lambda: window.run_demo(demo_name))

@@ -1,138 +1,591 @@
-"""The main window: receiver URL, traffic list, plain-text detail.
+"""The main window: toolbar, traffic list, detail tabs, reply/submit/timeline docks, demos.
 
 Fed by draining the engine's event queue on a ~30 Hz timer: one batched insert per tick,
-nothing touched from the engine thread.
+nothing touched from the engine thread, nothing on the UI thread waits for the network
+(engine calls come back through `EngineCalls`).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections import defaultdict
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtCore import (
+    QByteArray,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
+    QApplication,
+    QDockWidget,
     QLabel,
     QLineEdit,
     QMainWindow,
-    QPlainTextEdit,
+    QMessageBox,
+    QScrollArea,
     QSplitter,
-    QTableView,
     QToolBar,
     QToolButton,
+    QWidget,
 )
 
-from ..core.events import WsMessageAdded
-from ..core.records import WsMessage
+from .. import __version__
+from ..core.events import EmulatorEvent, ExchangeAdded, ExchangeUpdated, WsMessageAdded
+from ..core.records import Exchange, ExchangeKind, WsMessage
+from ..core.reply_rules import ReplyRule
 from ..engine.engine import Engine
-from .detail_text import describe_exchange
-from .traffic_model import TrafficModel
+from .delivery_track import DeliveryTracker
+from .demo_runner import DemoStage, fill_submit_panel
+from .demos import DEMOS, Demo, demo_named
+from .detail_views import DetailPane
+from .engine_calls import EngineCalls
+from .look import THEMES, app_icon, apply_theme
+from .reply_controls import ReplyControls
+from .submit_panel import SubmitPanel
+from .timeline import TimelineView
+from .traffic_model import COLUMNS
+from .traffic_pane import TrafficPane
+
+log = logging.getLogger(__name__)
 
 DRAIN_INTERVAL_MS = 33  # about 30 Hz (DESIGN.md)
+SHORTCUTS = (
+    ("Ctrl+F", "Filter the traffic list"),
+    ("Esc (in the filter)", "Clear the filter"),
+    ("Ctrl+G", "Group by request_id"),
+    ("Ctrl+L", "Clear the list"),
+    ("Ctrl+Shift+C", "Copy the receiver URL"),
+    ("Ctrl+Return", "Send from the submit panel"),
+    ("Ctrl+1 … Ctrl+4", "Headers, Body, Transcript, WebSocket tab"),
+    ("Up / Down, Page Up / Page Down", "Move through the traffic list"),
+    ("F1", "This list"),
+    ("Ctrl+Q", "Quit"),
+)
+
+
+def _tool_button(text: str, tip: str, parent: QWidget) -> QToolButton:
+    button = QToolButton(parent)
+    button.setText(text)
+    button.setToolTip(tip)
+    return button
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, engine: Engine) -> None:
+    engine_restarted = Signal(object)  # exception or None, from the restart thread
+
+    def __init__(self, engine: Engine, settings: QSettings | None = None) -> None:
         super().__init__()
         self.engine = engine
+        self.settings = settings if settings is not None else QSettings()
         self.listener = engine.subscribe()
+        self.calls = EngineCalls(engine, self)
         self.setWindowTitle("Callback Inspector")
-        self.resize(1200, 720)
+        self.setWindowIcon(app_icon())
+        self.resize(1440, 900)
         self._messages: dict[int, list[WsMessage]] = defaultdict(list)
+        self._errors: dict[int, bool] = {}
+        self._open_ws: set[int] = set()
+        self._emulator_errors = 0  # requests the emulator rejected
+        self._selected_id: int | None = None
+        self._follow_next_job = False
+        self._select_path: str | None = None  # a demo's callback path, selected when it arrives
+        self.demo_stage = DemoStage(engine)
+        self._running = True
+        self.tracker = DeliveryTracker()
+        self.engine_restarted.connect(self._on_engine_restarted)
 
-        toolbar = QToolBar("Receiver", self)
-        toolbar.setMovable(False)
-        toolbar.addWidget(QLabel(" Receiver: ", self))
-        self.url_field = QLineEdit(engine.receiver_url, self)
-        self.url_field.setReadOnly(True)
-        self.url_field.setMinimumWidth(260)
-        self.url_field.setToolTip("Give this URL to Deepgram as callback=...")
-        toolbar.addWidget(self.url_field)
-        self.copy_button = QToolButton(self)
-        self.copy_button.setText("Copy")
-        self.copy_button.setToolTip("Copy the receiver URL")
-        self.copy_button.clicked.connect(self.copy_receiver_url)
-        toolbar.addWidget(self.copy_button)
-        self.addToolBar(toolbar)
-
-        self.model = TrafficModel(self)
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        for col, width in enumerate((95, 60, 200, 80, 70, 130, 60, 120)):
-            header.resizeSection(col, width)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.selectionModel().selectionChanged.connect(self._on_selection)
-
-        self.detail = QPlainTextEdit(self)
-        self.detail.setReadOnly(True)
-        self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.detail.setPlaceholderText("Select a request to see its headers and body.")
-        self.detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.detail)
-        splitter.setSizes([720, 480])
-        self.setCentralWidget(splitter)
-
-        self.count_label = QLabel(self)
-        self.statusBar().addPermanentWidget(self.count_label)
-        self.statusBar().showMessage(f"Listening on {engine.receiver_url}")
-        self._update_count()
+        self._build_toolbar()
+        self._build_center()
+        self._build_docks()
+        self._build_menus()
+        self._build_status_bar()
 
         self.timer = QTimer(self)
         self.timer.setInterval(DRAIN_INTERVAL_MS)
         self.timer.timeout.connect(self.drain_events)
         self.timer.start()
+        self._restore_settings()
+        self._update_urls()
+        self._update_status()
+        self.traffic.update_filter_count()
+
+    # -- building -------------------------------------------------------------------------
+    def _url_field(self, tip: str) -> QLineEdit:
+        field = QLineEdit(self)
+        field.setReadOnly(True)
+        field.setMinimumWidth(200)
+        field.setMaximumWidth(260)
+        field.setToolTip(tip)
+        return field
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Servers", self)
+        bar.setObjectName("toolbar")
+        bar.setMovable(False)
+        bar.addWidget(QLabel(" Receiver ", self))
+        self.url_field = self._url_field("Give this URL to Deepgram as callback=… (your endpoint)")
+        bar.addWidget(self.url_field)
+        self.copy_button = _tool_button("Copy", "Copy the receiver URL (Ctrl+Shift+C)", self)
+        self.copy_button.clicked.connect(self.copy_receiver_url)
+        bar.addWidget(self.copy_button)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Emulator ", self))
+        self.emulator_field = self._url_field(
+            "The built-in Deepgram stand-in: POST or WebSocket {URL}/v1/listen"
+        )
+        bar.addWidget(self.emulator_field)
+        self.copy_emulator_button = _tool_button("Copy", "Copy the emulator's base URL", self)
+        self.copy_emulator_button.clicked.connect(self.copy_emulator_url)
+        bar.addWidget(self.copy_emulator_button)
+        bar.addSeparator()
+        self.start_stop_action = QAction("Stop", self)
+        self.start_stop_action.setToolTip("Stop the receiver and emulator (Start listens again)")
+        self.start_stop_action.triggered.connect(self.toggle_running)
+        bar.addAction(self.start_stop_action)
+        self.clear_action = QAction("Clear", self)
+        self.clear_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.clear_action.setToolTip("Clear the list and the attempt counters (Ctrl+L)")
+        self.clear_action.triggered.connect(self.clear)
+        bar.addAction(self.clear_action)
+        self.addToolBar(bar)
+        self.toolbar = bar
+
+    def _build_center(self) -> None:
+        self.traffic = TrafficPane(lambda: self.url_field.text(), self)
+        self.traffic.current_changed.connect(self._on_current)
+        self.traffic.message.connect(lambda text: self.statusBar().showMessage(text, 3000))
+        # The list's parts, named for the menus and the tests.
+        self.model = self.traffic.model
+        self.proxy = self.traffic.proxy
+        self.table = self.traffic.table
+        self.filter_field = self.traffic.filter_field
+        self.filter_count = self.traffic.filter_count
+        self.group_button = self.traffic.group_button
+        self.scroll_note = self.traffic.scroll_note
+        self.context_actions = self.traffic.context_actions
+        self.select_exchange = self.traffic.select_exchange
+
+        self.detail = DetailPane(self)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("main_splitter")
+        splitter.addWidget(self.traffic)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([560, 480])
+        self.splitter = splitter
+        self.setCentralWidget(splitter)
+
+    def _dock(self, title: str, name: str, widget: QWidget, scroll: bool = False) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        if scroll:
+            area = QScrollArea(dock)
+            area.setWidgetResizable(True)
+            area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            area.setFrameShape(QScrollArea.Shape.NoFrame)
+            area.setWidget(widget)
+            dock.setWidget(area)
+        else:
+            dock.setWidget(widget)
+        dock.toggleViewAction().setToolTip(f"Show or hide the {title.lower()} panel")
+        return dock
+
+    def _build_docks(self) -> None:
+        self.reply_controls = ReplyControls(self.engine.set_rules, self)
+        if self.engine.receiver.rules:  # rules the engine started with (e.g. from the CLI)
+            self.reply_controls.set_rule(self.engine.receiver.rules[0])
+        self.reply_controls.close_button.clicked.connect(self.close_live_websocket)
+        self.reply_controls.drop_button.clicked.connect(self.drop_live_websocket)
+        self.submit_panel = SubmitPanel(self.engine, self.calls, self)
+        self.submit_panel.submitted.connect(self._on_submitted)
+        self.submit_panel.sending.connect(self._on_sending)
+        self.submit_panel.callback_activated.connect(self.select_exchange)
+        self.timeline = TimelineView(self._max_attempts(), self)
+
+        self.reply_dock = self._dock("Reply controls", "reply_dock", self.reply_controls, True)
+        self.submit_dock = self._dock("Submit", "submit_dock", self.submit_panel)
+        self.timeline_dock = self._dock("Retry timeline", "timeline_dock", self.timeline)
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        self.addDockWidget(right, self.submit_dock)
+        self.addDockWidget(right, self.reply_dock)
+        self.tabifyDockWidget(self.submit_dock, self.reply_dock)
+        for dock in (self.submit_dock, self.reply_dock):
+            dock.setMinimumWidth(380)
+        self.submit_dock.raise_()
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.timeline_dock)
+        self.resizeDocks([self.submit_dock], [400], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.timeline_dock], [250], Qt.Orientation.Vertical)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.clear_action)
+        file_menu.addAction(self.start_stop_action)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("Quit")
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+
+        view = bar.addMenu("&View")
+        self.filter_action = view.addAction("Filter…")
+        self.filter_action.setShortcut(QKeySequence("Ctrl+F"))
+        self.filter_action.triggered.connect(self.focus_filter)
+        self.group_action = view.addAction("Group by request_id")
+        self.group_action.setCheckable(True)
+        self.group_action.setShortcut(QKeySequence("Ctrl+G"))
+        self.group_action.toggled.connect(self.group_button.setChecked)
+        self.group_button.toggled.connect(self.group_action.setChecked)
+        copy_url = view.addAction("Copy receiver URL")
+        copy_url.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        copy_url.triggered.connect(self.copy_receiver_url)
+        view.addSeparator()
+        for dock in (self.submit_dock, self.reply_dock, self.timeline_dock):
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        theme_menu = view.addMenu("Theme")
+        group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for name in THEMES:
+            action = theme_menu.addAction(name.capitalize())
+            action.setCheckable(True)
+            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            group.addAction(action)
+            self.theme_actions[name] = action
+        for number in range(4):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(f"Ctrl+{number + 1}"))
+            action.triggered.connect(lambda _=False, n=number: self.detail.setCurrentIndex(n))
+            self.addAction(action)
+        send = QAction(self)
+        send.setShortcut(QKeySequence("Ctrl+Return"))
+        send.triggered.connect(self.submit_panel.submit)
+        self.addAction(send)
+
+        demos = bar.addMenu("&Demos")
+        demos.setToolTipsVisible(True)
+        for demo in DEMOS:
+            action = demos.addAction(demo.title)
+            action.setToolTip(demo.explain)
+            action.triggered.connect(lambda _=False, d=demo: self.run_demo(d.name))
+
+        help_menu = bar.addMenu("&Help")
+        shortcuts = help_menu.addAction("Keyboard shortcuts")
+        shortcuts.setShortcut(QKeySequence("F1"))
+        shortcuts.triggered.connect(self.show_shortcuts)
+        about = help_menu.addAction("About Callback Inspector")
+        about.triggered.connect(self.show_about)
+
+    def _build_status_bar(self) -> None:
+        self.listening_label = QLabel(self)
+        self.listening_label.setToolTip("Whether the receiver and emulator are listening")
+        self.count_label = QLabel(self)
+        self.count_label.setToolTip("Exchanges captured, open WebSockets, error replies")
+        self.statusBar().addPermanentWidget(self.count_label)
+        self.statusBar().addPermanentWidget(self.listening_label)
+
+    # -- settings -------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = s.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        self.group_button.setChecked(str(s.value("view/grouped", "false")).lower() == "true")
+        theme = str(s.value("view/theme", "system"))
+        self.theme_actions.get(theme, self.theme_actions["system"]).setChecked(True)
+        self.submit_panel.load_settings(s)
+        self.submit_panel.reset_callback()
+        if self.engine.emulator is None and self.engine.settings.emulator is None:
+            self.timeline_dock.hide()  # no emulator, no jobs to draw
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("view/grouped", self.model.grouped)
+        s.setValue("view/theme", self.theme())
+        self.submit_panel.save_settings(s)
+        s.sync()
+
+    def theme(self) -> str:
+        return next((n for n, a in self.theme_actions.items() if a.isChecked()), "system")
+
+    def set_theme(self, name: str) -> None:
+        self.theme_actions[name].setChecked(True)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, name)
+
+    # -- toolbar actions ------------------------------------------------------------------
+    def _update_urls(self) -> None:
+        try:
+            self.url_field.setText(self.engine.receiver_url)
+        except RuntimeError:
+            self.url_field.setText("")
+        try:
+            emulator = self.engine.emulator_url
+        except RuntimeError:
+            emulator = None
+        self.emulator_field.setText(emulator or "(not running)")
+        self.copy_emulator_button.setEnabled(emulator is not None)
 
     def copy_receiver_url(self) -> None:
         QGuiApplication.clipboard().setText(self.url_field.text())
         self.statusBar().showMessage("Receiver URL copied", 3000)
 
+    def copy_emulator_url(self) -> None:
+        QGuiApplication.clipboard().setText(self.emulator_field.text())
+        self.statusBar().showMessage("Emulator URL copied", 3000)
+
+    def clear(self) -> None:
+        self.model.clear()
+        self._messages.clear()
+        self._errors.clear()
+        self._open_ws.clear()
+        self._emulator_errors = 0
+        self.tracker.clear()
+        self.traffic.forget_current()
+        self._selected_id = None
+        self._refresh_selected()
+        self.timeline.show_job(None)
+        receiver = self.engine.receiver
+
+        async def reset() -> None:
+            receiver.reset_attempts()
+
+        if self._running:
+            self.calls.run(reset())
+        self._update_status()
+
+    def toggle_running(self) -> None:
+        """Stop or start the servers; runs on a helper thread (stopping joins the engine)."""
+        self.start_stop_action.setEnabled(False)
+        running = self._running
+        self.listening_label.setText("Stopping…" if running else "Starting…")
+        engine = self.engine
+
+        def work() -> None:
+            error: BaseException | None = None
+            try:
+                if running:
+                    engine.stop()
+                else:
+                    engine.start()
+            except BaseException as exc:  # reported in the status bar
+                error = exc
+            self.engine_restarted.emit(error)
+
+        threading.Thread(target=work, name="inspector-start-stop", daemon=True).start()
+
+    def _on_engine_restarted(self, error: object) -> None:
+        self.start_stop_action.setEnabled(True)
+        if error is not None:
+            self.statusBar().showMessage(f"Could not start: {error}", 10000)
+            self._running = False
+        else:
+            self._running = not self._running
+            if self._running:
+                self.engine.set_rules(
+                    (self.reply_controls.rule(),)
+                    if self.reply_controls.rule() != ReplyRule()
+                    else ()
+                )
+        self.start_stop_action.setText("Stop" if self._running else "Start")
+        self._update_urls()
+        self._update_status()
+        self.submit_panel.reset_callback()
+
+    # -- the list ---------------------------------------------------------------------------
+    def focus_filter(self) -> None:
+        self.traffic.focus_filter()
+
+    def _on_current(self, x: Exchange | None) -> None:
+        self._selected_id = x.id if x is not None else None
+        self._refresh_selected()
+        if x is not None and x.request_id and self.tracker.get(x.request_id) is not None:
+            self.timeline.show_job(self.tracker.get(x.request_id))
+
+    def selected_exchange(self) -> Exchange | None:
+        if self._selected_id is None:
+            return None
+        return self.model.exchange(self._selected_id)
+
+    def _refresh_selected(self) -> None:
+        x = self.selected_exchange()
+        self.detail.known_tokens = self.submit_panel.known_tokens()
+        self.detail.show_exchange(x, self._messages.get(x.id, ()) if x else ())
+        self.reply_controls.set_live(x)
+
+    # -- draining the engine ----------------------------------------------------------------
     def drain_events(self) -> None:
         events = self.listener.drain()
         if not events:
             return
+        jobs_touched: set[str] = set()
+        exchanges: list[Exchange] = []
         for event in events:
             if isinstance(event, WsMessageAdded):
                 self._messages[event.message.exchange_id].append(event.message)
-        at_bottom = self._at_bottom()
-        added = self.model.apply_events(events)
-        if added:
-            self._update_count()
-            if at_bottom:
-                self.table.scrollToBottom()
-        self._refresh_detail()
+            elif isinstance(event, ExchangeAdded | ExchangeUpdated):
+                exchanges.append(event.exchange)
+            elif isinstance(event, EmulatorEvent):
+                if event.name in ("rejected", "error"):
+                    self._emulator_errors += 1
+                    f = event.fields
+                    why = " ".join(str(f.get(k) or "") for k in ("status", "err_msg", "detail"))
+                    self.statusBar().showMessage(f"The emulator refused a request: {why}", 10000)
+                request_id = self.tracker.apply(event)
+                if request_id:
+                    jobs_touched.add(request_id)
+                    if event.name == "job_done":
+                        self.model.set_outcome(request_id, str(event.fields.get("outcome")))
+                    if self._follow_next_job and event.name in ("job", "stream_open"):
+                        self._follow_next_job = False
+                        self.timeline.show_job(self.tracker.get(request_id))
+        self.model.apply_events(events)
+        for x in exchanges:
+            self._track(x)
+            mine = self.submit_panel.link(x)
+            if self._selected_id is None and (mine or x.path == self._select_path):
+                self.select_exchange(x.id)  # the first callback of the user's own submission
+        job = self.timeline.job
+        if job is not None and job.request_id in jobs_touched:
+            self.timeline.refresh()
+        self._refresh_selected()
+        self._update_status()
+        self.traffic.update_filter_count()
 
-    def _at_bottom(self) -> bool:
-        bar = self.table.verticalScrollBar()
-        return bar.value() >= bar.maximum() - 2
+    def _track(self, x: Exchange) -> None:
+        if x.kind is ExchangeKind.WEBSOCKET:
+            if x.status == 101 and x.ws_end is None:
+                self._open_ws.add(x.id)
+            else:
+                self._open_ws.discard(x.id)
+            self._errors[x.id] = (x.status or 0) >= 400 or (
+                x.ws_end is not None and x.ws_end.code not in (1000, None)
+            )
+        else:
+            self._errors[x.id] = (x.status or 0) >= 400
 
-    def _update_count(self) -> None:
-        n = self.model.rowCount()
-        self.count_label.setText(f"{n} request{'s' if n != 1 else ''}")
+    def _update_status(self) -> None:
+        total = len(self.model.exchanges())
+        errors = sum(self._errors.values())
+        parts = [f"{total} exchange{'s' if total != 1 else ''}"]
+        if self._open_ws:
+            parts.append(f"{len(self._open_ws)} WebSocket open")
+        parts.append(f"{errors} error{'s' if errors != 1 else ''} ✗" if errors else "no errors")
+        if self._emulator_errors:
+            parts.append(f"emulator refused {self._emulator_errors}")
+        self.count_label.setText("  ·  ".join(parts))
+        if self._running:
+            self.listening_label.setText(f"● Listening on {self.url_field.text()}")
+        else:
+            self.listening_label.setText("○ Stopped")
 
-    def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
-        self._refresh_detail()
-
-    def _refresh_detail(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
+    # -- live WebSocket controls ------------------------------------------------------------
+    def close_live_websocket(self) -> None:
+        x = self.reply_controls.live_exchange
+        if x is None:
             return
-        x = self.model.exchange_at(rows[0].row())
-        text = describe_exchange(x, self._messages.get(x.id, ()))
-        if text != self.detail.toPlainText():
-            self.detail.setPlainText(text)
+        code = self.reply_controls.ws_close_code()
+        reason = self.reply_controls.ws_reason.text()
+        self.calls.run(
+            self.engine.receiver.close_websocket(x.id, code, reason),
+            lambda ok, error: self.statusBar().showMessage(
+                f"WebSocket #{x.id} closed with {code}" if ok else f"WebSocket #{x.id} was gone",
+                5000,
+            ),
+        )
 
-    def closeEvent(self, event: object) -> None:
+    def drop_live_websocket(self) -> None:
+        x = self.reply_controls.live_exchange
+        if x is None:
+            return
+        self.calls.run(
+            self.engine.receiver.drop_websocket(x.id),
+            lambda ok, error: self.statusBar().showMessage(
+                f"WebSocket #{x.id} dropped (TCP abort)" if ok else f"WebSocket #{x.id} was gone",
+                5000,
+            ),
+        )
+
+    # -- submissions, timeline, demos -------------------------------------------------------
+    def _max_attempts(self) -> int:
+        emulator = self.engine.emulator
+        settings = getattr(emulator, "settings", None) or self.engine.settings.emulator
+        return 1 + (settings.max_retries if settings is not None else 10)
+
+    def _on_sending(self) -> None:
+        self._follow_next_job = True  # the timeline shows the job this submission starts
+        self.timeline.max_attempts = self._max_attempts()
+
+    def _on_submitted(self, request_id: str) -> None:
+        job = self.tracker.get(request_id)
+        if job is not None and self.timeline.job is not job:
+            self.timeline.show_job(job)
+        for x in self.model.exchanges():
+            if x.request_id == request_id:
+                self.submit_panel.link(x)
+
+    def run_demo(self, name: str) -> Demo | None:
+        """Set the reply rule, fill the submit panel and send: one click, end to end."""
+        try:
+            demo = demo_named(name)
+        except ValueError as exc:
+            self.statusBar().showMessage(str(exc), 10000)
+            return None
+        if self.engine.emulator is None or not self._running:
+            QMessageBox.information(
+                self, "Demos", "Demos run on the built-in emulator, which is not running."
+            )
+            return None
+        if self.demo_stage.prepare(demo):
+            self.statusBar().showMessage("Demo mode: relaxed ports, 1-s retries, 3 retries", 5000)
+        self.reply_controls.set_rule(demo.rule)
+        fill_submit_panel(self.submit_panel, demo)
+        self._select_path = demo.path
+        self._selected_id = None
+        self.traffic.forget_current()
+        self.submit_dock.raise_()
+        self.timeline_dock.show()
+        if self.submit_panel.submit() is None:
+            self.statusBar().showMessage(f"Demo {demo.name}: {self.submit_panel.state.text()}")
+            return None
+        self.statusBar().showMessage(f"Demo {demo.title}: {demo.explain}", 30000)
+        return demo
+
+    # -- help -------------------------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        text = "\n".join(f"{keys}  —  {what}" for keys, what in SHORTCUTS)
+        box = QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(text)
+        box.open()
+
+    def show_about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("About Callback Inspector")
+        box.setIconPixmap(app_icon().pixmap(64, 64))
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(
+            f"Callback Inspector {__version__}\n\n"
+            "See, answer and replay Deepgram speech-to-text callbacks, with a built-in "
+            "offline Deepgram emulator.\n\nColumns: " + ", ".join(COLUMNS)
+        )
+        box.open()
+        self.about_box = box
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
         self.timer.stop()
+        self.timeline.timer.stop()
         self.engine.unsubscribe(self.listener)
-        super().closeEvent(event)  # type: ignore[arg-type]
+        super().closeEvent(event)

@@ -1,0 +1,117 @@
+"""One-click demos of Deepgram callback behaviour, running end to end on the emulator.
+
+Each demo is data: the reply rule the receiver uses, what the submit panel sends and where.
+The window runs it (`MainWindow.run_demo`), so a demo is exactly what a user could click
+together by hand. Demos need the emulator to accept local receiver ports and to retry
+quickly: `DEMO_EMULATOR` is what `gui --demo NAME` starts with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..core.reply_rules import ReplyRule
+from ..core.settings import EmulatorSettings
+
+DEMO_RETRY_DELAY = 1.0  # seconds between attempts (Deepgram: 30)
+DEMO_MAX_RETRIES = 3  # retries after the first attempt (Deepgram: 10)
+BODY_CAP_BYTES = 1024  # stands in for Express's 100 kB / nginx's 1 MB default (samples are small)
+
+
+def demo_emulator_settings(base: EmulatorSettings) -> EmulatorSettings:
+    """`base` with what demos need: local ports allowed, 1-s retries, 3 retries."""
+    return replace(
+        base, relaxed_ports=True, retry_delay=DEMO_RETRY_DELAY, max_retries=DEMO_MAX_RETRIES
+    )
+
+
+def emulator_ready_for_demos(settings: EmulatorSettings | None) -> bool:
+    return (
+        settings is not None
+        and settings.relaxed_ports
+        and settings.retry_delay <= DEMO_RETRY_DELAY
+        and settings.max_retries == DEMO_MAX_RETRIES
+    )
+
+
+@dataclass(frozen=True)
+class Demo:
+    name: str  # as in `gui --demo NAME`
+    title: str  # menu text
+    explain: str  # what to watch, shown in the status bar and the menu's tooltip
+    rule: ReplyRule
+    path: str  # callback path on the receiver
+    sample: str = "numbers"
+    streaming: bool = False
+    method: str = "POST"
+    user: str = ""
+    password: str = ""
+    max_body: int | None = None  # a receiver body limit for the demo
+
+
+DEMOS: tuple[Demo, ...] = (
+    Demo(
+        "retry-storm",
+        "Retry storm",
+        "The receiver answers 503 to the first 3 attempts; the emulator retries every 1 s "
+        "and the 4th attempt is delivered.",
+        ReplyRule(fail_first=3, fail_status=503),
+        "/demo/retry-storm",
+    ),
+    Demo(
+        "give-up",
+        "Give up",
+        "The receiver always answers 500; after 3 retries the emulator gives up.",
+        ReplyRule(status=500, match_path_prefix="/demo/give-up"),
+        "/demo/give-up",
+    ),
+    Demo(
+        "stream-kill",
+        "Stream kill",
+        "A live stream with a ws:// callback; the receiver closes the callback socket after 2 "
+        "messages, so the emulator kills the client's stream with 1011.",
+        ReplyRule(
+            ws_close_after_messages=2,
+            ws_close_code=1001,
+            ws_close_reason="demo: the callback receiver went away",
+        ),
+        "/demo/stream-kill",
+        sample="callback",
+        streaming=True,
+    ),
+    Demo(
+        "body-cap",
+        "Body cap (413)",
+        f"The receiver accepts at most {BODY_CAP_BYTES} bytes, like a default Express or nginx "
+        "limit; the transcript is bigger, every attempt gets 413 and the emulator gives up.",
+        ReplyRule(),
+        "/demo/body-cap",
+        max_body=BODY_CAP_BYTES,
+    ),
+    Demo(
+        "put-callback",
+        "PUT callback",
+        "callback_method=put: the transcript arrives as a PUT (what S3 presigned URLs need).",
+        ReplyRule(),
+        "/demo/put-callback",
+        method="PUT",
+    ),
+    Demo(
+        "basic-auth",
+        "Basic auth",
+        "user:pass@ in the callback URL arrives as a pre-emptive Authorization: Basic header; "
+        "the Headers tab shows the user and a masked password.",
+        ReplyRule(),
+        "/demo/basic-auth",
+        user="demo",
+        password="s3cret-pass",
+    ),
+)
+
+
+def demo_named(name: str) -> Demo:
+    for demo in DEMOS:
+        if demo.name == name:
+            return demo
+    names = ", ".join(d.name for d in DEMOS)
+    raise ValueError(f"no demo named {name!r}; choose one of: {names}")

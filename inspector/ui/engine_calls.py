@@ -1,0 +1,62 @@
+"""Run a coroutine on the engine thread and get its result back on the UI thread.
+
+`Engine.call` returns a concurrent future completed on the engine thread; its done-callback
+emits a Qt signal, which Qt queues to the UI thread. The UI never waits, and no widget is
+touched from the engine thread. (Works with or without a running qasync loop, so the same
+code serves the app and the pytest-qt tests.)
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from ..engine.engine import Engine
+
+log = logging.getLogger(__name__)
+
+Done = Callable[[Any, BaseException | None], None]
+
+
+class EngineCalls(QObject):
+    """Keeps the callbacks of calls in flight; delivers results on the UI thread."""
+
+    finished = Signal(int, object, object)  # call id, result, exception
+
+    def __init__(self, engine: Engine, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self._next = 0
+        self._pending: dict[int, Done] = {}
+        self.finished.connect(self._deliver)
+
+    def run(self, coro: Coroutine[Any, Any, Any], done: Done | None = None) -> None:
+        """Start `coro` on the engine loop; `done(result, error)` later on the UI thread."""
+        self._next += 1
+        call_id = self._next
+        if done is not None:
+            self._pending[call_id] = done
+        try:
+            future = self.engine.call(coro)
+        except RuntimeError as exc:  # the engine is not running
+            self._pending.pop(call_id, None)
+            if done is not None:
+                done(None, exc)
+            return
+
+        def on_done(f: concurrent.futures.Future[Any]) -> None:
+            error = f.exception()
+            self.finished.emit(call_id, None if error else f.result(), error)
+
+        future.add_done_callback(on_done)
+
+    def _deliver(self, call_id: int, result: Any, error: Any) -> None:
+        done = self._pending.pop(call_id, None)
+        if error is not None:
+            log.info("engine call failed: %s", error)
+        if done is not None:
+            done(result, error)

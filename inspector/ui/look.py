@@ -1,0 +1,80 @@
+"""Look and feel: light/dark palettes that follow the OS, the app icon, fonts.
+
+Fusion style with an explicit palette renders the same on every platform and in offscreen
+screenshots; "system" follows the OS colour scheme and its live changes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtWidgets import QApplication
+
+ICON_PATH = Path(__file__).resolve().parents[2] / "resources" / "icons" / "callback-inspector.svg"
+THEMES = ("system", "light", "dark")
+THEME_ENV = "CALLBACK_INSPECTOR_THEME"  # overrides the saved choice (screenshots, demos)
+
+
+def app_icon() -> QIcon:
+    return QIcon(str(ICON_PATH))
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    colours = {
+        QPalette.ColorRole.Window: "#1f2227",
+        QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#15171b",
+        QPalette.ColorRole.AlternateBase: "#1c1f24",
+        QPalette.ColorRole.ToolTipBase: "#2b2f36",
+        QPalette.ColorRole.ToolTipText: "#f0f0f0",
+        QPalette.ColorRole.PlaceholderText: "#8a9099",
+        QPalette.ColorRole.Text: "#e6e6e6",
+        QPalette.ColorRole.Button: "#2a2e35",
+        QPalette.ColorRole.ButtonText: "#e6e6e6",
+        QPalette.ColorRole.BrightText: "#ff6b6b",
+        QPalette.ColorRole.Link: "#6cb6ff",
+        QPalette.ColorRole.Highlight: "#2f6fb3",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.Light: "#3a3f47",
+        QPalette.ColorRole.Midlight: "#30343b",
+        QPalette.ColorRole.Mid: "#24272d",
+        QPalette.ColorRole.Dark: "#111316",
+        QPalette.ColorRole.Shadow: "#000000",
+    }
+    for role, colour in colours.items():
+        p.setColor(role, QColor(colour))
+    for role in (
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+    ):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7f87"))
+    return p
+
+
+def system_is_dark() -> bool:
+    hints = QGuiApplication.styleHints()
+    return hints.colorScheme() == Qt.ColorScheme.Dark
+
+
+def resolve_theme(choice: str) -> str:
+    """ "light" or "dark" for a saved choice, with the environment override first."""
+    forced = os.environ.get(THEME_ENV, "").lower()
+    if forced in ("light", "dark"):
+        return forced
+    if choice in ("light", "dark"):
+        return choice
+    return "dark" if system_is_dark() else "light"
+
+
+def apply_theme(app: QApplication, choice: str) -> str:
+    """Apply the palette for `choice` (system/light/dark); returns "light" or "dark"."""
+    app.setStyle("Fusion")
+    scheme = resolve_theme(choice)
+    palette = dark_palette() if scheme == "dark" else app.style().standardPalette()
+    app.setPalette(palette)
+    return scheme

@@ -1,0 +1,658 @@
+"""The submit panel: send audio to the emulator (or the real Deepgram) with a callback.
+
+The callback URL is checked against Deepgram's rules before anything is sent
+(`core.callback_url`), and the reply's request_id links the callbacks that come back, with
+their latency. The real Deepgram key lives only in the OS keyring (`api_key_store`); choices
+are remembered in QSettings, never the key or the basic-auth password.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import websockets
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.callback_url import CallbackUrlError, validate_callback_url
+from ..core.deepgram_auth import key_identifier, mask_key
+from ..core.records import Exchange, ExchangeKind
+from ..engine import client
+from ..engine.engine import Engine
+from .api_key_store import KeyStoreError, load_api_key, save_api_key
+from .body_format import pretty_text
+from .engine_calls import EngineCalls
+from .traffic_model import status_text
+from .widgets import item, plain_label, set_rows, table_view, text_view
+
+SAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "samples"
+DEFAULT_CALLBACK_PATH = "/callback"
+TARGET_EMULATOR, TARGET_DEEPGRAM = "Built-in emulator", "Deepgram (api.deepgram.com)"
+SOURCE_SAMPLE, SOURCE_FILE, SOURCE_URL = "Sample", "File", "URL"
+
+
+def sample_files() -> list[Path]:
+    return sorted(SAMPLES_DIR.glob("*.wav"))
+
+
+@dataclass(frozen=True)
+class ListenChoices:
+    """What the user picked; turned into /v1/listen query parameters."""
+
+    model: str = ""
+    punctuate: bool = False
+    smart_format: bool = False
+    diarize: bool = False
+    utterances: bool = False
+    interim_results: bool = False
+    extra: str = ""  # "key:value, key:value"
+    tag: str = ""  # "a, b"
+    callback: str | None = None
+    callback_method: str = "POST"
+
+
+def listen_params(c: ListenChoices, streaming: bool) -> list[tuple[str, str]]:
+    params: list[tuple[str, str]] = []
+    if c.model.strip():
+        params.append(("model", c.model.strip()))
+    for name in ("punctuate", "smart_format", "diarize", "utterances"):
+        if getattr(c, name):
+            params.append((name, "true"))
+    if streaming and c.interim_results:
+        params.append(("interim_results", "true"))
+    params += [("extra", e.strip()) for e in c.extra.split(",") if e.strip()]
+    params += [("tag", t.strip()) for t in c.tag.split(",") if t.strip()]
+    if c.callback:
+        params.append(("callback", c.callback))
+        if not streaming and c.callback_method.upper() == "PUT":
+            params.append(("callback_method", "put"))
+    return params
+
+
+def with_userinfo(url: str, user: str, password: str) -> str:
+    """`url` with `user:password@` (percent-encoded) when a user is given."""
+    if not user:
+        return url
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    userinfo = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
+    return urlunsplit(parts._replace(netloc=f"{userinfo}@{host}"))
+
+
+def swap_scheme(url: str, streaming: bool) -> str:
+    """http<->ws for the receiver's callback when streaming is switched."""
+    if streaming and url.startswith(("http://", "https://")):
+        return "ws" + url[4:]
+    if not streaming and url.startswith(("ws://", "wss://")):
+        return "http" + url[2:]
+    return url
+
+
+@dataclass
+class Submission:
+    number: int
+    sent: float
+    streaming: bool
+    replied: float | None = None
+    request_id: str | None = None
+    callback_path: str | None = None  # where a ws:// callback socket is expected
+    callbacks: list[int] = field(default_factory=list)  # exchange ids
+
+
+class SubmitPanel(QWidget):
+    """Form, pre-flight check, reply and the callbacks linked to it."""
+
+    sending = Signal()  # a submission is leaving now
+    submitted = Signal(str)  # request_id, once the reply names it
+    callback_activated = Signal(int)  # exchange id the user picked in the links list
+
+    def __init__(self, engine: Engine, calls: EngineCalls, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.calls = calls
+        self.submissions: list[Submission] = []
+        self._by_request_id: dict[str, Submission] = {}
+        self._link_rows: list[int] = []
+        # The form scrolls; the send button, the reply and the linked callbacks stay in view.
+        form = QWidget(self)
+        outer = QVBoxLayout(form)
+
+        audio = QGroupBox("Audio", self)
+        af = QFormLayout(audio)
+        self.source = QComboBox(self)
+        self.source.addItems([SOURCE_SAMPLE, SOURCE_FILE, SOURCE_URL])
+        self.source.setToolTip("Send a bundled sample, a local file, or a URL Deepgram downloads")
+        self.sample = QComboBox(self)
+        for wav in sample_files():
+            self.sample.addItem(wav.stem, str(wav))
+        self.sample.setToolTip("Bundled spoken samples (their text is in the .txt beside them)")
+        file_row = QHBoxLayout()
+        self.file = QLineEdit(self)
+        self.file.setPlaceholderText("/path/to/audio.wav")
+        self.file.setToolTip("A local audio file")
+        self.browse = QPushButton("Browse…", self)
+        self.browse.setToolTip("Pick an audio file")
+        self.browse.clicked.connect(self._browse)
+        file_row.addWidget(self.file, 1)
+        file_row.addWidget(self.browse)
+        self.url = QLineEdit(self)
+        self.url.setPlaceholderText("https://example.com/audio.wav")
+        self.url.setToolTip('Sent as {"url": ...}; the API downloads it')
+        stream_row = QHBoxLayout()
+        self.streaming = QCheckBox("Stream (WebSocket), speed", self)
+        self.streaming.setToolTip("Send the file paced like live audio over /v1/listen WebSocket")
+        self.speed = QDoubleSpinBox(self)
+        self.speed.setRange(0.1, 20.0)
+        self.speed.setValue(1.0)
+        self.speed.setSuffix(" ×")
+        self.speed.setToolTip("Pacing of the stream: 1 is real time, 4 is four times faster")
+        stream_row.addWidget(self.streaming)
+        stream_row.addWidget(self.speed)
+        stream_row.addStretch(1)
+        af.addRow("Source", self.source)
+        af.addRow("Sample", self.sample)
+        af.addRow("File", file_row)
+        af.addRow("URL", self.url)
+        af.addRow("", stream_row)
+        self._audio_form = af
+        outer.addWidget(audio)
+
+        cb = QGroupBox("Callback", self)
+        cf = QFormLayout(cb)
+        self.use_callback = QCheckBox("ask for a callback", self)
+        self.use_callback.setChecked(True)
+        self.use_callback.setToolTip("Without a callback the reply carries the transcript itself")
+        self.callback = QLineEdit(self)
+        self.callback.setToolTip("Where the API delivers the result (prefilled: this receiver)")
+        self.method = QComboBox(self)
+        self.method.addItems(["POST", "PUT"])
+        self.method.setToolTip("callback_method: PUT is what S3 presigned URLs need")
+        auth = QHBoxLayout()
+        self.user = QLineEdit(self)
+        self.user.setPlaceholderText("user (optional)")
+        self.user.setToolTip("Basic-auth user, put into the callback URL as user:pass@")
+        self.password = QLineEdit(self)
+        self.password.setPlaceholderText("password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setToolTip("Basic-auth password (masked; never saved)")
+        auth.addWidget(self.user)
+        auth.addWidget(self.password)
+        self.preflight = plain_label("", self)
+        self.preflight.setToolTip(
+            "Deepgram's callback URL rules: http(s) (ws(s) when streaming), "
+            "ports 80/443/8080/8443, no underscore in the host"
+        )
+        cf.addRow("", self.use_callback)
+        cf.addRow("URL", self.callback)
+        cf.addRow("Method", self.method)
+        cf.addRow("Basic auth", auth)
+        cf.addRow("Check", self.preflight)
+        outer.addWidget(cb)
+
+        opts = QGroupBox("Options", self)
+        of = QFormLayout(opts)
+        self.model = QLineEdit(self)
+        self.model.setPlaceholderText("default model")
+        self.model.setToolTip("model= (e.g. nova-3); empty: the API's default")
+        flags = QGridLayout()
+        self.punctuate = QCheckBox("punctuate", self)
+        self.smart_format = QCheckBox("smart_format", self)
+        self.diarize = QCheckBox("diarize", self)
+        self.utterances = QCheckBox("utterances", self)
+        self.interim = QCheckBox("interim_results", self)
+        boxes = (self.punctuate, self.smart_format, self.diarize, self.utterances, self.interim)
+        for n, box in enumerate(boxes):
+            box.setToolTip(f"{box.text()}=true")
+            flags.addWidget(box, n // 3, n % 3)
+        self.extra = QLineEdit(self)
+        self.extra.setPlaceholderText("callback_secret:s3cret, team:qa")
+        self.extra.setToolTip("extra=key:value pairs, comma separated; echoed in metadata.extra")
+        self.tag = QLineEdit(self)
+        self.tag.setPlaceholderText("tag1, tag2")
+        self.tag.setToolTip("tag= values, comma separated")
+        of.addRow("model", self.model)
+        of.addRow("", flags)
+        of.addRow("extra", self.extra)
+        of.addRow("tag", self.tag)
+        outer.addWidget(opts)
+
+        tgt = QGroupBox("Send to", self)
+        tf = QFormLayout(tgt)
+        self.target = QComboBox(self)
+        self.target.addItems([TARGET_EMULATOR, TARGET_DEEPGRAM])
+        self.target.setToolTip(
+            "The built-in emulator (offline), or the real Deepgram with your key"
+        )
+        key_row = QHBoxLayout()
+        self.key = QLineEdit(self)
+        self.key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key.setPlaceholderText("Deepgram API key (kept in the OS keyring only)")
+        self.key.setToolTip(
+            "Your Deepgram API key; stored only in the OS keyring, never in settings"
+        )
+        self.save_key = QPushButton("Save to keyring", self)
+        self.save_key.setToolTip("Store the key in the OS keyring (not in any settings file)")
+        self.save_key.clicked.connect(self._save_key)
+        key_row.addWidget(self.key, 1)
+        key_row.addWidget(self.save_key)
+        self.key_state = plain_label("", self)
+        tf.addRow("Target", self.target)
+        tf.addRow("API key", key_row)
+        tf.addRow("", self.key_state)
+        outer.addWidget(tgt)
+        outer.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(form)
+        results = QWidget(self)
+        outer = QVBoxLayout(results)
+        outer.setContentsMargins(9, 0, 9, 0)
+
+        send_row = QHBoxLayout()
+        self.send = QPushButton("Send", self)
+        self.send.setDefault(True)
+        self.send.setToolTip("Submit now (Ctrl+Return)")
+        self.send.clicked.connect(self.submit)
+        self.state = plain_label("", self)
+        send_row.addWidget(self.send)
+        send_row.addWidget(self.state, 1)
+        outer.addLayout(send_row)
+
+        self.reply = text_view(self, "The reply (request_id or transcript) appears here.")
+        self.reply.setToolTip("What the API answered")
+        self.reply.setLineWrapMode(self.reply.LineWrapMode.WidgetWidth)
+        outer.addWidget(self.reply, 1)
+        self.links_model = QStandardItemModel(0, 4, self)
+        self.links_model.setHorizontalHeaderLabels(["Callback", "Status", "Latency", "Transcript"])
+        self.links = table_view(self.links_model, self)
+        self.links.setToolTip("Callbacks that came back for this submission; double-click to open")
+        for col, width in enumerate((150, 50, 70)):
+            self.links.setColumnWidth(col, width)
+        self.links.doubleClicked.connect(
+            lambda index: self.callback_activated.emit(self._link_rows[index.row()])
+        )
+        outer.addWidget(self.links, 1)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(scroll)
+        split.addWidget(results)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        whole = QVBoxLayout(self)
+        whole.setContentsMargins(0, 0, 0, 0)
+        whole.addWidget(split)
+
+        self.source.currentTextChanged.connect(self._update_visibility)
+        self.target.currentTextChanged.connect(self._update_visibility)
+        self.streaming.toggled.connect(self._on_streaming)
+        self.use_callback.toggled.connect(self._update_visibility)
+        for line in (self.callback, self.user, self.password):
+            line.textChanged.connect(self.check_callback)
+        self.reset_callback()
+        self._update_visibility()
+        stored = load_api_key()
+        self._key_from_store = stored
+        self._show_key_state()
+
+    # -- form -------------------------------------------------------------------------
+    def reset_callback(self, path: str = DEFAULT_CALLBACK_PATH) -> None:
+        url = self.engine.receiver_url + path
+        self.callback.setText(swap_scheme(url, self.streaming.isChecked()))
+
+    def _browse(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Audio file", "", "Audio (*.wav *.mp3 *.flac *.ogg *.m4a *.webm);;All (*)"
+        )
+        if name:
+            self.file.setText(name)
+
+    def _on_streaming(self, on: bool) -> None:
+        self.callback.setText(swap_scheme(self.callback.text(), on))
+        self._update_visibility()
+
+    def _set_row_visible(self, field_widget: QWidget | QHBoxLayout, visible: bool) -> None:
+        self._audio_form.setRowVisible(field_widget, visible)
+
+    def _update_visibility(self) -> None:
+        source = self.source.currentText()
+        self._set_row_visible(self.sample, source == SOURCE_SAMPLE)
+        self._audio_form.setRowVisible(2, source == SOURCE_FILE)
+        self._set_row_visible(self.url, source == SOURCE_URL)
+        if source == SOURCE_URL and self.streaming.isChecked():
+            self.streaming.setChecked(False)
+        self.streaming.setEnabled(source != SOURCE_URL)
+        self.speed.setEnabled(self.streaming.isChecked())
+        self.interim.setEnabled(self.streaming.isChecked())
+        self.method.setEnabled(not self.streaming.isChecked() and self.use_callback.isChecked())
+        for w in (self.callback, self.user, self.password):
+            w.setEnabled(self.use_callback.isChecked())
+        deepgram = self.target.currentText() == TARGET_DEEPGRAM
+        self.key.setEnabled(deepgram)
+        self.save_key.setEnabled(deepgram)
+        if not deepgram and self.engine.emulator_url is None:
+            self.state.setText("The emulator is not running; only Deepgram is available.")
+        self.check_callback()
+
+    def known_tokens(self) -> dict[str, str]:
+        """The dg-token identifiers of the keys this panel sends with, and whose they are."""
+        tokens = {
+            key_identifier(client.EMULATOR_PLACEHOLDER_KEY): "the submit panel's emulator key"
+        }
+        if self._key_from_store:
+            tokens[key_identifier(self._key_from_store)] = (
+                "your stored key, as the emulator names it"
+            )
+        return tokens
+
+    def _show_key_state(self) -> None:
+        key = self._key_from_store
+        self.key_state.setText(
+            f"Key in keyring: {mask_key(key)}"
+            if key
+            else "No key stored (keyring or DEEPGRAM_API_KEY)"
+        )
+
+    def _save_key(self) -> None:
+        key = self.key.text().strip()
+        if not key:
+            self.key_state.setText("Type a key first.")
+            return
+        try:
+            save_api_key(key)
+        except KeyStoreError as exc:
+            self.key_state.setText(str(exc))
+            return
+        self._key_from_store = key
+        self.key.clear()
+        self._show_key_state()
+
+    def callback_url(self) -> str | None:
+        if not self.use_callback.isChecked():
+            return None
+        return with_userinfo(self.callback.text().strip(), self.user.text(), self.password.text())
+
+    def _relaxed_ports(self) -> bool:
+        if self.target.currentText() == TARGET_DEEPGRAM:
+            return False
+        emulator = self.engine.emulator
+        return bool(getattr(getattr(emulator, "settings", None), "relaxed_ports", False))
+
+    def check_callback(self) -> bool:
+        """Pre-flight: the callback URL against Deepgram's rules; explains what is wrong."""
+        url = self.callback_url()
+        if url is None:
+            self.preflight.setText("No callback: the reply will carry the transcript.")
+            return True
+        try:
+            target = validate_callback_url(
+                url, streaming=self.streaming.isChecked(), relaxed_ports=self._relaxed_ports()
+            )
+        except CallbackUrlError as exc:
+            self.preflight.setText(f"✗ {exc.reason}")
+            return False
+        note = ""
+        if self.target.currentText() == TARGET_DEEPGRAM and target.host in (
+            "127.0.0.1",
+            "localhost",
+            "::1",
+        ):
+            note = " (Deepgram's servers cannot reach your localhost: use a public tunnel URL)"
+        relaxed = (
+            " (relaxed ports)"
+            if self._relaxed_ports() and target.port not in (80, 443, 8080, 8443)
+            else ""
+        )
+        auth = f", basic auth as {target.username!r}" if target.username else ""
+        self.preflight.setText(f"✓ will call {target.url_without_userinfo}{auth}{relaxed}{note}")
+        return True
+
+    def choices(self) -> ListenChoices:
+        return ListenChoices(
+            model=self.model.text(),
+            punctuate=self.punctuate.isChecked(),
+            smart_format=self.smart_format.isChecked(),
+            diarize=self.diarize.isChecked(),
+            utterances=self.utterances.isChecked(),
+            interim_results=self.interim.isChecked(),
+            extra=self.extra.text(),
+            tag=self.tag.text(),
+            callback=self.callback_url(),
+            callback_method=self.method.currentText(),
+        )
+
+    def audio_source(self) -> Path | str | None:
+        source = self.source.currentText()
+        if source == SOURCE_SAMPLE:
+            data = self.sample.currentData()
+            return Path(data) if data else None
+        if source == SOURCE_FILE:
+            text = self.file.text().strip()
+            return Path(text) if text else None
+        return self.url.text().strip() or None
+
+    # -- sending ----------------------------------------------------------------------
+    def submit(self) -> Submission | None:
+        if not self.check_callback():
+            self.state.setText("Fix the callback URL first (see Check).")
+            return None
+        source = self.audio_source()
+        if source is None:
+            self.state.setText("Choose the audio to send.")
+            return None
+        if isinstance(source, Path) and not source.is_file():
+            self.state.setText(f"No such file: {source}")
+            return None
+        if self.target.currentText() == TARGET_DEEPGRAM:
+            base = client.DEEPGRAM_BASE_URL
+            key = self._key_from_store or self.key.text().strip()
+            if not key:
+                self.state.setText("Deepgram needs an API key: type it and save it to the keyring.")
+                return None
+        else:
+            if self.engine.emulator_url is None:
+                self.state.setText("The emulator is not running.")
+                return None
+            base = self.engine.emulator_url
+            key = client.EMULATOR_PLACEHOLDER_KEY
+        streaming = self.streaming.isChecked() and isinstance(source, Path)
+        params = listen_params(self.choices(), streaming)
+        sub = Submission(number=len(self.submissions) + 1, sent=time.time(), streaming=streaming)
+        callback = self.callback_url()
+        if streaming and callback and callback.startswith(("ws://", "wss://")):
+            sub.callback_path = urlsplit(callback).path or "/"
+        self.submissions.append(sub)
+        self.sending.emit()
+        set_rows(self.links_model, [])
+        self._link_rows = []
+        self.reply.setPlainText("")
+        what = "Streaming" if streaming else "Sending"
+        self.state.setText(f"{what} {getattr(source, 'name', source)}…")
+        if streaming:
+            assert isinstance(source, Path)
+            self.calls.run(
+                _stream_collect(base, key, source, params, self.speed.value()),
+                lambda result, error: self._on_stream_done(sub, result, error),
+            )
+        else:
+            self.calls.run(
+                client.transcribe(base, key, source, params),
+                lambda result, error: self._on_reply(sub, result, error),
+            )
+        return sub
+
+    def _on_reply(self, sub: Submission, reply: Any, error: BaseException | None) -> None:
+        sub.replied = time.time()
+        if error is not None:
+            self.state.setText(f"Failed: {error}")
+            self.reply.setPlainText(str(error))
+            return
+        took = (sub.replied - sub.sent) * 1000
+        self.state.setText(f"Reply {reply.status} in {took:.0f} ms")
+        body = reply.body
+        text = pretty_text(body.encode()) if isinstance(body, str) else _json_text(body)
+        self.reply.setPlainText(f"HTTP {reply.status}\n{text}")
+        if reply.request_id:
+            self._register(sub, reply.request_id)
+
+    def _on_stream_done(self, sub: Submission, result: Any, error: BaseException | None) -> None:
+        sub.replied = time.time()
+        if error is not None:
+            self.state.setText(f"Stream failed: {error}")
+            self.reply.setPlainText(str(error))
+            return
+        code, reason, messages = result
+        finals = [m for m in messages if m.get("type") == "Results" and m.get("is_final")]
+        transcript = " ".join(
+            str(m.get("channel", {}).get("alternatives", [{}])[0].get("transcript", ""))
+            for m in finals
+        ).strip()
+        self.state.setText(f"Stream closed {code}" + (f": {reason}" if reason else ""))
+        self.reply.setPlainText(
+            f"closed {code} {reason}\n{len(messages)} messages, {len(finals)} final\n{transcript}"
+        )
+        request_id = next((rid for m in messages if (rid := _message_request_id(m))), None)
+        if request_id:
+            self._register(sub, request_id)
+
+    def _register(self, sub: Submission, request_id: str) -> None:
+        sub.request_id = request_id
+        self._by_request_id[request_id] = sub
+        self.submitted.emit(request_id)
+
+    def _owner(self, x: Exchange) -> Submission | None:
+        """The submission `x` is a callback of: by request_id, or (a ws:// callback socket,
+        which carries no request_id) the latest stream whose callback path it opened."""
+        sub = self._by_request_id.get(x.request_id or "")
+        if sub is not None or x.kind is not ExchangeKind.WEBSOCKET or not self.submissions:
+            return sub
+        latest = self.submissions[-1]
+        if latest.callback_path == x.path and x.started >= latest.sent:
+            return latest
+        return None
+
+    def link(self, x: Exchange) -> bool:
+        """Called for every captured exchange; lists it when it is a callback of ours."""
+        sub = self._owner(x)
+        if sub is None or sub is not self.submissions[-1]:
+            return sub is not None
+        status = status_text(x)
+        if x.id in sub.callbacks:  # an update (a reply left, a socket closed)
+            row = self._link_rows.index(x.id)
+            self.links_model.setItem(row, 1, item(status))
+            return True
+        sub.callbacks.append(x.id)
+        latency = x.started - (sub.replied or sub.sent)
+        self._link_rows.append(x.id)
+        what = "WS" if x.kind is ExchangeKind.WEBSOCKET else x.method
+        attempt = f" (attempt {x.attempt})" if x.kind is ExchangeKind.HTTP else ""
+        self.links_model.appendRow(
+            [
+                item(f"#{x.id} {what} {x.path}{attempt}"),
+                item(status),
+                item(f"{latency:+.2f} s", tooltip="from the reply (or the stream's start)"),
+                item(x.view.transcript or ""),
+            ]
+        )
+        return True
+
+    def links_for(self, request_id: str) -> list[int]:
+        sub = self._by_request_id.get(request_id)
+        return list(sub.callbacks) if sub else []
+
+    # -- remembered choices (never the key or basic auth, which demos also fill in) ----
+    def save_settings(self, s: QSettings) -> None:
+        s.beginGroup("submit")
+        s.setValue("source", self.source.currentText())
+        s.setValue("sample", self.sample.currentText())
+        s.setValue("file", self.file.text())
+        s.setValue("url", self.url.text())
+        s.setValue("streaming", self.streaming.isChecked())
+        s.setValue("speed", self.speed.value())
+        s.setValue("method", self.method.currentText())
+        s.setValue("model", self.model.text())
+        for box in (self.punctuate, self.smart_format, self.diarize, self.utterances, self.interim):
+            s.setValue(box.text(), box.isChecked())
+        s.setValue("extra", self.extra.text())
+        s.setValue("tag", self.tag.text())
+        s.setValue("target", self.target.currentText())
+        s.endGroup()
+
+    def load_settings(self, s: QSettings) -> None:
+        s.beginGroup("submit")
+
+        def text(name: str, default: str = "") -> str:
+            return str(s.value(name, default) or default)
+
+        def flag(name: str) -> bool:
+            return str(s.value(name, "false")).lower() == "true"
+
+        self.source.setCurrentText(text("source", SOURCE_SAMPLE))
+        if text("sample"):
+            self.sample.setCurrentText(text("sample"))
+        self.file.setText(text("file"))
+        self.url.setText(text("url"))
+        self.streaming.setChecked(flag("streaming"))
+        try:
+            self.speed.setValue(float(text("speed", "1.0")))
+        except ValueError:
+            pass
+        self.method.setCurrentText(text("method", "POST"))
+        self.model.setText(text("model"))
+        for box in (self.punctuate, self.smart_format, self.diarize, self.utterances, self.interim):
+            box.setChecked(flag(box.text()))
+        self.extra.setText(text("extra"))
+        self.tag.setText(text("tag"))
+        self.target.setCurrentText(text("target", TARGET_EMULATOR))
+        s.endGroup()
+
+
+def _json_text(body: Any) -> str:
+    import json
+
+    return json.dumps(body, indent=2, ensure_ascii=False)
+
+
+def _message_request_id(message: dict[str, Any]) -> str | None:
+    metadata = message.get("metadata")
+    if isinstance(metadata, dict) and isinstance(metadata.get("request_id"), str):
+        return str(metadata["request_id"])
+    rid = message.get("request_id")
+    return rid if isinstance(rid, str) else None
+
+
+async def _stream_collect(
+    base: str, key: str, path: Path, params: Sequence[tuple[str, str]], speed: float
+) -> tuple[int | None, str, list[dict[str, Any]]]:
+    """Stream on the engine loop, keeping every message for the reply pane."""
+    messages: list[dict[str, Any]] = []
+    try:
+        code, reason = await client.stream(base, key, path, params, speed, messages.append)
+    except websockets.ConnectionClosed as exc:  # an abnormal close (1011...) raises here
+        received = exc.rcvd
+        code, reason = (received.code, received.reason) if received else (1006, "connection lost")
+    return code, reason, messages
+
+
+SubmitDone = Callable[[Submission], None]

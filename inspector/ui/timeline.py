@@ -1,0 +1,253 @@
+"""The retry timeline: one request_id's callback attempts (or stream messages) on a time axis.
+
+Status is written next to every mark ("500 ✗", "200 ✓"), so colour is never the only cue.
+A live countdown to the next scheduled retry ticks while a job is in flight.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen, QStandardItemModel
+from PySide6.QtWidgets import QSizePolicy, QSplitter, QVBoxLayout, QWidget
+
+from .delivery_track import AttemptMark, JobTrack
+from .widgets import item, plain_label, set_rows, table_view
+
+COUNTDOWN_MS = 100
+EMPTY_TITLE = "Retry timeline: submit a job, run a demo, or select a callback in the list."
+_OK, _FAIL, _WAIT = QColor("#2e8b57"), QColor("#d0343a"), QColor("#6a7b8c")
+
+
+def _clock(t: float) -> str:
+    return datetime.fromtimestamp(t).strftime("%H:%M:%S.%f")[:-3]
+
+
+def summary_text(job: JobTrack, max_attempts: int, now: float) -> str:
+    """The headline: "3 of 11 attempts, next retry in 0.6 s" / "4 of 11 attempts, delivered"."""
+    if job.rejected:
+        return f"Rejected by the emulator: {job.rejected}"
+    if job.streaming:
+        finals = sum(1 for m in job.messages if m.is_final)
+        head = f"Stream: {len(job.messages)} messages ({finals} final)"
+        if job.closed is None:
+            return head + ", open"
+        _, code, reason = job.closed
+        why = f": {reason}" if reason else ""
+        return f"{head}, closed {code}{why}"
+    n = len(job.attempts)
+    head = f"{n} of {max_attempts} attempts"
+    if job.outcome:
+        return f"{head}, {job.outcome.replace('_', ' ')}"
+    if job.next_retry_at is not None:
+        left = max(0.0, job.next_retry_at - now)
+        return f"{head}, next retry in {left:.1f} s"
+    if job.mode == "callback" and not job.attempts:
+        return "transcribing…" if job.transcribed_at is None else "delivering…"
+    return head
+
+
+class TimelineCanvas(QWidget):
+    """Paints the marks of one job between its first and last moment."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.job: JobTrack | None = None
+        self.setMinimumHeight(96)
+        self.setMinimumWidth(320)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setToolTip("Attempts on a time axis: ✓ delivered, ✗ failed, ◌ next retry")
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pal = self.palette()
+        text_colour = pal.color(QPalette.ColorRole.WindowText)
+        painter.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base))
+        job = self.job
+        if job is None:
+            painter.setPen(text_colour)
+            painter.drawText(
+                self.rect(), Qt.AlignmentFlag.AlignCenter, "No callback job selected yet."
+            )
+            return
+        now = time.time()
+        start = job.started
+        end = max(job.last_time, job.next_retry_at or 0.0, now if job.in_flight else 0.0)
+        span = max(end - start, 1.0)
+        left, right = 40.0, float(self.width() - 40)
+        axis_y = min(self.height() * 0.62, 80.0)
+
+        def x_of(t: float) -> float:
+            return left + (right - left) * (t - start) / span
+
+        painter.setPen(QPen(text_colour, 1))
+        painter.drawLine(QPointF(left, axis_y), QPointF(right, axis_y))
+        font = painter.font()
+        metrics = painter.fontMetrics()
+        for i in range(6):  # tick labels in seconds from the start
+            t = start + span * i / 5
+            x = x_of(t)
+            painter.drawLine(QPointF(x, axis_y - 3), QPointF(x, axis_y + 3))
+            label = f"+{t - start:.1f} s"
+            painter.drawText(QPointF(x - metrics.horizontalAdvance(label) / 2, axis_y + 18), label)
+        painter.drawText(QPointF(4, axis_y - 6), "job")
+
+        def mark(t: float, colour: QColor, label: str, radius: float = 6.0) -> None:
+            x = x_of(t)
+            painter.setPen(QPen(colour, 2))
+            painter.setBrush(colour)
+            painter.drawEllipse(QPointF(x, axis_y), radius, radius)
+            painter.setPen(text_colour)
+            w = metrics.horizontalAdvance(label)
+            painter.drawText(QPointF(min(max(x - w / 2, 2), self.width() - w - 2), 16), label)
+            painter.setPen(QPen(colour, 1, Qt.PenStyle.DotLine))
+            painter.drawLine(QPointF(x, 20), QPointF(x, axis_y - radius))
+
+        if job.streaming:
+            for m in job.messages:
+                x = x_of(m.time)
+                painter.setPen(QPen(_OK if m.is_final else text_colour, 2))
+                height = 22 if m.is_final else 12
+                painter.drawLine(QPointF(x, axis_y - height), QPointF(x, axis_y))
+            if job.closed is not None:
+                t, code, _ = job.closed
+                mark(
+                    t,
+                    _OK if code == 1000 else _FAIL,
+                    f"closed {code} {'✓' if code == 1000 else '✗'}",
+                )
+        else:
+            if job.transcribed_at is not None:
+                x = x_of(job.transcribed_at)
+                painter.setPen(QPen(_WAIT, 2))
+                painter.drawLine(QPointF(x, axis_y - 10), QPointF(x, axis_y + 10))
+                painter.setPen(text_colour)
+                label = "transcribed"
+                width = metrics.horizontalAdvance(label)
+                label_x = x + 4 if x + 4 + width < self.width() else x - 4 - width
+                painter.drawText(QPointF(label_x, axis_y - 12), label)
+            attempts: list[AttemptMark] = job.attempts
+            for a in attempts:
+                mark(a.time, _OK if a.ok else _FAIL, f"#{a.number} {a.text()}")
+            if job.next_retry_at is not None and job.outcome is None:
+                x = x_of(job.next_retry_at)
+                painter.setPen(QPen(_WAIT, 2, Qt.PenStyle.DashLine))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawEllipse(QPointF(x, axis_y), 6.0, 6.0)
+                left_s = max(0.0, job.next_retry_at - now)
+                painter.setPen(text_colour)
+                label = f"◌ retry in {left_s:.1f} s"
+                box_x = min(max(x - 60, 2.0), self.width() - 122.0)
+                painter.drawText(
+                    QRectF(box_x, axis_y + 22, 120, 18), Qt.AlignmentFlag.AlignCenter, label
+                )
+        if job.in_flight:
+            painter.setPen(QPen(_WAIT, 1, Qt.PenStyle.DashLine))
+            x = x_of(now)
+            painter.drawLine(QPointF(x, 22), QPointF(x, axis_y + 6))
+        painter.setFont(font)
+
+
+class TimelineView(QWidget):
+    """Headline, canvas and the table of attempts (or stream messages) for one request_id."""
+
+    def __init__(self, max_attempts: int = 11, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.max_attempts = max_attempts
+        self.job: JobTrack | None = None
+        layout = QVBoxLayout(self)
+        self.title = plain_label(EMPTY_TITLE, self)
+        self.summary = plain_label("", self)
+        font = self.summary.font()
+        font.setBold(True)
+        self.summary.setFont(font)
+        self.summary.setToolTip("Attempts so far of the emulator's maximum, and what happens next")
+        self.canvas = TimelineCanvas(self)
+        self.model = QStandardItemModel(0, 5, self)
+        self.model.setHorizontalHeaderLabels(["#", "Time", "Status", "Latency", "Error / note"])
+        self.table = table_view(self.model, self)
+        self.table.setToolTip("Every attempt with its status, latency and error")
+        for col, width in enumerate((40, 100, 80, 80)):
+            self.table.setColumnWidth(col, width)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.canvas)
+        split.addWidget(self.table)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.summary)
+        layout.addWidget(split, 1)
+        self._rows_shown = -1
+        self.timer = QTimer(self)
+        self.timer.setInterval(COUNTDOWN_MS)
+        self.timer.timeout.connect(self._tick)
+
+    def show_job(self, job: JobTrack | None) -> None:
+        changed = job is not self.job
+        self.job = job
+        self.canvas.job = job
+        if changed:
+            self._rows_shown = -1
+        self.refresh()
+
+    def refresh(self) -> None:
+        job = self.job
+        if job is None:
+            self.title.setText(EMPTY_TITLE)
+            self.summary.setText("")
+            self.timer.stop()
+            self.canvas.update()
+            return
+        what = "stream" if job.streaming else f"{job.method or 'POST'} callback"
+        target = f" to {job.callback}" if job.callback else ""
+        self.title.setText(f"request_id {job.request_id}: {what}{target}")
+        self.summary.setText(summary_text(job, self.max_attempts, time.time()))
+        rows = len(job.messages) + (1 if job.closed else 0) if job.streaming else len(job.attempts)
+        if rows != self._rows_shown:
+            self._rows_shown = rows
+            set_rows(self.model, self._table_rows(job))
+        if job.in_flight:
+            if not self.timer.isActive():
+                self.timer.start()
+        else:
+            self.timer.stop()
+        self.canvas.update()
+
+    def _table_rows(self, job: JobTrack) -> list[list]:
+        if job.streaming:
+            rows = [
+                [
+                    item(str(n)),
+                    item(_clock(m.time)),
+                    item("final" if m.is_final else "interim" if m.is_final is False else ""),
+                    item(""),
+                    item(m.type),
+                ]
+                for n, m in enumerate(job.messages, 1)
+            ]
+            if job.closed is not None:
+                t, code, reason = job.closed
+                rows.append(
+                    [item("end"), item(_clock(t)), item(f"closed {code}"), item(""), item(reason)]
+                )
+            return rows
+        return [
+            [
+                item(str(a.number)),
+                item(_clock(a.time)),
+                item(a.text() if a.status is not None else "✗ no reply"),
+                item(f"{a.latency_ms:.0f} ms"),
+                item(a.error or ""),
+            ]
+            for a in job.attempts
+        ]
+
+    def _tick(self) -> None:
+        if self.job is None:
+            self.timer.stop()
+            return
+        self.summary.setText(summary_text(self.job, self.max_attempts, time.time()))
+        self.canvas.update()

@@ -1,0 +1,76 @@
+"""Small widget builders shared by the panes: plain-text labels, monospace text, read-only tables.
+
+Network text is shown only through these, so nothing from the network is ever interpreted as
+rich text (DESIGN.md conventions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontDatabase, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QTableView,
+    QWidget,
+)
+
+
+def mono_font() -> QFont:
+    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+def plain_label(text: str = "", parent: QWidget | None = None, wrap: bool = True) -> QLabel:
+    """A label that never interprets its text as rich text, selectable for copying."""
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(wrap)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setText(text)
+    return label
+
+
+def text_view(parent: QWidget | None = None, placeholder: str = "") -> QPlainTextEdit:
+    """A read-only monospace view for raw data (setPlainText only)."""
+    view = QPlainTextEdit(parent)
+    view.setReadOnly(True)
+    view.setFont(mono_font())
+    view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+    view.setPlaceholderText(placeholder)
+    return view
+
+
+def table_view(model: QStandardItemModel, parent: QWidget | None = None) -> QTableView:
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(22)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return view
+
+
+def item(text: str, tooltip: str | None = None, mono: bool = False) -> QStandardItem:
+    """A read-only cell; item views paint their text as plain text."""
+    cell = QStandardItem(text)
+    cell.setEditable(False)
+    if tooltip:
+        cell.setToolTip(tooltip)
+    if mono:
+        cell.setFont(mono_font())
+    return cell
+
+
+def set_rows(model: QStandardItemModel, rows: Sequence[Sequence[QStandardItem]]) -> None:
+    model.removeRows(0, model.rowCount())
+    for row in rows:
+        model.appendRow(list(row))

@@ -1,0 +1,41 @@
+"""Window-test set-up: an isolated QSettings file, and a real engine with the emulator.
+
+The emulator (real PocketSphinx in child processes) takes a few seconds to start, so one
+engine serves the whole module; each test gets it with the default reply rule restored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from inspector.core.settings import EmulatorSettings, ReceiverSettings
+from inspector.engine.engine import Engine, EngineSettings
+from inspector.ui.demos import demo_emulator_settings
+
+
+@pytest.fixture
+def qsettings(tmp_path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture(scope="module")
+def shared_emulator_engine() -> Iterator[Engine]:
+    engine = Engine(
+        EngineSettings(
+            receiver=ReceiverSettings(port=0),
+            emulator=demo_emulator_settings(EmulatorSettings(port=0)),
+        )
+    )
+    engine.start(timeout=60)
+    yield engine
+    engine.stop()
+
+
+@pytest.fixture
+def emulator_engine(shared_emulator_engine: Engine) -> Iterator[Engine]:
+    shared_emulator_engine.set_rules(())
+    yield shared_emulator_engine
+    shared_emulator_engine.set_rules(())

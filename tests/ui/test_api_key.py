@@ -1,0 +1,82 @@
+"""The real Deepgram key goes to the OS keyring only: never QSettings, never the log."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+from inspector.ui.api_key_store import KEYRING_SERVICE, KEYRING_USER
+from inspector.ui.main_window import MainWindow
+from inspector.ui.submit_panel import TARGET_DEEPGRAM
+
+KEY = "dg-secret-key-0123456789abcdef"
+
+
+class DirectoryKeyring(KeyringBackend):
+    """A real keyring backend keeping its secrets in a JSON file in a temp dir."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+    def _load(self) -> dict[str, str]:
+        return json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._load().get(f"{service}/{username}")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        data = self._load()
+        data[f"{service}/{username}"] = password
+        self.path.write_text(json.dumps(data))
+
+    def delete_password(self, service: str, username: str) -> None:
+        data = self._load()
+        data.pop(f"{service}/{username}", None)
+        self.path.write_text(json.dumps(data))
+
+
+@pytest.fixture
+def temp_keyring(tmp_path, monkeypatch):
+    monkeypatch.delenv("DEEPGRAM_API_KEY", raising=False)
+    previous = keyring.get_keyring()
+    backend = DirectoryKeyring(tmp_path / "keyring" / "secrets.json")
+    backend.path.parent.mkdir()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def test_api_key_is_kept_in_the_keyring_only(qtbot, start_engine, qsettings, temp_keyring, caplog):
+    caplog.set_level(logging.DEBUG)
+    engine, _ = start_engine()
+    window = MainWindow(engine, qsettings)
+    qtbot.addWidget(window)
+    panel = window.submit_panel
+    panel.target.setCurrentText(TARGET_DEEPGRAM)
+    assert panel.key.echoMode() == panel.key.EchoMode.Password
+    panel.key.setText(KEY)
+    panel.save_key.click()
+    assert temp_keyring.get_password(KEYRING_SERVICE, KEYRING_USER) == KEY
+    assert panel.key.text() == ""
+    assert KEY not in panel.key_state.text() and "dg-s…cdef" in panel.key_state.text()
+    assert "port" in panel.preflight.text()  # Deepgram's port rule, no relaxed ports there
+    panel.callback.setText("http://127.0.0.1:8080/cb")
+    assert "cannot reach your localhost" in panel.preflight.text()
+    window.close()  # saves geometry and the last choices
+
+    settings_text = Path(qsettings.fileName()).read_text()
+    assert "Deepgram (api.deepgram.com)" in settings_text  # the choice is remembered
+    assert KEY not in settings_text
+    assert KEY not in caplog.text
+
+    again = MainWindow(engine, qsettings)
+    qtbot.addWidget(again)
+    assert "dg-s…cdef" in again.submit_panel.key_state.text()

@@ -1,0 +1,169 @@
+"""The submit panel and the demos, end to end on the real emulator (real PocketSphinx)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from inspector.ui.main_window import MainWindow
+from inspector.ui.submit_panel import SOURCE_SAMPLE, TARGET_EMULATOR
+from inspector.ui.traffic_model import COL_METHOD, COL_REQUEST_ID
+from tests.samples import SAMPLES, word_overlap
+
+ASR_TIMEOUT_MS = 45_000  # speech recognition on a loaded 2-core machine
+
+
+@pytest.fixture
+def window(qtbot, qsettings, emulator_engine):
+    w = MainWindow(emulator_engine, qsettings)
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.demo_stage.set_receiver_limit(None)
+
+
+def _rows(w):
+    return [w.model.exchange_at(w.model.index(r, 0)) for r in range(w.model.rowCount())]
+
+
+def test_submitting_a_sample_links_the_callback_with_transcript_and_latency(qtbot, window):
+    w = window
+    panel = w.submit_panel
+    panel.target.setCurrentText(TARGET_EMULATOR)
+    panel.source.setCurrentText(SOURCE_SAMPLE)
+    panel.sample.setCurrentText("numbers")
+    panel.streaming.setChecked(False)
+    panel.reset_callback("/hooks/dg")
+    assert panel.callback.text() == w.engine.receiver_url + "/hooks/dg"
+    assert panel.check_callback() and panel.preflight.text().startswith("✓ will call")
+    panel.send.click()
+    qtbot.waitUntil(lambda: panel.links_model.rowCount() == 1, timeout=ASR_TIMEOUT_MS)
+    sub = panel.submissions[-1]
+    assert sub.request_id and f'"request_id": "{sub.request_id}"' in panel.reply.toPlainText()
+    callback = w.model.exchange(sub.callbacks[0])
+    assert callback is not None and callback.path == "/hooks/dg"
+    assert callback.request_id == sub.request_id
+    assert word_overlap(callback.view.transcript or "", SAMPLES / "numbers.wav") >= 0.5
+    transcript_cell = panel.links_model.index(0, 3).data()
+    assert transcript_cell == callback.view.transcript
+    latency = panel.links_model.index(0, 2).data()
+    assert latency.startswith("+") and latency.endswith(" s")
+    panel.links.doubleClicked.emit(panel.links_model.index(0, 0))
+    assert w.selected_exchange() == callback
+    assert w.detail.transcript.words_model.rowCount() > 3
+    headers = w.detail.headers.model
+    token_row = next(
+        r for r in range(headers.rowCount()) if headers.index(r, 1).data() == "dg-token"
+    )
+    assert headers.index(token_row, 3).data().endswith("✓ the submit panel's emulator key")
+
+
+def test_preflight_explains_a_bad_callback_url_before_sending(qtbot, window):
+    panel = window.submit_panel
+    panel.callback.setText("http://my_host:8080/hook")
+    assert "underscore" in panel.preflight.text()
+    before = len(panel.submissions)
+    panel.send.click()
+    assert len(panel.submissions) == before
+    assert "Fix the callback URL" in panel.state.text()
+    panel.callback.setText("ftp://example.com/hook")
+    assert "scheme 'ftp' is not supported" in panel.preflight.text()
+    # What the emulator itself refuses shows in the status bar (here: a missing file's URL).
+    panel.source.setCurrentText("URL")
+    panel.url.setText("http://127.0.0.1:9/nothing.wav")
+    panel.reset_callback()
+    panel.send.click()
+    qtbot.waitUntil(lambda: "emulator refused 1" in window.count_label.text(), timeout=30_000)
+    assert "The emulator refused a request: 400" in window.statusBar().currentMessage()
+
+
+def test_retry_storm_demo_times_four_attempts_with_countdowns(qtbot, window):
+    w = window
+    assert w.run_demo("retry-storm") is not None
+    seen: set[str] = set()
+
+    def delivered() -> bool:
+        text = w.timeline.summary.text()
+        if "next retry in" in text:
+            seen.add(text)
+        return text == "4 of 4 attempts, delivered"
+
+    qtbot.waitUntil(delivered, timeout=ASR_TIMEOUT_MS)
+    assert len(seen) >= 2  # the countdown ticked between attempts
+    table = w.timeline.model
+    assert [table.index(r, 2).data() for r in range(4)] == ["503 ✗", "503 ✗", "503 ✗", "200 ✓"]
+    assert all(table.index(r, 3).data().endswith(" ms") for r in range(4))
+    job = w.timeline.job
+    rows = [x for x in _rows(w) if x.request_id == job.request_id]
+    assert [x.status for x in rows] == [503, 503, 503, 200]
+    w.group_action.trigger()
+    group = next(
+        w.proxy.index(r, 0)
+        for r in range(w.proxy.rowCount())
+        if w.proxy.index(r, COL_REQUEST_ID).data(Qt.ItemDataRole.ToolTipRole) == job.request_id
+    )
+    assert w.proxy.rowCount(group) == 4
+    assert group.siblingAtColumn(3).data() == "4 attempts, delivered"
+
+
+def test_put_and_basic_auth_demos_deliver_as_described(qtbot, window):
+    w = window
+    w.run_demo("put-callback")
+    qtbot.waitUntil(
+        lambda: any(x.path == "/demo/put-callback" for x in _rows(w)), timeout=ASR_TIMEOUT_MS
+    )
+    put = next(x for x in _rows(w) if x.path == "/demo/put-callback")
+    assert put.method == "PUT"
+    w.run_demo("basic-auth")
+    qtbot.waitUntil(
+        lambda: any(x.path == "/demo/basic-auth" for x in _rows(w)), timeout=ASR_TIMEOUT_MS
+    )
+    x = next(x for x in _rows(w) if x.path == "/demo/basic-auth")
+    assert x.basic_auth is not None and x.basic_auth.user == "demo"
+    w.select_exchange(x.id)
+    text = w.detail.headers.auth.text()
+    assert "user 'demo'" in text and "s3cret-pass" not in text and "•" in text
+    assert w.proxy.index(w.table.currentIndex().row(), COL_METHOD).data() == "POST"
+
+
+def test_give_up_demo_stops_after_three_retries(qtbot, window):
+    w = window
+    w.run_demo("give-up")
+    qtbot.waitUntil(
+        lambda: w.timeline.summary.text() == "4 of 4 attempts, gave up", timeout=ASR_TIMEOUT_MS
+    )
+    failed = [x for x in _rows(w) if x.path == "/demo/give-up"]
+    assert [x.status for x in failed] == [500] * 4 and [x.attempt for x in failed] == [1, 2, 3, 4]
+
+
+def test_body_cap_demo_answers_413_until_the_emulator_gives_up(qtbot, window):
+    w = window
+    w.run_demo("body-cap")
+    qtbot.waitUntil(
+        lambda: w.timeline.summary.text() == "4 of 4 attempts, gave up", timeout=ASR_TIMEOUT_MS
+    )
+    capped = [x for x in _rows(w) if x.path == "/demo/body-cap"]
+    assert [x.status for x in capped] == [413] * 4
+    assert "over the 1024-byte limit" in capped[0].note
+
+
+def test_stream_kill_demo_shows_the_stream_closed_with_1011(qtbot, window):
+    w = window
+    w.run_demo("stream-kill")
+    qtbot.waitUntil(
+        lambda: (
+            w.timeline.summary.text().startswith("Stream:")
+            and "closed 1011" in w.timeline.summary.text()
+        ),
+        timeout=ASR_TIMEOUT_MS,
+    )
+    assert "was lost" in w.timeline.summary.text()
+    table = w.timeline.model
+    last = table.rowCount() - 1
+    assert table.index(last, 0).data() == "end" and table.index(last, 2).data() == "closed 1011"
+    qtbot.waitUntil(lambda: "Stream closed 1011" in w.submit_panel.state.text(), timeout=30_000)
+    sockets = [x for x in _rows(w) if x.path == "/demo/stream-kill"]
+    assert sockets and sockets[0].ws_end is not None and sockets[0].ws_end.code == 1001
+    links = w.submit_panel.links_model
+    assert links.rowCount() == 1 and links.index(0, 0).data().startswith(f"#{sockets[0].id} WS ")
+    assert links.index(0, 1).data() == "closed 1001 ✗"
