@@ -176,6 +176,8 @@ async def stream(
                 result = on_message(json.loads(text))
                 if result is not None:
                     await result
+    except websockets.ConnectionClosedError:
+        pass  # an abnormal close (1011, 1008...) is an answer: returned below, not raised
     finally:
         sender.cancel()
         await ws.close()

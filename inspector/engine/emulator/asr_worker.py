@@ -111,18 +111,19 @@ class AsrWorker:
         threading.Thread(target=self._read, name=f"asr-{self.name}-recv", daemon=True).start()
 
     def _read(self) -> None:
-        assert self._conn is not None and self._loop is not None
+        conn, loop = self._conn, self._loop  # stop() clears the attributes; keep our own
+        assert conn is not None and loop is not None
         while True:
             try:
-                req_id, ok, payload = self._conn.recv()
+                req_id, ok, payload = conn.recv()
             except (EOFError, OSError):
                 break
             try:
-                self._loop.call_soon_threadsafe(self._resolve, req_id, ok, payload)
+                loop.call_soon_threadsafe(self._resolve, req_id, ok, payload)
             except RuntimeError:  # loop closed
                 return
         try:
-            self._loop.call_soon_threadsafe(self._fail_all)
+            loop.call_soon_threadsafe(self._fail_all)
         except RuntimeError:
             pass
 
