@@ -47,7 +47,9 @@ def long_wav(seconds: float) -> bytes:
     return buf.getvalue()
 
 
-async def probe(session: aiohttp.ClientSession, url: str, until: asyncio.Event, rate: float) -> list[float]:
+async def probe(
+    session: aiohttp.ClientSession, url: str, until: asyncio.Event, rate: float
+) -> list[float]:
     latencies = []
     while not until.is_set():
         t0 = time.perf_counter()
@@ -64,8 +66,12 @@ def summary(values: list[float]) -> str:
 
 
 async def main_async(seconds: float) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "inspector", "serve", "--port", "0", "--emulator-port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inspector", "serve", "--port", "0", "--emulator-port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     assert proc.stdout is not None
     first = json.loads(proc.stdout.readline())
     receiver, emulator = first["receiver"], first["emulator"]
@@ -73,8 +79,11 @@ async def main_async(seconds: float) -> None:
     try:
         async with aiohttp.ClientSession() as session:
             # warm-up: the ASR worker loads its model on the first request
-            async with session.post(emulator + "/v1/listen", data=(SAMPLES / "numbers.wav").read_bytes(),
-                                    headers={"Authorization": "Token bench", "Content-Type": "audio/wav"}) as r:
+            async with session.post(
+                emulator + "/v1/listen",
+                data=(SAMPLES / "numbers.wav").read_bytes(),
+                headers={"Authorization": "Token bench", "Content-Type": "audio/wav"},
+            ) as r:
                 await r.read()
             stop = asyncio.Event()
             task = asyncio.ensure_future(probe(session, receiver, stop, 50))
@@ -85,8 +94,11 @@ async def main_async(seconds: float) -> None:
             stop = asyncio.Event()
             task = asyncio.ensure_future(probe(session, receiver, stop, 50))
             t0 = time.perf_counter()
-            async with session.post(emulator + "/v1/listen", data=audio,
-                                    headers={"Authorization": "Token bench", "Content-Type": "audio/wav"}) as r:
+            async with session.post(
+                emulator + "/v1/listen",
+                data=audio,
+                headers={"Authorization": "Token bench", "Content-Type": "audio/wav"},
+            ) as r:
                 body = await r.json()
             elapsed = time.perf_counter() - t0
             stop.set()
@@ -95,8 +107,10 @@ async def main_async(seconds: float) -> None:
         proc.terminate()
         proc.wait()
     duration = body["metadata"]["duration"]
-    print(f"audio {duration:.1f} s transcribed in {elapsed:.2f} s: real-time factor {elapsed / duration:.3f} "
-          f"(goal <= 0.3)")
+    print(
+        f"audio {duration:.1f} s transcribed in {elapsed:.2f} s: real-time factor {elapsed / duration:.3f} "
+        f"(goal <= 0.3)"
+    )
     print(f"receiver idle:                 {summary(idle)}")
     print(f"receiver during transcription: {summary(during)}")
     q_idle = statistics.quantiles(idle, n=100)[98]
