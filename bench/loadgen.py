@@ -41,9 +41,19 @@ def run_wrk(url: str, seconds: float, connections: int = 50, threads: int = 2) -
         )
     try:
         out = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:.0f}s", "-s", script.name,
-             url + "/bench"],
-            capture_output=True, text=True, check=True, timeout=seconds + 60,
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{seconds:.0f}s",
+                "-s",
+                script.name,
+                url + "/bench",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 60,
         ).stdout
     finally:
         os.unlink(script.name)
@@ -65,8 +75,9 @@ def _worker(url: str, seconds: float, connections: int, result: multiprocessing.
             async def one_connection() -> None:
                 nonlocal done
                 while time.monotonic() < deadline:
-                    async with session.post(url + "/bench", data=BODY,
-                                            headers={"Content-Type": "application/json"}) as r:
+                    async with session.post(
+                        url + "/bench", data=BODY, headers={"Content-Type": "application/json"}
+                    ) as r:
                         await r.read()
                     done += 1
 
@@ -80,7 +91,9 @@ def run_python(url: str, seconds: float, connections: int = 50, processes: int =
     _check_local(url)
     result: multiprocessing.Queue = multiprocessing.Queue()
     procs = [
-        multiprocessing.Process(target=_worker, args=(url, seconds, connections // processes, result))
+        multiprocessing.Process(
+            target=_worker, args=(url, seconds, connections // processes, result)
+        )
         for _ in range(processes)
     ]
     start = time.monotonic()
