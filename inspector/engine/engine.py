@@ -167,6 +167,18 @@ class Engine:
         """Replace the reply rules; the next request uses them (atomic swap, any thread)."""
         self.receiver.rules = tuple(rules)
 
+    def set_receiver_settings(self, settings: ReceiverSettings) -> None:
+        """New receiver limits (body and message size) for the next request; host and port
+        stay as bound until a restart. An atomic swap, safe from any thread."""
+        self.receiver.settings = settings
+
+    def set_emulator_settings(self, settings: EmulatorSettings) -> None:
+        """New emulator settings (retries, ports rule, key...) for the next job; its port
+        stays as bound. Safe from any thread."""
+        if self.emulator is None:
+            raise RuntimeError("the emulator is not running")
+        self.emulator.apply_settings(settings)
+
     @property
     def receiver_url(self) -> str:
         return self.receiver.url

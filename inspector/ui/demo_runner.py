@@ -1,15 +1,13 @@
 """Staging a demo: what it changes on the engine and how it fills the submit panel.
 
-The engine has no public way yet to change emulator settings or the receiver's body limit while
-it runs; both are plain attributes read per request, so a demo swaps them in place (an
-`Engine.set_emulator_settings` / `set_receiver_settings` would replace this; see the report).
+Settings change through `Engine.set_emulator_settings` / `set_receiver_settings`, which take
+effect at the next request.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from ..core.delivery import RetryPolicy
 from ..engine.engine import Engine
 from .demos import Demo, demo_emulator_settings, emulator_ready_for_demos
 from .submit_panel import SOURCE_SAMPLE, TARGET_EMULATOR, SubmitPanel
@@ -28,11 +26,7 @@ class DemoStage:
         emulator = self.engine.emulator
         changed = False
         if emulator is not None and not emulator_ready_for_demos(emulator.settings):
-            settings = demo_emulator_settings(emulator.settings)
-            emulator.settings = settings
-            emulator.dispatcher.policy = RetryPolicy(
-                settings.max_retries, settings.retry_delay, settings.redirect_is_failure
-            )
+            self.engine.set_emulator_settings(demo_emulator_settings(emulator.settings))
             changed = True
         self.set_receiver_limit(demo.max_body)
         return changed
@@ -43,9 +37,11 @@ class DemoStage:
         if max_body is not None:
             if self._saved_max_body is None:
                 self._saved_max_body = receiver.settings.max_body
-            receiver.settings = replace(receiver.settings, max_body=max_body)
+            self.engine.set_receiver_settings(replace(receiver.settings, max_body=max_body))
         elif self._saved_max_body is not None:
-            receiver.settings = replace(receiver.settings, max_body=self._saved_max_body)
+            self.engine.set_receiver_settings(
+                replace(receiver.settings, max_body=self._saved_max_body)
+            )
             self._saved_max_body = None
 
 

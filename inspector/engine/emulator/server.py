@@ -45,6 +45,10 @@ DECODE_ERROR_CODE = "Bad Request"
 DECODE_ERROR_MESSAGE = "Bad Request: failed to process audio: corrupt or unsupported data"
 
 
+def _retry_policy(settings: EmulatorSettings) -> RetryPolicy:
+    return RetryPolicy(settings.max_retries, settings.retry_delay, settings.redirect_is_failure)
+
+
 class ListenError(Exception):
     """An error reply in Deepgram's legacy shape."""
 
@@ -69,7 +73,7 @@ class Emulator:
         self.files_asr = AsrWorker("files", transcriber)
         self.live_asr = AsrWorker("live", transcriber)
         self.dispatcher = Dispatcher(
-            RetryPolicy(settings.max_retries, settings.retry_delay, settings.redirect_is_failure),
+            _retry_policy(settings),
             settings.attempt_timeout,
             settings.user_agent,
             publish,
@@ -78,6 +82,13 @@ class Emulator:
         self._jobs: set[asyncio.Task[None]] = set()
         self.live_sessions: set[Any] = set()
         self.port: int | None = None
+
+    def apply_settings(self, settings: EmulatorSettings) -> None:
+        """Use `settings` from the next request on (the bound port does not change)."""
+        self.settings = settings
+        self.dispatcher.policy = _retry_policy(settings)
+        self.dispatcher.attempt_timeout = settings.attempt_timeout
+        self.dispatcher.user_agent = settings.user_agent
 
     @property
     def url(self) -> str:
