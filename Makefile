@@ -4,13 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test test-slow lint bench package venv clean
 
 # The venv is (re)built when missing or when pyproject.toml changes.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,packaging]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -23,11 +23,22 @@ lint: $(STAMP)
 	$(BIN)/ruff check inspector tests bench
 	$(BIN)/mypy
 
-# Lint + the whole suite. pytest's exit 5 ("no tests ran") is a failure, not a pass.
+# Lint + the whole suite but the slow packaging tests (make test-slow; CI runs both).
+# pytest's exit 5 ("no tests ran") is a failure, not a pass.
 test: lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests; rc=$$?; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow" tests; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): a failure" >&2; exit 1; fi; \
 	exit $$rc
+
+# Builds the .deb and the wheel and runs the packaged app (a few minutes).
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m slow tests; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test-slow: pytest collected no tests (exit 5): a failure" >&2; exit 1; fi; \
+	exit $$rc
+
+# PyInstaller bundle -> dist/*.deb, dist/*.tar.gz and a wheel (packaging/README.md).
+package: $(STAMP)
+	bash packaging/build.sh
 
 bench: $(STAMP)
 	$(BIN)/python bench/receiver.py

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples"
+from inspector.bundled import samples_dir
+
+SAMPLES = samples_dir()
 
 
 def sample_wavs() -> list[Path]:

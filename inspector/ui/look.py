@@ -7,13 +7,14 @@ screenshots; "system" follows the OS colour scheme and its live changes.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-ICON_PATH = Path(__file__).resolve().parents[2] / "resources" / "icons" / "callback-inspector.svg"
+from .. import bundled
+
+ICON_PATH = bundled.app_icon()
 THEMES = ("system", "light", "dark")
 THEME_ENV = "CALLBACK_INSPECTOR_THEME"  # overrides the saved choice (screenshots, demos)
 

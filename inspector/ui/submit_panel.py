@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import bundled
 from ..core.callback_url import CallbackUrlError, validate_callback_url
 from ..core.deepgram_auth import key_identifier, mask_key
 from ..core.records import Exchange, ExchangeKind
@@ -46,7 +47,7 @@ from .engine_calls import EngineCalls
 from .traffic_model import status_text
 from .widgets import item, plain_label, set_rows, table_view, text_view
 
-SAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "samples"
+SAMPLES_DIR = bundled.samples_dir()
 DEFAULT_CALLBACK_PATH = "/callback"
 TARGET_EMULATOR, TARGET_DEEPGRAM = "Built-in emulator", "Deepgram (api.deepgram.com)"
 SOURCE_SAMPLE, SOURCE_FILE, SOURCE_URL = "Sample", "File", "URL"
