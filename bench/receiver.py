@@ -2,9 +2,14 @@
 
 Both run as their own processes on 127.0.0.1 and get the same load (bench/loadgen.py). The
 serve process's JSON lines are read and counted (as a script consuming them would). Prints the
-req/s of each, medians of repeated trials, and the ratio (goal >= 0.90).
+req/s of each, medians of interleaved trials, the ratio (goal >= 0.90), and how many JSON lines
+serve printed per second (it must keep up: one line per request).
 
-    python bench/receiver.py [--seconds 5] [--trials 3]
+`--printing-baseline` adds a third server: the bare catch-all that also prints one JSON line
+per request (body inline, written in 50 ms batches, one thread). It shows what printing every
+request costs by itself, apart from serve's own work. Method and last results: bench/README.md.
+
+    python bench/receiver.py [--seconds 5] [--trials 3] [--printing-baseline]
 """
 
 from __future__ import annotations
@@ -20,7 +25,51 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from loadgen import measure, wrk_available  # noqa: E402
+from loadgen import measure, wrk_available
+
+# The reference for --printing-baseline: bare_aiohttp.py plus a JSON line per request with
+# the fields that make most of serve's line (headers, body, request_id), batched like serve.
+PRINTING_BARE = """
+import asyncio, json, sys, time
+from datetime import UTC, datetime
+from aiohttp import web
+
+encode = json.JSONEncoder(separators=(",", ":")).encode
+lines = []
+
+async def handle(request):
+    body = await request.read()
+    data = json.loads(body)
+    lines.append(encode({
+        "event": "request",
+        "time": datetime.fromtimestamp(time.time(), UTC).isoformat(timespec="milliseconds"),
+        "method": request.method,
+        "path": request.raw_path,
+        "headers": [[n.decode(), v.decode()] for n, v in request.raw_headers],
+        "body_size": len(body),
+        "body": body.decode(),
+        "status": 200,
+        "request_id": data.get("metadata", {}).get("request_id"),
+    }))
+    return web.Response(status=200)
+
+async def main():
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", int(sys.argv[1]))
+    await site.start()
+    print(json.dumps({"receiver": "http://127.0.0.1:" + sys.argv[1]}), flush=True)
+    while True:
+        await asyncio.sleep(0.05)
+        if lines:
+            sys.stdout.write("\\n".join(lines) + "\\n")
+            sys.stdout.flush()
+            lines.clear()
+
+asyncio.run(main())
+"""
 
 
 def _free_port() -> int:
@@ -42,8 +91,8 @@ def _wait_port(port: int, timeout: float = 30) -> None:
 
 def bench_bare(seconds: float) -> float:
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "bare_aiohttp.py"), str(port)],
-                            stdout=subprocess.DEVNULL)
+    script = os.path.join(os.path.dirname(__file__), "bare_aiohttp.py")
+    proc = subprocess.Popen([sys.executable, script, str(port)], stdout=subprocess.DEVNULL)
     try:
         _wait_port(port)
         return measure(f"http://127.0.0.1:{port}", seconds)
@@ -52,9 +101,10 @@ def bench_bare(seconds: float) -> float:
         proc.wait()
 
 
-def bench_serve(seconds: float, *extra: str) -> tuple[float, int]:
-    proc = subprocess.Popen([sys.executable, "-m", "inspector", "serve", "--port", "0", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+def bench_printing(command: list[str], seconds: float) -> tuple[float, int]:
+    """req/s of a server that announces its URL on its first line and then prints JSON
+    lines, which are read and counted while the load runs; and how many were printed."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None
     first = json.loads(proc.stdout.readline())
     lines = 0
@@ -67,30 +117,55 @@ def bench_serve(seconds: float, *extra: str) -> tuple[float, int]:
     reader = threading.Thread(target=count, daemon=True)
     reader.start()
     try:
+        _wait_port(int(first["receiver"].rsplit(":", 1)[1]))
         rps = measure(first["receiver"], seconds)
     finally:
-        proc.terminate()
+        proc.terminate()  # serve prints what is queued before it exits: counted too
         proc.wait()
         reader.join(10)
     return rps, lines
+
+
+def bench_serve(seconds: float, *extra: str) -> tuple[float, int]:
+    command = [sys.executable, "-m", "inspector", "serve", "--port", "0", *extra]
+    return bench_printing(command, seconds)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--trials", type=int, default=3)
+    parser.add_argument("--printing-baseline", action="store_true")
     args = parser.parse_args()
-    print(f"load: {'wrk' if wrk_available() else 'python loadgen'}, 50 connections, 2 KB JSON POST, "
-          f"{args.seconds:.0f} s x {args.trials} trials, {os.cpu_count()} cores")
-    bare, serve = [], []
-    for _ in range(args.trials):  # interleaved so drift hits both alike
+    load = "wrk" if wrk_available() else "python loadgen"
+    print(f"load: {load}, 50 connections, 2 KB JSON POST, {args.seconds:.0f} s x {args.trials} "
+          f"trials, {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} before "
+          "(other work on the machine skews the ratio)")
+    bare: list[float] = []
+    serve: list[float] = []
+    printed: list[float] = []
+    printing: list[float] = []
+    for _ in range(args.trials):  # interleaved so drift hits all alike
         bare.append(bench_bare(args.seconds))
         rps, lines = bench_serve(args.seconds)
         serve.append(rps)
+        printed.append(lines / args.seconds)
+        trial = f"  trial: bare {bare[-1]:.0f}, serve {rps:.0f} req/s ({lines} lines)"
+        if args.printing_baseline:
+            port = str(_free_port())
+            printing.append(bench_printing([sys.executable, "-c", PRINTING_BARE, port],
+                                           args.seconds)[0])
+            trial += f", bare + printing {printing[-1]:.0f} req/s"
+        print(trial, flush=True)
     b, s = statistics.median(bare), statistics.median(serve)
-    print(f"{'measure':<34}{'req/s':>10}")
-    print(f"{'bare aiohttp catch-all (baseline)':<34}{b:>10.0f}")
-    print(f"{'callback-inspector serve':<34}{s:>10.0f}")
+    print(f"{'measure':<40}{'req/s':>10}")
+    print(f"{'bare aiohttp catch-all (baseline)':<40}{b:>10.0f}")
+    print(f"{'callback-inspector serve':<40}{s:>10.0f}")
+    print(f"{'  JSON lines printed per second':<40}{statistics.median(printed):>10.0f}")
+    if printing:
+        p = statistics.median(printing)
+        print(f"{'bare + one JSON line per request (ref.)':<40}{p:>10.0f}")
+        print(f"ratio bare+printing/baseline: {p / b:.2f}; serve/bare+printing: {s / p:.2f}")
     print(f"ratio serve/baseline: {s / b:.2f} (goal >= 0.90)")
 
 

@@ -9,12 +9,16 @@ record grow without bound.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 from .basic_auth import BasicAuth, parse_basic_auth
 from .body_view import BodyView, view_body
 from .headers import Header, first_header
+
+# The view of an empty body, shared: views are frozen, and a default built per record showed
+# in the receiver's profile (bench/README.md).
+EMPTY_BODY_VIEW = view_body(b"")
 
 
 class ExchangeKind(Enum):
@@ -82,7 +86,7 @@ class Exchange:
     ws_end: WsEnd | None = None
     ws_messages: int = 0  # messages seen so far (both directions)
     note: str = ""  # why something unusual happened ("body over the 1000-byte limit")
-    view: BodyView = field(default_factory=lambda: view_body(b""))
+    view: BodyView = EMPTY_BODY_VIEW
 
     @property
     def path(self) -> str:

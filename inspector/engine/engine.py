@@ -15,11 +15,14 @@ import queue
 import threading
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
-from ..core.events import Event
+from ..core.events import EmulatorEvent, Event
 from ..core.reply_rules import ReplyRule
 from ..core.settings import EmulatorSettings, ReceiverSettings
+from ..store.library import SessionLibrary
+from .persist import Persister
 from .receiver import Receiver
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,7 @@ class EngineSettings:
     receiver: ReceiverSettings = field(default_factory=ReceiverSettings)
     emulator: EmulatorSettings | None = None  # None: no emulator
     rules: tuple[ReplyRule, ...] = ()
+    data_dir: Path | None = None  # keep a session file there; None: memory only
 
 
 class Engine:
@@ -72,6 +76,8 @@ class Engine:
         self._thread: threading.Thread | None = None
         self.receiver = Receiver(self.settings.receiver, self.publish, self.settings.rules)
         self.emulator: Any = None  # engine.emulator.Emulator when settings.emulator is set
+        self.persister: Persister | None = None  # set when settings.data_dir is given
+        self.session_path: Path | None = None
 
     # -- events ---------------------------------------------------------------------------
     def subscribe(self) -> EventQueue:
@@ -127,17 +133,34 @@ class Engine:
             loop.close()
 
     async def _start_servers(self) -> None:
+        if self.settings.data_dir is not None:
+            self._open_session(self.settings.data_dir)
         await self.receiver.start()
         if self.settings.emulator is not None:
             from .emulator.server import Emulator  # the ASR stack loads only when needed
 
-            self.emulator = Emulator(self.settings.emulator, self.publish)
+            self.emulator = Emulator(self.settings.emulator, self._publish_emulator_event)
             await self.emulator.start()
 
     async def _stop_servers(self) -> None:
         if self.emulator is not None:
             await self.emulator.stop()
         await self.receiver.stop()
+        if self.persister is not None:
+            self.persister.writer.close()  # commits what is queued
+
+    def _open_session(self, data_dir: Path) -> None:
+        """A new session file; the receiver awaits each commit before it answers (issue 6)."""
+        writer = SessionLibrary(data_dir).create(source="capture")
+        self.persister = Persister(writer)
+        self.session_path = writer.path
+        self.receiver.persist = self.persister.persist
+
+    def _publish_emulator_event(self, event: Event) -> None:
+        """Emulator events are kept in the session too, without holding anything up."""
+        if isinstance(event, EmulatorEvent) and self.persister is not None:
+            self.persister.persist_later(event)
+        self.publish(event)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the servers and the thread; safe to call twice."""

@@ -1,6 +1,6 @@
 """The receiver: the user's callback endpoint, capturing everything that arrives.
 
-An aiohttp app with one catch-all route. Every HTTP request (any method, any path) and every
+aiohttp's low-level server, one handler: every HTTP request (any method, any path) and every
 WebSocket connection becomes an `Exchange` published to the engine's listeners; the reply is
 decided by `core.reply_rules`. The body limit is explicit and high by default: Deepgram
 transcripts of long audio are tens of MB [NCB].
@@ -12,11 +12,14 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
-from aiohttp import WSMsgType, web
+from aiohttp import HttpVersion11, WSMsgType, web
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.http_parser import RawRequestMessage
+from aiohttp.streams import StreamReader
 
 from ..core.body_view import view_body
 from ..core.events import Event, ExchangeAdded, ExchangeUpdated, WsMessageAdded
@@ -43,11 +46,13 @@ ABNORMAL_CLOSURE = 1006
 class _LiveSocket:
     """A WebSocket the receiver holds open, so the UI can close or drop it."""
 
-    def __init__(self, exchange: Exchange, ws: web.WebSocketResponse, request: web.Request) -> None:
+    def __init__(
+        self, exchange: Exchange, ws: web.WebSocketResponse, request: web.BaseRequest
+    ) -> None:
         self.exchange = exchange
         self.ws = ws
         self.request = request
-        self.index = itertools.count()
+        self.messages = 0  # recorded so far, both directions: also the next message's index
         self.end: WsEnd | None = None  # set when the server side ends it
         self.client_reason = ""  # the reason in the client's close frame
 
@@ -65,8 +70,12 @@ class Receiver:
         self._ids = itertools.count(1)
         self._attempts = AttemptCounter()
         self._live: dict[int, _LiveSocket] = {}
-        self._runner: web.AppRunner | None = None
+        self._runner: web.ServerRunner | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.port: int | None = None
+        # Set by the engine when a session file is kept: awaited before each reply leaves.
+        self.persist: Callable[[Exchange | WsMessage], Awaitable[None]] | None = None
+        self._persist_failures = 0
 
     @property
     def url(self) -> str:
@@ -75,14 +84,19 @@ class Receiver:
         return url_for(self.settings.host, self.port)
 
     async def start(self) -> None:
-        # client_max_size: we enforce max_body ourselves so an over-limit request is still
-        # listed; aiohttp's own check would answer 413 before we see the request.
-        app = web.Application(client_max_size=self.settings.max_body)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # The low-level server, not an Application with a catch-all route: every request
+        # comes here anyway, and the router, match info and middleware chain cost several
+        # percent of each request under load (bench/README.md).
+        self._loop = asyncio.get_running_loop()
+        server = web.Server(self._handle, request_factory=self._make_request, access_log=None)
+        self._runner = web.ServerRunner(server, handle_signals=False)
         await self._runner.setup()
         _, self.port = await bind(
-            self._runner, self.settings.host, self.settings.port, "receiver", "--port"
+            cast(web.AppRunner, self._runner),  # bind() needs only what every runner has
+            self.settings.host,
+            self.settings.port,
+            "receiver",
+            "--port",
         )
         log.info("receiver listening on %s", self.url)
 
@@ -97,40 +111,95 @@ class Receiver:
         self._attempts.reset()
 
     # -- HTTP -----------------------------------------------------------------------------
-    def _new_exchange(self, request: web.Request, kind: ExchangeKind) -> Exchange:
+    def _make_request(
+        self,
+        message: RawRequestMessage,
+        payload: StreamReader,
+        protocol: web.RequestHandler,
+        writer: AbstractStreamWriter,
+        task: asyncio.Task[None],
+    ) -> web.BaseRequest:
+        # client_max_size: we enforce max_body ourselves so an over-limit request is still
+        # listed; aiohttp's own check would answer 413 before we see the request.
+        assert self._loop is not None
+        return web.BaseRequest(
+            message,
+            payload,
+            protocol,
+            writer,
+            task,
+            self._loop,
+            client_max_size=self.settings.max_body,
+        )
+
+    @staticmethod
+    async def _answer_expect(request: web.BaseRequest, expect: str) -> None:
+        """`Expect: 100-continue` gets its interim reply, anything else 417: what aiohttp's
+        Application does before a route's handler, left to us by the low-level server."""
+        if request.version == HttpVersion11:
+            if expect.lower() != "100-continue":
+                raise web.HTTPExpectationFailed(text=f"Unknown Expect: {expect}")
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0  # the interim reply is not the response's size
+        await request.writer.drain()
+
+    def _new_exchange(
+        self,
+        request: web.BaseRequest,
+        kind: ExchangeKind,
+        exchange_id: int,
+        started: float,
+        **fields: Any,
+    ) -> Exchange:
+        """The record of `request`: its head as received, plus `fields` (body, reply, ...).
+
+        Built once, when the reply is known, not built early and then `replace`d field by
+        field: a frozen record costs a full construction per change, which showed in the
+        receiver's profile under load (bench/README.md)."""
         peer = request.transport.get_extra_info("peername") if request.transport else None
         client = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer or "")
+        version = request.version
         return Exchange(
-            id=next(self._ids),
+            id=exchange_id,
             kind=kind,
-            started=time.time(),
+            started=started,
             client=client,
             method=request.method,
             target=request.raw_path,
-            http_version=f"HTTP/{request.version.major}.{request.version.minor}",
+            http_version=f"HTTP/{version.major}.{version.minor}",
             headers=decode_headers(request.raw_headers),
+            **fields,
         )
 
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
-        if request.headers.get("Upgrade", "").lower() == "websocket":
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        headers = request.headers
+        if expect := headers.get("Expect"):
+            await self._answer_expect(request, expect)
+        if headers.get("Upgrade", "").lower() == "websocket":
             return await self._handle_websocket(request)
-        exchange = self._new_exchange(request, ExchangeKind.HTTP)
+        # Numbered and timed when the head arrives, recorded once the reply is known.
+        exchange_id, started = next(self._ids), time.time()
         rule = select_rule(self.rules, request.method, request.path)
         limit = self.settings.max_body
         declared = request.content_length
         if declared is not None and declared > limit:
-            return self._refuse_too_large(exchange, declared)
+            return await self._refuse_too_large(request, exchange_id, started, declared)
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            return self._refuse_too_large(exchange, limit + 1, chunked=True)
+            return await self._refuse_too_large(
+                request, exchange_id, started, limit + 1, chunked=True
+            )
         view = view_body(body)
         attempt = self._attempts.next_attempt(
             attempt_key(request.method, request.path, view.request_id)
         )
         reply = decide_reply(rule, attempt)
-        exchange = replace(
-            exchange,
+        exchange = self._new_exchange(
+            request,
+            ExchangeKind.HTTP,
+            exchange_id,
+            started,
             body=body,
             body_size=len(body),
             attempt=attempt,
@@ -138,6 +207,7 @@ class Receiver:
             status=reply.status,
             reply_headers=reply.headers,
             reply_body=reply.body,
+            finished=None if reply.delay > 0 else time.time(),
         )
         if reply.delay > 0:
             # Listed at once as pending, so a user watching a slow reply sees it waiting.
@@ -146,14 +216,20 @@ class Receiver:
             exchange = replace(exchange, finished=time.time())
             self._publish(ExchangeUpdated(exchange))
         else:
-            exchange = replace(exchange, finished=time.time())
             self._publish(ExchangeAdded(exchange))
+        await self._keep(exchange)  # on disk before the reply leaves (issue 6)
+        # body=None, not b"": aiohttp then skips its streamed-payload checks; same bytes sent.
         return web.Response(
-            status=reply.status, body=reply.body, headers=list(reply.headers) or None
+            status=reply.status, body=reply.body or None, headers=list(reply.headers) or None
         )
 
-    def _refuse_too_large(
-        self, exchange: Exchange, size: int, chunked: bool = False
+    async def _refuse_too_large(
+        self,
+        request: web.BaseRequest,
+        exchange_id: int,
+        started: float,
+        size: int,
+        chunked: bool = False,
     ) -> web.Response:
         limit = self.settings.max_body
         how = "more than" if chunked else ""
@@ -161,31 +237,38 @@ class Receiver:
             "  ", " "
         )
         body = f"callback-inspector: {note}\n".encode()
-        exchange = replace(
-            exchange, body_size=size, status=413, reply_body=body, finished=time.time(), note=note
+        exchange = self._new_exchange(
+            request,
+            ExchangeKind.HTTP,
+            exchange_id,
+            started,
+            body_size=size,
+            status=413,
+            reply_body=body,
+            finished=time.time(),
+            note=note,
         )
         self._publish(ExchangeAdded(exchange))
+        await self._keep(exchange)
         # Close the connection: the unread body must not be parsed as the next request.
         return web.Response(status=413, body=body, headers={"Connection": "close"})
 
     # -- WebSocket ------------------------------------------------------------------------
-    async def _handle_websocket(self, request: web.Request) -> web.StreamResponse:
-        exchange = self._new_exchange(request, ExchangeKind.WEBSOCKET)
+    async def _handle_websocket(self, request: web.BaseRequest) -> web.StreamResponse:
+        exchange = self._new_exchange(request, ExchangeKind.WEBSOCKET, next(self._ids), time.time())
         rule = select_rule(self.rules, request.method, request.path)
         if rule.ws_refuse_status is not None:
             note = f"upgrade refused with {rule.ws_refuse_status} by the reply rule"
             body = f"callback-inspector: {note}\n".encode()
-            self._publish(
-                ExchangeAdded(
-                    replace(
-                        exchange,
-                        status=rule.ws_refuse_status,
-                        reply_body=body,
-                        finished=time.time(),
-                        note=note,
-                    )
-                )
+            refused = replace(
+                exchange,
+                status=rule.ws_refuse_status,
+                reply_body=body,
+                finished=time.time(),
+                note=note,
             )
+            self._publish(ExchangeAdded(refused))
+            await self._keep(refused)
             return web.Response(status=rule.ws_refuse_status, body=body)
         ws = web.WebSocketResponse(max_msg_size=self.settings.max_ws_message, autoping=True)
         if not ws.can_prepare(request).ok:
@@ -193,11 +276,13 @@ class Receiver:
                 exchange, status=400, finished=time.time(), note="not a valid WebSocket upgrade"
             )
             self._publish(ExchangeAdded(exchange))
+            await self._keep(exchange)
             return web.Response(
                 status=400, text="callback-inspector: not a valid WebSocket upgrade\n"
             )
-        await ws.prepare(request)
         exchange = replace(exchange, status=101)
+        await self._keep(exchange)  # before the 101 leaves
+        await ws.prepare(request)
         live = _LiveSocket(exchange, ws, request)
         self._live[exchange.id] = live
         self._publish(ExchangeAdded(exchange))
@@ -222,7 +307,8 @@ class Receiver:
                     break
                 if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                     received += 1
-                    self._record_message(live, Direction.IN, msg.type, msg.data)
+                    message = self._record_message(live, Direction.IN, msg.type, msg.data)
+                    await self._keep(message)  # before the next frame is handled
                     if (
                         rule.ws_close_after_messages is not None
                         and received >= rule.ws_close_after_messages
@@ -240,15 +326,14 @@ class Receiver:
             if timer is not None:
                 timer.cancel()
             self._live.pop(exchange.id, None)
-            self._publish(
-                ExchangeUpdated(
-                    replace(
-                        live.exchange,
-                        ws_end=self._how_it_ended(live),
-                        finished=time.time(),
-                    )
-                )
+            ended = replace(
+                live.exchange,
+                ws_messages=live.messages,
+                ws_end=self._how_it_ended(live),
+                finished=time.time(),
             )
+            self._publish(ExchangeUpdated(ended))
+            await self._keep(ended)
         return ws
 
     @staticmethod
@@ -262,19 +347,36 @@ class Receiver:
 
     def _record_message(
         self, live: _LiveSocket, direction: Direction, kind: Any, data: str | bytes
-    ) -> None:
+    ) -> WsMessage:
         raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         ws_kind = WsKind.TEXT if kind == WSMsgType.TEXT else WsKind.BINARY
         message = WsMessage(
             exchange_id=live.exchange.id,
-            index=next(live.index),
+            index=live.messages,
             direction=direction,
             kind=ws_kind,
             data=raw,
             time=time.time(),
         )
-        live.exchange = replace(live.exchange, ws_messages=live.exchange.ws_messages + 1)
+        # Counted here, written into the record once when the socket ends: a `replace` per
+        # message would rebuild the whole record for every frame of a flood.
+        live.messages += 1
         self._publish(WsMessageAdded(message))
+        return message
+
+    async def _keep(self, item: Exchange | WsMessage) -> None:
+        """Write `item` to the session file, when one is kept, and wait for the commit.
+
+        A failing disk must not take the receiver down: capture goes on in memory and the
+        failure is logged (the first time, then every 1000th)."""
+        if self.persist is None:
+            return
+        try:
+            await self.persist(item)
+        except Exception as exc:
+            if self._persist_failures % 1000 == 0:
+                log.error("could not write the session file (capture goes on in memory): %s", exc)
+            self._persist_failures += 1
 
     # -- control of live sockets (called through Engine.call) ---------------------------
     def live_websockets(self) -> list[int]:
