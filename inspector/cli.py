@@ -12,11 +12,13 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .core.reply_rules import DEFAULT_FAIL_STATUS, ReplyRule
 from .core.settings import EmulatorSettings, ReceiverSettings
+from .store.library import default_data_dir
 from .store_cli import STORE_COMMANDS, add_store_commands, run_store_command
 
 log = logging.getLogger(__name__)
@@ -207,6 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
     emulator = serve.add_argument_group("Deepgram emulator (POST/WebSocket /v1/listen)")
     add_settings_flags(emulator, EmulatorSettings)
     emulator.add_argument("--no-emulator", action="store_true", help="run the receiver only")
+    serve.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep every capture in a session file under DIR, written before each reply "
+        "leaves (default: memory only); read it with `export --data-dir DIR`",
+    )
 
     submit = sub.add_parser(
         "submit",
@@ -269,6 +278,13 @@ def build_parser() -> argparse.ArgumentParser:
         "basic-auth (the emulator then uses relaxed ports and 1-s retries)",
     )
     gui.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"where sessions are kept (default: {default_data_dir()})",
+    )
+    gui.add_argument("--no-session", action="store_true", help="keep nothing on disk")
+    gui.add_argument(
         "--screenshot",
         metavar="OUT.png",
         help="save a PNG of the window (after --quit-after, or 2 s) and quit",
@@ -318,6 +334,7 @@ def _serve(args: argparse.Namespace) -> int:
         receiver=settings_from_args(args, ReceiverSettings),
         emulator=None if args.no_emulator else settings_from_args(args, EmulatorSettings),
         rules=(rule_from_args(args),),
+        data_dir=args.data_dir,
     )
     return run_serve(settings)
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# The window keeps sessions under the user's data dir by default: in tests (and the `gui`
+# processes they start) that is a throw-away folder, never the developer's own sessions.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="ci-data-")
 
 import time
 from collections.abc import Callable, Iterator

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from ..core.settings import EmulatorSettings, ReceiverSettings
 from ..engine.engine import Engine, EngineSettings
+from ..store.library import default_data_dir
 from .demos import demo_emulator_settings, demo_named
 from .look import app_icon, apply_theme
 from .main_window import MainWindow
@@ -42,7 +43,8 @@ def run_gui(
     app.setApplicationName("Callback Inspector")
     app.setOrganizationName("callback-inspector")
     app.setWindowIcon(app_icon())
-    engine = Engine(EngineSettings(receiver=receiver, emulator=emulator))
+    data_dir = None if args.no_session else (args.data_dir or default_data_dir())
+    engine = Engine(EngineSettings(receiver=receiver, emulator=emulator, data_dir=data_dir))
     engine.start()
     window = MainWindow(engine)
     apply_theme(app, window.theme())
