@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ..core.records import Direction, Exchange, ExchangeKind, WsKind, WsMessage
 from .body_format import hexdump, parse_json, pretty_text, raw_text, transcript_view
+from .replay_dialog import REPLAY_OF_HEADER, replay_of
 from .traffic_model import size_text, status_text
 from .widgets import item, mono_font, plain_label, set_rows, table_view, text_view
 
@@ -59,6 +60,8 @@ def header_rows(
             if known_tokens:
                 whose = known_tokens.get(value)
                 note += f" ✓ {whose}" if whose else " ? not one of the keys this app sends with"
+        elif lower == REPLAY_OF_HEADER.lower():
+            note = f"↻ replay of #{value}: sent again from this app (Replay…)"
         elif lower == "authorization":
             auth = parse_basic_auth(value)
             if auth is not None:
@@ -151,6 +154,9 @@ class HeadersTab(QWidget):
             notes.append(f"request_id: {x.request_id} (attempt {x.attempt})")
         if x.note:
             notes.append(f"note: {x.note}")
+        original = replay_of(x.headers)
+        if original is not None:
+            notes.append(f"↻ replay of #{original}")
         for w in (self.table, self.reply_label, self.reply_table):
             w.setVisible(True)
         self.auth.setText("\n".join(notes))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 
 from PySide6.QtCore import (
     QByteArray,
@@ -45,6 +46,7 @@ from .detail_views import DetailPane
 from .engine_calls import EngineCalls
 from .look import THEMES, app_icon, apply_theme
 from .reply_controls import ReplyControls
+from .session_browser import SessionBrowser
 from .submit_panel import SubmitPanel
 from .timeline import TimelineView
 from .traffic_model import COLUMNS
@@ -100,6 +102,7 @@ class MainWindow(QMainWindow):
 
         self._build_toolbar()
         self._build_center()
+        self.sessions = SessionBrowser(self)  # sessions on disk, cURL, replay, diff
         self._build_docks()
         self._build_menus()
         self._build_status_bar()
@@ -112,6 +115,7 @@ class MainWindow(QMainWindow):
         self._update_urls()
         self._update_status()
         self.traffic.update_filter_count()
+        self.sessions.show_previous_session()
 
     # -- building -------------------------------------------------------------------------
     def _url_field(self, tip: str) -> QLineEdit:
@@ -226,6 +230,8 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.clear_action)
         file_menu.addAction(self.start_stop_action)
+        file_menu.addSeparator()
+        self.sessions.add_file_actions(file_menu)
         file_menu.addSeparator()
         quit_action = file_menu.addAction("Quit")
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
@@ -415,13 +421,24 @@ class MainWindow(QMainWindow):
     def selected_exchange(self) -> Exchange | None:
         if self._selected_id is None:
             return None
+        if self.sessions.stored is not None:  # a stored row: read with its bodies
+            opened = self.sessions.selected(self._selected_id)
+            return opened[0] if opened is not None else None
         return self.model.exchange(self._selected_id)
 
     def _refresh_selected(self) -> None:
         x = self.selected_exchange()
         self.detail.known_tokens = self.submit_panel.known_tokens()
-        self.detail.show_exchange(x, self._messages.get(x.id, ()) if x else ())
-        self.reply_controls.set_live(x)
+        stored = self.sessions.stored is not None
+        if x is None:
+            messages: Sequence[WsMessage] = ()
+        elif stored:
+            opened = self.sessions.selected(x.id)
+            messages = opened[1] if opened is not None else ()
+        else:
+            messages = self._messages.get(x.id, ())
+        self.detail.show_exchange(x, messages)
+        self.reply_controls.set_live(None if stored else x)
 
     # -- draining the engine ----------------------------------------------------------------
     def drain_events(self) -> None:
@@ -450,10 +467,12 @@ class MainWindow(QMainWindow):
                         self._follow_next_job = False
                         self.timeline.show_job(self.tracker.get(request_id))
         self.model.apply_events(events)
+        self.sessions.on_live_events(events)
+        live = self.sessions.stored is None
         for x in exchanges:
             self._track(x)
             mine = self.submit_panel.link(x)
-            if self._selected_id is None and (mine or x.path == self._select_path):
+            if live and self._selected_id is None and (mine or x.path == self._select_path):
                 self.select_exchange(x.id)  # the first callback of the user's own submission
         job = self.timeline.job
         if job is not None and job.request_id in jobs_touched:
@@ -483,6 +502,8 @@ class MainWindow(QMainWindow):
         parts.append(f"{errors} error{'s' if errors != 1 else ''} ✗" if errors else "no errors")
         if self._emulator_errors:
             parts.append(f"emulator refused {self._emulator_errors}")
+        if self.sessions.stored is not None:  # the list shows a stored session, not these
+            parts[0] = f"Showing a stored session (read-only); live: {parts[0]}"
         self.count_label.setText("  ·  ".join(parts))
         if self._running:
             self.listening_label.setText(f"● Listening on {self.url_field.text()}")
@@ -588,4 +609,5 @@ class MainWindow(QMainWindow):
         self.timer.stop()
         self.timeline.timer.stop()
         self.engine.unsubscribe(self.listener)
+        self.sessions.close()
         super().closeEvent(event)

@@ -30,6 +30,7 @@ COLUMNS = ("Time", "Method", "Path", "Status", "Size", "request_id", "Attempt", 
 COL_TIME, COL_METHOD, COL_PATH, COL_STATUS, COL_SIZE, COL_REQUEST_ID, COL_ATTEMPT, COL_TOKEN = (
     range(len(COLUMNS))
 )
+_NCOLS = len(COLUMNS)
 SEARCH_BODY_LIMIT = 1024 * 1024  # bytes of a body the filter looks into
 EXCHANGE_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -163,6 +164,10 @@ class TrafficModel(QAbstractItemModel):
         return row, False
 
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if not self._grouped:  # the common case, first: the view calls this per row per layout
+            if 0 <= row < len(self._rows) and 0 <= column < _NCOLS and not parent.isValid():
+                return self.createIndex(row, column, 0)
+            return QModelIndex()
         if row < 0 or column < 0 or column >= len(COLUMNS):
             return QModelIndex()
         if not parent.isValid():
@@ -192,6 +197,8 @@ class TrafficModel(QAbstractItemModel):
         return len(COLUMNS)
 
     def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        if not self._grouped:
+            return not parent.isValid() and bool(self._rows)
         return self.rowCount(parent) > 0
 
     def headerData(
@@ -382,6 +389,11 @@ class TrafficModel(QAbstractItemModel):
             self._emit_changed(xid)
         return len(new)
 
+    def append_exchanges(self, xs: list[Exchange]) -> None:
+        """Add rows with new ids in one insert (a page of a stored session)."""
+        if xs:
+            self._insert(xs)
+
     def _insert(self, new: list[Exchange]) -> None:
         first = len(self._rows)
         if not self._grouped:
@@ -468,6 +480,14 @@ class TrafficFilter(QSortFilterProxyModel):
         self.beginFilterChange()
         self._needle = needle
         self.endFilterChange()
+
+    def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        # The view asks this of every row on every layout; flat, the answer needs no mapping
+        # to the source (which costs two calls into Python per row).
+        model = self.sourceModel()
+        if isinstance(model, TrafficModel) and not model.grouped:
+            return not parent.isValid() and self.rowCount() > 0
+        return super().hasChildren(parent)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if not self._needle:

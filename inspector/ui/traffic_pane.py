@@ -26,7 +26,7 @@ from ..core.records import Exchange
 from .traffic_model import TrafficFilter, TrafficModel
 
 COLUMN_WIDTHS = (92, 56, 170, 120, 66, 110, 56, 100)
-Action = Callable[[], None]
+Action = Callable[[], object]
 
 
 class TrafficPane(QWidget):
@@ -37,6 +37,10 @@ class TrafficPane(QWidget):
         super().__init__(parent)
         self._base_url = base_url
         self.current_id: int | None = None
+        # Set by the window: the whole exchange behind a (possibly light, stored) row, and
+        # more right-click entries (cURL, replay, diff).
+        self.resolve: Callable[[Exchange], Exchange] = lambda x: x
+        self.extra_actions: Callable[[Exchange], list[tuple[str, Action | None]]] | None = None
         self.model = TrafficModel(self)
         self.proxy = TrafficFilter(self)
         self.proxy.setSourceModel(self.model)
@@ -118,6 +122,16 @@ class TrafficPane(QWidget):
         else:
             self.filter_count.setText(f"{total} total")
 
+    def show_model(self, model: TrafficModel) -> None:
+        """List `model` instead (the live capture or a stored session), same grouping."""
+        model.set_grouped(self.group_button.isChecked())
+        self.forget_current()
+        self.model = model
+        self.proxy.setSourceModel(model)
+        if model.grouped:
+            self.table.expandAll()
+        self.update_filter_count()
+
     def set_grouped(self, grouped: bool) -> None:
         selected = self.current_id
         self.model.set_grouped(grouped)
@@ -178,6 +192,7 @@ class TrafficPane(QWidget):
     # -- right-click --------------------------------------------------------------------
     def context_actions(self, x: Exchange) -> list[tuple[str, Action | None]]:
         """The right-click menu of a row: (text, action, or None when not applicable)."""
+        row, x = x, self.resolve(x)
         url = self._base_url() + x.target
         body = x.body.decode("utf-8", errors="backslashreplace")
         rid = x.request_id or ""
@@ -188,6 +203,8 @@ class TrafficPane(QWidget):
         ]
         if rid:
             actions.append(("Filter by this request_id", lambda: self.filter_field.setText(rid)))
+        if self.extra_actions is not None:
+            actions += self.extra_actions(row)
         return actions
 
     def _context_menu(self, pos: QPoint) -> None:

@@ -1,0 +1,432 @@
+"""The window's side of sessions on disk: File > Sessions…, Open recent, HAR import/export,
+a stored session shown read-only in the traffic list, and the row actions that work on any
+exchange (Copy as cURL, Replay…, Mark for diff / Diff with marked).
+
+What the user sees at start-up, and why: HTTP Toolkit and browser devtools open on a clean
+list, and an inspector is started to capture *now*; but a callback that arrived while the
+app was closing is exactly what the user came back for (issue 6). So when sessions are kept
+the window opens on the **previous session's traffic**, read-only and marked as such in a
+banner, the title and the status bar, with "Back to live capture" one click away. Live
+capture runs underneath all along, and the first new exchange switches the list back to
+live unless the user has already opened a row of the old session (then the banner counts
+what arrived instead of pulling the list away from under them). The previous session stays
+in File > Open recent.
+
+A stored session's list holds light rows only (`stored_session.light_exchange`); a body is
+read when its row is opened.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.events import Event, ExchangeAdded
+from ..core.records import Exchange, ExchangeKind, WsMessage
+from ..store.curl import CurlCommand, to_curl
+from ..store.har import HarError, import_har, to_har, write_har
+from ..store.library import SessionInfo, SessionLibrary
+from ..store.schema import SessionFileError
+from ..store.session import SessionReader
+from .diff_view import DiffDialog
+from .replay_dialog import ReplayDialog
+from .sessions_dialog import ExportHarDialog, SessionsDialog, session_label
+from .stored_session import FIRST_PAGE_ROWS, StoredSession
+from .traffic_model import TrafficModel
+from .widgets import plain_label
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+RECENT_SESSIONS = 8  # entries in File > Open recent
+APP_TITLE = "Callback Inspector"
+
+
+class SessionBrowser(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        data_dir = window.engine.settings.data_dir
+        self.library = SessionLibrary(data_dir) if data_dir is not None else None
+        self.stored: StoredSession | None = None
+        self.stored_model: TrafficModel | None = None
+        self.auto_back = False  # the start-up view: back to live on the first new exchange
+        self.new_live = 0  # live exchanges that arrived while a stored session was shown
+        self.marked: Exchange | None = None
+        self._marked_key: tuple[str, int] | None = None
+        self.last_error: str | None = None
+        self.last_curl: CurlCommand | None = None
+        self.replay_dialog: ReplayDialog | None = None
+        self.diff_dialog: DiffDialog | None = None
+        self.sessions_dialog: SessionsDialog | None = None
+        self.export_dialog: ExportHarDialog | None = None
+        self.error_box: QMessageBox | None = None
+        self._loader = QTimer(self)
+        self._loader.setInterval(0)
+        self._loader.timeout.connect(self._load_more)
+        self._build_banner()
+        window.traffic.resolve = self.full_exchange
+        window.traffic.extra_actions = self.row_actions
+
+    # -- building -------------------------------------------------------------------------
+    def _build_banner(self) -> None:
+        banner = QWidget(self.window.traffic)
+        banner.setObjectName("stored_banner")
+        banner.setStyleSheet("#stored_banner { background: rgba(184, 134, 11, 0.18); }")
+        row = QHBoxLayout(banner)
+        row.setContentsMargins(6, 3, 6, 3)
+        self.banner_label = plain_label("", banner)
+        self.back_button = QPushButton("Back to live capture", banner)
+        self.back_button.setToolTip("Show the traffic being captured now")
+        self.back_button.clicked.connect(self.show_live)
+        row.addWidget(self.banner_label, 1)
+        row.addWidget(self.back_button)
+        banner.setVisible(False)
+        layout = self.window.traffic.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(0, banner)
+        self.banner = banner
+
+    def add_file_actions(self, menu: QMenu) -> None:
+        """Sessions…, Open recent, Import/Export HAR, Back to live capture."""
+        menu.setToolTipsVisible(True)
+        self.sessions_action = menu.addAction("Sessions…")
+        self.sessions_action.triggered.connect(self.show_sessions)
+        self.recent_menu = menu.addMenu("Open recent")
+        self.recent_menu.aboutToShow.connect(self.fill_recent)
+        self.import_action = menu.addAction("Import HAR…")
+        self.import_action.triggered.connect(self._ask_import)
+        self.export_action = menu.addAction("Export HAR…")
+        self.export_action.setToolTip("Export the session shown in the list")
+        self.export_action.triggered.connect(self.show_export)
+        self.live_action = menu.addAction("Back to live capture")
+        self.live_action.triggered.connect(self.show_live)
+        self.live_action.setEnabled(False)
+        if self.library is None:
+            off = "Sessions are not kept (started with --no-session)"
+            for action in (self.sessions_action, self.import_action, self.recent_menu.menuAction()):
+                action.setEnabled(False)
+                action.setToolTip(off)
+        else:
+            self.fill_recent()
+
+    def fill_recent(self) -> None:
+        self.recent_menu.clear()
+        if self.library is None:
+            return
+        current = self.window.engine.session_path
+        # Empty captures (the app opened and closed) would crowd out the useful ones; they are
+        # still in Sessions….
+        infos = [i for i in self.library.list() if i.path != current and (i.count or i.error)][
+            :RECENT_SESSIONS
+        ]
+        for info in infos:
+            action = self.recent_menu.addAction(session_label(info))
+            action.triggered.connect(lambda _=False, i=info: self.open_info(i))
+        if not infos:
+            self.recent_menu.addAction("(no earlier sessions)").setEnabled(False)
+
+    def recent_actions(self) -> list[QAction]:
+        return [a for a in self.recent_menu.actions() if a.isEnabled()]
+
+    # -- start-up ---------------------------------------------------------------------------
+    def show_previous_session(self) -> bool:
+        """Show the last earlier session with traffic (see the module docstring)."""
+        if self.library is None:
+            return False
+        current = self.window.engine.session_path
+        for info in self.library.list():
+            if info.path != current and info.error is None and info.count:
+                if self.open_info(info):
+                    self.auto_back = True
+                    return True
+                return False
+        return False
+
+    # -- showing a stored session -----------------------------------------------------------
+    def open_info(self, info: SessionInfo) -> bool:
+        if info.error is not None:
+            self.show_error(f"Cannot open the session {info.id}: {info.error}")
+            return False
+        if info.path == self.window.engine.session_path:
+            self.show_live()  # the capture in progress is the live list
+            return True
+        return self.open_path(info.path, session_label(info))
+
+    def open_path(self, path: Path, title: str = "") -> bool:
+        """Show the session file at `path`, read-only; False (and a message) if it is damaged."""
+        try:
+            stored = StoredSession(path, title)
+            first = stored.next_page(FIRST_PAGE_ROWS)
+        except SessionFileError as exc:
+            self.show_error(f"Cannot open the session {Path(path).name}: {exc.reason}")
+            return False
+        except OSError as exc:
+            self.show_error(f"Cannot open {path}: {exc}")
+            return False
+        old = self._close_stored()
+        model = TrafficModel(self.window)
+        model.append_exchanges(first)
+        self.stored, self.stored_model = stored, model
+        self.auto_back = False
+        self.new_live = 0
+        self.window.traffic.show_model(model)
+        if old is not None:
+            old.deleteLater()  # its rows go once the list no longer shows it
+        self._forget_selection()
+        if not stored.done:
+            self._loader.start()
+        self._show_state()
+        return True
+
+    def _load_more(self) -> None:
+        stored, model = self.stored, self.stored_model
+        if stored is None or model is None:
+            self._loader.stop()
+            return
+        try:
+            page = stored.next_page()
+        except SessionFileError as exc:
+            self._loader.stop()
+            self.show_error(f"Stopped reading the session after {stored.loaded} rows: {exc}")
+            return
+        model.append_exchanges(page)
+        if stored.done:
+            self._loader.stop()
+        self.window.traffic.update_filter_count()
+        self._show_state()
+
+    def show_live(self) -> None:
+        """Back to the traffic being captured now."""
+        if self.stored is None:
+            return
+        old = self._close_stored()
+        self.window.traffic.show_model(self.window.model)
+        if old is not None:
+            old.deleteLater()
+        self._forget_selection()
+        self._show_state()
+
+    def _close_stored(self) -> TrafficModel | None:
+        """Close the file; returns its model, for the caller to drop once it is not shown."""
+        self._loader.stop()
+        if self.stored is not None:
+            self.stored.close()
+        old = self.stored_model
+        self.stored, self.stored_model = None, None
+        self.auto_back = False
+        return old
+
+    def _forget_selection(self) -> None:
+        w = self.window
+        w._selected_id = None
+        w._refresh_selected()
+
+    def _show_state(self) -> None:
+        stored = self.stored
+        self.window._update_status()
+        self.banner.setVisible(stored is not None)
+        self.live_action.setEnabled(stored is not None)
+        if stored is None:
+            self.window.setWindowTitle(APP_TITLE)
+            return
+        kind = "imported" if stored.meta.read_only else "earlier session"
+        loading = "" if stored.done else f" (loading {stored.loaded:,} of {stored.count:,})"
+        new = f"  ·  {self.new_live} new live" if self.new_live else ""
+        self.banner_label.setText(
+            f"Viewing {kind} {stored.title}{loading}: read-only. "
+            f"Live capture goes on in the background{new}."
+        )
+        self.window.setWindowTitle(f"{APP_TITLE} — {stored.title} (read-only)")
+
+    def on_live_events(self, events: Sequence[Event]) -> None:
+        """Called with each drained batch: count or show what arrives while a session is shown."""
+        if self.stored is None:
+            return
+        added = sum(isinstance(e, ExchangeAdded) for e in events)
+        if not added:
+            return
+        if self.auto_back and self.window._selected_id is None:
+            self.show_live()
+            return
+        self.auto_back = False
+        self.new_live += added
+        self._show_state()
+
+    # -- whole exchanges --------------------------------------------------------------------
+    def full_exchange(self, x: Exchange) -> Exchange:
+        """The exchange behind a row, bodies included (a stored row is read now)."""
+        if self.stored is None or self.stored_model is None:
+            return x
+        if self.stored_model.exchange(x.id) is not x:
+            return x
+        found = self._read(x.id)
+        return found[0] if found is not None else x
+
+    def selected(self, exchange_id: int) -> tuple[Exchange, Sequence[WsMessage]] | None:
+        """For a stored session: the opened row, bodies and messages included."""
+        return self._read(exchange_id)
+
+    def _read(self, exchange_id: int) -> tuple[Exchange, list[WsMessage]] | None:
+        if self.stored is None:
+            return None
+        try:
+            return self.stored.exchange(exchange_id)
+        except SessionFileError as exc:
+            self.show_error(f"Cannot read exchange #{exchange_id}: {exc.reason}")
+            return None
+
+    # -- row actions ------------------------------------------------------------------------
+    def row_actions(self, row: Exchange) -> list[tuple[str, Callable[[], object] | None]]:
+        http = row.kind is ExchangeKind.HTTP
+        key = self._key(row)
+        marked = self.marked
+        can_diff = marked is not None and self._marked_key != key
+        diff_text = f"Diff with marked #{marked.id}" if marked else "Diff with marked (none)"
+        return [
+            ("Copy as cURL", (lambda: self.copy_as_curl(row)) if http else None),
+            ("Replay…", (lambda: self.open_replay(row)) if http else None),
+            ("Mark for diff", lambda: self.mark_for_diff(row)),
+            (diff_text, (lambda: self.diff_with_marked(row)) if can_diff else None),
+        ]
+
+    def _key(self, row: Exchange) -> tuple[str, int]:
+        return (str(self.stored.path) if self.stored else "live", row.id)
+
+    def copy_as_curl(self, row: Exchange) -> CurlCommand:
+        """The command to the receiver's URL; a binary or large body goes to a temp file."""
+        x = self.full_exchange(row)
+        folder = Path(tempfile.gettempdir()) / "callback-inspector"
+        body_path = folder / f"body-{x.id}-{int(time.time() * 1000)}.bin"
+        command = to_curl(x, self.window.url_field.text(), body_path=str(body_path))
+        if command.body is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            body_path.write_bytes(command.body)
+        QGuiApplication.clipboard().setText(command.command)
+        where = f"; body in {body_path}" if command.body is not None else ""
+        self.window.statusBar().showMessage(f"Copied #{x.id} as cURL{where}", 8000)
+        self.last_curl = command
+        return command
+
+    def open_replay(self, row: Exchange) -> ReplayDialog:
+        x = self.full_exchange(row)
+        # Not deleted on close: its reply may still be on the way (EngineCalls calls it back).
+        dialog = ReplayDialog(x, self.window.url_field.text(), self.window.calls, self.window)
+        dialog.show()
+        self.replay_dialog = dialog
+        return dialog
+
+    def mark_for_diff(self, row: Exchange) -> None:
+        self.marked = self.full_exchange(row)
+        self._marked_key = self._key(row)
+        self.window.statusBar().showMessage(
+            f"#{row.id} marked: right-click another row, Diff with marked", 8000
+        )
+
+    def diff_with_marked(self, row: Exchange) -> DiffDialog | None:
+        if self.marked is None:
+            return None
+        dialog = DiffDialog(self.marked, self.full_exchange(row), self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.diff_dialog = dialog
+        return dialog
+
+    # -- dialogs ----------------------------------------------------------------------------
+    def show_sessions(self) -> SessionsDialog | None:
+        if self.library is None:
+            return None
+        shown = self.stored.path if self.stored is not None else None
+        dialog = SessionsDialog(self.library, self.window.engine.session_path, self.window, shown)
+        dialog.open_requested.connect(self._open_from_dialog)
+        dialog.export_requested.connect(lambda info: self.show_export(info.path, info.id))
+        dialog.deleted.connect(lambda _id: self.fill_recent())
+        dialog.show()
+        self.sessions_dialog = dialog
+        return dialog
+
+    def _open_from_dialog(self, info: SessionInfo) -> None:
+        if self.open_info(info) and self.sessions_dialog is not None:
+            self.sessions_dialog.close()
+
+    def show_export(self, path: Path | None = None, what: str = "") -> ExportHarDialog:
+        """Export `path` (default: the session shown in the list) as HAR."""
+        if path is None:
+            path = self.stored.path if self.stored else self.window.engine.session_path
+            what = what or (self.stored.title if self.stored else "the live capture")
+        dialog = ExportHarDialog(what or str(path), self.window)
+        dialog.accepted.connect(lambda: self.export_har(dialog.path(), dialog.mask_secrets(), path))
+        dialog.open()
+        self.export_dialog = dialog
+        return dialog
+
+    def export_har(self, out: Path, mask: bool, source: Path | None) -> int | None:
+        """Write `source` (a session file; None: the live list in memory) to `out`."""
+        try:
+            if source is not None:
+                with SessionReader(source) as reader:
+                    n = write_har(reader, out, mask_secrets=mask)
+            else:
+                w = self.window
+                har = to_har(
+                    w.model.exchanges(), lambda i: w._messages.get(i, ()), mask_secrets=mask
+                )
+                out.write_text(json.dumps(har, indent=1, ensure_ascii=False), encoding="utf-8")
+                n = len(har["log"]["entries"])
+        except (SessionFileError, OSError) as exc:
+            self.show_error(f"Export failed: {exc}")
+            return None
+        masked = ", secrets masked" if mask else ""
+        self.window.statusBar().showMessage(f"Exported {n} entries to {out}{masked}", 8000)
+        return n
+
+    def _ask_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Import HAR", str(Path.home()), "HAR files (*.har);;All files (*)"
+        )
+        if path:
+            self.import_har_file(Path(path))
+
+    def import_har_file(self, path: Path) -> bool:
+        """Make a read-only session of a HAR file and show it."""
+        if self.library is None:
+            return False
+        try:
+            session_id, _count = import_har(path, self.library)
+        except (HarError, SessionFileError, OSError) as exc:
+            self.show_error(f"Cannot import {path.name}: {exc}")
+            return False
+        self.fill_recent()
+        return self.open_path(self.library.path_of(session_id), f"{path.name} (imported)")
+
+    def show_error(self, text: str) -> None:
+        """A message the user can act on; the window and other sessions stay usable."""
+        log.warning("%s", text)
+        self.last_error = text
+        self.window.statusBar().showMessage(text, 15000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Sessions", text, parent=self.window)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.open()
+        self.error_box = box
+
+    def close(self) -> None:
+        self._close_stored()

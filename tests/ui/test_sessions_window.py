@@ -1,0 +1,250 @@
+"""Sessions on disk in the real window (offscreen), on a real engine and real SQLite files:
+the previous session at start-up, light rows until a row is opened, damaged files, the
+sessions dialog, HAR export and import."""
+
+from __future__ import annotations
+
+import http.client
+import urllib.parse
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from inspector.core.records import Exchange, ExchangeKind
+from inspector.core.settings import ReceiverSettings
+from inspector.engine.engine import Engine, EngineSettings
+from inspector.store.library import SessionLibrary
+from inspector.ui.main_window import MainWindow
+from inspector.ui.stored_session import StoredSession
+
+TIMEOUT_MS = 15_000
+
+
+def write_session(library: SessionLibrary, n: int, started: float) -> Path:
+    """A capture session of `n` POSTs, each with its own JSON body."""
+    with library.create(started=started) as writer:
+        for i in range(1, n + 1):
+            body = b'{"n":%d,"text":"%s"}' % (i, b"x" * 50)
+            writer.submit(
+                Exchange(
+                    id=i,
+                    kind=ExchangeKind.HTTP,
+                    started=started + i / 1000,
+                    client="127.0.0.1:5000",
+                    method="POST",
+                    target=f"/cb/{i}",
+                    http_version="HTTP/1.1",
+                    headers=(("Content-Type", "application/json"), ("dg-token", "tok-1")),
+                    body=body,
+                    body_size=len(body),
+                    status=200,
+                    reply_body=b"ok",
+                    finished=started + i / 1000 + 0.001,
+                )
+            )
+    return writer.path
+
+
+def _post(url: str, path: str, body: bytes) -> int:
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn.request("POST", path, body, {"Content-Type": "application/json"})
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def session_window(qtbot, qsettings, data_dir) -> Iterator[Callable[[], MainWindow]]:
+    """A window on a real engine that keeps sessions in `data_dir`."""
+    engines: list[Engine] = []
+
+    def make() -> MainWindow:
+        engine = Engine(EngineSettings(receiver=ReceiverSettings(port=0), data_dir=data_dir))
+        engine.start()
+        engines.append(engine)
+        w = MainWindow(engine, qsettings)
+        qtbot.addWidget(w)
+        w.show()
+        return w
+
+    yield make
+    for engine in engines:
+        engine.stop()
+
+
+def test_previous_session_shown_at_start_with_light_rows_until_a_row_is_opened(
+    qtbot, session_window, data_dir
+):
+    n = 5_000  # more than the first page: the rest loads in pages
+    path = write_session(SessionLibrary(data_dir), n, started=1_700_000_000.0)
+    w = session_window()
+    stored = w.sessions.stored
+    assert isinstance(stored, StoredSession) and stored.path == path
+    assert "read-only" in w.windowTitle()
+    assert w.sessions.banner.isVisible()
+    qtbot.waitUntil(lambda: stored.done and w.proxy.rowCount() == n, timeout=TIMEOUT_MS)
+    assert "5000 total" in w.filter_count.text()
+    # The list holds light rows: no bodies, no reply bodies, no headers but the dg-token.
+    model = w.sessions.stored_model
+    assert model is not None and w.traffic.model is model
+    assert all(not x.body and not x.reply_body for x in model.exchanges())
+    assert stored.bodies_loaded == 0
+    assert w.proxy.index(41, 2).data() == "/cb/42"
+
+    w.table.setCurrentIndex(w.proxy.index(41, 0))
+    assert stored.bodies_loaded == 1
+    shown = w.detail.exchange
+    assert shown is not None and shown.id == 42
+    assert shown.body == b'{"n":42,"text":"%s"}' % (b"x" * 50)
+    assert ("Content-Type", "application/json") in shown.headers
+
+    w.sessions.back_button.click()
+    assert w.sessions.stored is None and w.traffic.model is w.model
+    assert w.windowTitle() == "Callback Inspector"
+    assert not w.sessions.banner.isVisible()
+    # One click away: the previous session is the first entry of Open recent.
+    recent = w.sessions.recent_actions()
+    assert recent and "5000 exchanges" in recent[0].text()
+    recent[0].trigger()
+    assert w.sessions.stored is not None and w.sessions.stored.path == path
+
+
+def test_first_live_exchange_brings_back_the_live_list(qtbot, session_window, data_dir):
+    write_session(SessionLibrary(data_dir), 3, started=1_700_000_000.0)
+    w = session_window()
+    assert w.sessions.stored is not None
+    assert _post(w.engine.receiver_url, "/live", b"{}") == 200
+    qtbot.waitUntil(lambda: w.sessions.stored is None, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: w.proxy.rowCount() == 1, timeout=TIMEOUT_MS)
+    assert w.proxy.index(0, 2).data() == "/live"
+
+
+def test_damaged_session_files_give_a_message_and_others_still_open(
+    qtbot, session_window, data_dir
+):
+    library = SessionLibrary(data_dir)
+    good = write_session(library, 20, started=1_700_000_000.0)
+    garbage = library.directory / "2025-01-01_00-00-00.cisession"
+    garbage.write_bytes(b"this is not a database\n" * 200)
+    truncated = library.directory / "2025-01-02_00-00-00.cisession"
+    source = write_session(library, 2_000, started=1_600_000_000.0)
+    data = source.read_bytes()
+    truncated.write_bytes(data[: len(data) // 2])
+    library.delete(source.stem)  # keep only the truncated copy
+
+    w = session_window()  # starts fine, on the good previous session
+    assert w.sessions.stored is not None and w.sessions.stored.path == good
+
+    dialog = w.sessions.show_sessions()
+    assert dialog is not None
+    states = {info.id: info.error for info in dialog.infos}
+    assert states["2025-01-01_00-00-00"] and states["2025-01-02_00-00-00"]
+    column = [dialog.model.index(r, 3).data() for r in range(dialog.model.rowCount())]
+    assert sum("unreadable" in text for text in column) == 2
+
+    for session_id in ("2025-01-01_00-00-00", "2025-01-02_00-00-00"):
+        assert dialog.select(session_id)
+        dialog.open_button.click()
+        error = w.sessions.last_error or ""
+        assert session_id in error and ("not" in error or "truncated" in error), error
+        assert isinstance(w.sessions.error_box, QMessageBox) and w.sessions.error_box.isVisible()
+        assert w.sessions.stored is not None and w.sessions.stored.path == good  # unchanged
+        w.sessions.error_box.close()
+
+    # A damaged file on its own path, too (Open recent / a file opened directly).
+    assert not w.sessions.open_path(garbage)
+    assert "2025-01-01_00-00-00" in (w.sessions.last_error or "")
+    w.sessions.error_box.close()
+
+    w.sessions.show_live()
+    assert dialog.select(good.stem)
+    dialog.open_button.click()
+    assert w.sessions.stored is not None and w.sessions.stored.path == good
+    assert w.proxy.rowCount() == 20
+
+
+def test_sessions_dialog_lists_and_deletes(qtbot, session_window, data_dir):
+    library = SessionLibrary(data_dir)
+    older = write_session(library, 2, started=1_600_000_000.0)
+    newer = write_session(library, 7, started=1_700_000_000.0)
+    w = session_window()
+    dialog = w.sessions.show_sessions()
+    assert dialog is not None
+    ids = [info.id for info in dialog.infos]
+    assert ids[1:] == [newer.stem, older.stem]  # newest first; the live capture on top
+    assert dialog.infos[0].path == w.engine.session_path
+    assert "being captured now" in dialog.model.index(0, 3).data()
+    assert dialog.model.index(1, 1).data() == "7"
+    assert dialog.model.index(2, 1).data() == "2"
+    assert not dialog.delete_button.isEnabled()  # the live capture is selected
+    dialog.grab().save(str(data_dir / "sessions_dialog.png"))
+
+    assert dialog.select(older.stem)
+    assert dialog.delete_button.isEnabled()
+    dialog.delete_button.click()  # asks first
+    box = dialog.confirm_box
+    assert box.isVisible() and older.exists()
+    box.button(QMessageBox.StandardButton.Yes).click()
+    assert not older.exists()
+    assert [info.id for info in dialog.infos][1:] == [newer.stem]
+    assert all(older.stem not in a.text() for a in w.sessions.recent_actions())
+
+
+def test_export_har_then_import_it_as_a_read_only_session(qtbot, session_window, data_dir):
+    path = write_session(SessionLibrary(data_dir), 12, started=1_700_000_000.0)
+    w = session_window()
+    out = data_dir / "out.har"
+    dialog = w.sessions.show_export()  # the session shown: the previous one
+    dialog.path_field.setText(str(out))
+    dialog.export_button.click()
+    assert out.exists() and "/cb/12" in out.read_text()
+
+    assert w.sessions.import_har_file(out)
+    stored = w.sessions.stored
+    assert stored is not None and stored.path != path and stored.meta.read_only
+    assert w.proxy.rowCount() == 12
+    assert "imported" in w.windowTitle() and "read-only" in w.windowTitle()
+    w.table.setCurrentIndex(w.proxy.index(4, 0))
+    assert w.detail.exchange is not None and w.detail.exchange.body.startswith(b'{"n":5,')
+
+    bad = data_dir / "bad.har"
+    bad.write_text("{not json")
+    assert not w.sessions.import_har_file(bad)
+    assert "bad.har" in (w.sessions.last_error or "")
+
+
+def test_replay_of_a_stored_row_arrives_live_with_the_stored_body(qtbot, session_window, data_dir):
+    write_session(SessionLibrary(data_dir), 30, started=1_700_000_000.0)
+    w = session_window()
+    stored, model = w.sessions.stored, w.sessions.stored_model
+    assert stored is not None and model is not None
+    row = model.exchange(7)
+    assert row is not None and row.body == b""  # a light row
+    actions = dict(w.context_actions(row))
+    assert actions["Copy body"] is not None  # the menu works on the whole exchange
+    actions["Replay…"]()
+    dialog = w.sessions.replay_dialog
+    assert dialog is not None
+    assert dialog.body() == b'{"n":7,"text":"%s"}' % (b"x" * 50)
+    dialog.url_field.setText(w.engine.receiver_url + "/again")
+    dialog.send_button.click()
+    qtbot.waitUntil(
+        lambda: dialog.reply is not None or dialog.error is not None, timeout=TIMEOUT_MS
+    )
+    assert dialog.reply is not None and dialog.reply.status == 200, dialog.error
+    # The first live exchange brings the live list back (nothing was opened in the old one).
+    qtbot.waitUntil(
+        lambda: w.sessions.stored is None and w.proxy.rowCount() == 1, timeout=TIMEOUT_MS
+    )
+    live = w.model.exchange(1)
+    assert live is not None and live.target == "/again" and live.body == dialog.body()
+    w.select_exchange(1)
+    assert "replay of #7" in w.detail.headers.auth.text()
