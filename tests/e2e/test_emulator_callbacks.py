@@ -42,11 +42,23 @@ def _curl(
     return int(status), json.loads(body)
 
 
+def _retrying_serve(*reply_flags: str) -> ServeProcess:
+    """Receiver and emulator with local ports allowed and retries 0.2 s apart."""
+    return ServeProcess(
+        "--port",
+        "0",
+        "--emulator-port",
+        "0",
+        "--relaxed-ports",
+        "--retry-delay",
+        "0.2",
+        *reply_flags,
+    )
+
+
 @pytest.fixture(scope="module")
 def serve():
-    with ServeProcess(
-        "--port", "0", "--emulator-port", "0", "--relaxed-ports", "--retry-delay", "0.2"
-    ) as s:
+    with _retrying_serve() as s:
         yield s
 
 
@@ -135,17 +147,7 @@ def test_bad_callback_urls_are_400_invalid_query_parameter(tmp_path):
 
 
 def test_fail_first_three_gives_four_attempts_spaced_by_retry_delay_then_none(tmp_path):
-    with ServeProcess(
-        "--port",
-        "0",
-        "--emulator-port",
-        "0",
-        "--relaxed-ports",
-        "--retry-delay",
-        "0.2",
-        "--fail-first",
-        "3",
-    ) as serve:
+    with _retrying_serve("--fail-first", "3") as serve:
         _, body = _curl(
             f"{serve.emulator_url}/v1/listen?callback={serve.url}/retry",
             silent_wav(tmp_path / "silence.wav"),
@@ -162,19 +164,7 @@ def test_fail_first_three_gives_four_attempts_spaced_by_retry_delay_then_none(tm
 
 
 def test_gives_up_after_max_retries_when_every_attempt_fails(tmp_path):
-    with ServeProcess(
-        "--port",
-        "0",
-        "--emulator-port",
-        "0",
-        "--relaxed-ports",
-        "--retry-delay",
-        "0.2",
-        "--max-retries",
-        "2",
-        "--reply-status",
-        "500",
-    ) as serve:
+    with _retrying_serve("--max-retries", "2", "--reply-status", "500") as serve:
         _, body = _curl(
             f"{serve.emulator_url}/v1/listen?callback={serve.url}/nope",
             silent_wav(tmp_path / "silence.wav"),

@@ -128,6 +128,17 @@ class Emulator:
         await self.files_asr.stop()
         await self.live_asr.stop()
 
+    def _rejected(self, exc: ListenError, request_id: str) -> None:
+        """The `rejected` event: what a refused request was told, and why in detail."""
+        self.event(
+            "rejected",
+            request_id=request_id,
+            status=exc.status,
+            err_code=str(exc.err_code),
+            err_msg=exc.err_msg,
+            detail=exc.detail,
+        )
+
     # -- shared checks ----------------------------------------------------------------
     def authenticate(self, request: web.Request) -> str:
         """The caller's API key, or ListenError 401 [ERR]."""
@@ -178,14 +189,7 @@ class Emulator:
             options, target = self.options(request, streaming=False)
             audio = await self._audio(request)
         except ListenError as exc:
-            self.event(
-                "rejected",
-                request_id=request_id,
-                status=exc.status,
-                err_code=str(exc.err_code),
-                err_msg=exc.err_msg,
-                detail=exc.detail,
-            )
+            self._rejected(exc, request_id)
             return exc.response(request_id)
         mode = "callback" if target is not None else "sync"
         self.event(
@@ -309,14 +313,7 @@ class Emulator:
             key = self.authenticate(request)
             options, target = self.options(request, streaming=True)
         except ListenError as exc:
-            self.event(
-                "rejected",
-                request_id=request_id,
-                status=exc.status,
-                err_code=str(exc.err_code),
-                err_msg=exc.err_msg,
-                detail=exc.detail,
-            )
+            self._rejected(exc, request_id)
             # A refused upgrade carries `dg-error` and the message in the body [WSE].
             response = exc.response(request_id)
             response.headers["dg-error"] = exc.err_msg
