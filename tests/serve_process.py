@@ -17,6 +17,10 @@ EXE = [sys.executable, "-m", "inspector"]
 
 class ServeProcess:
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        if "--emulator-port" not in args and "--no-emulator" not in args:
+            # The emulator's default port (8081) may be taken on a shared machine; tests that
+            # need the emulator ask for `--emulator-port 0`.
+            args = (*args, "--no-emulator")
         self.proc = subprocess.Popen(
             [*EXE, "serve", *args],
             stdout=subprocess.PIPE,

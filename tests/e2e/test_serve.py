@@ -148,7 +148,10 @@ def test_port_in_use_exits_nonzero_naming_the_port():
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [*EXE, "serve", "--port", str(port)], capture_output=True, text=True, timeout=60
+            [*EXE, "serve", "--port", str(port), "--no-emulator"],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert result.returncode != 0
     assert str(port) in result.stderr and "--port 0" in result.stderr
