@@ -23,6 +23,8 @@ from .store_cli import STORE_COMMANDS, add_store_commands, run_store_command
 
 log = logging.getLogger(__name__)
 
+DEFAULT_KEEP_SESSIONS = 100  # the window's retention limit (issue 6)
+
 
 def _positive_float(text: str) -> float:
     try:
@@ -284,6 +286,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"where sessions are kept (default: {default_data_dir()})",
     )
     gui.add_argument("--no-session", action="store_true", help="keep nothing on disk")
+    gui.add_argument(
+        "--keep-sessions",
+        type=_non_negative_int,
+        default=DEFAULT_KEEP_SESSIONS,
+        metavar="N",
+        help=f"keep the newest N captured sessions, delete older ones (default: "
+        f"{DEFAULT_KEEP_SESSIONS}; imported ones are never deleted)",
+    )
     gui.add_argument(
         "--screenshot",
         metavar="OUT.png",

@@ -63,6 +63,7 @@ class EngineSettings:
     emulator: EmulatorSettings | None = None  # None: no emulator
     rules: tuple[ReplyRule, ...] = ()
     data_dir: Path | None = None  # keep a session file there; None: memory only
+    keep_sessions: int | None = None  # retention: captured sessions kept in data_dir (None: all)
 
 
 class Engine:
@@ -151,7 +152,16 @@ class Engine:
 
     def _open_session(self, data_dir: Path) -> None:
         """A new session file; the receiver awaits each commit before it answers (issue 6)."""
-        writer = SessionLibrary(data_dir).create(source="capture")
+        library = SessionLibrary(data_dir)
+        writer = library.create(source="capture")
+        if self.settings.keep_sessions is not None:
+            pruned = library.prune(self.settings.keep_sessions, current=writer.path.stem)
+            if pruned:
+                log.info(
+                    "deleted %d old session(s) beyond the last %d",
+                    len(pruned),
+                    self.settings.keep_sessions,
+                )
         self.persister = Persister(writer)
         self.session_path = writer.path
         self.receiver.persist = self.persister.persist

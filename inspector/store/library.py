@@ -7,6 +7,7 @@ flags it with the reason and goes on.
 
 from __future__ import annotations
 
+import builtins
 import re
 import time
 from dataclasses import dataclass
@@ -114,6 +115,22 @@ class SessionLibrary:
             raise SessionNotFoundError(session_id, self.directory)
         for p in _files_of(path):
             p.unlink(missing_ok=True)
+
+    def prune(self, keep: int, *, current: str | None = None) -> builtins.list[str]:
+        """Delete the oldest captured sessions beyond the newest `keep`; their ids.
+
+        The retention limit of issue 6. Imported sessions and files that cannot be read are
+        never deleted here (the user may want them back); `current` (the session being
+        written) always stays.
+        """
+        captures = [
+            i for i in self.list() if i.error is None and i.source == "capture" and i.id != current
+        ]
+        room = max(0, keep - (1 if current is not None else 0))
+        doomed = [i.id for i in captures[room:]]
+        for session_id in doomed:
+            self.delete(session_id)
+        return doomed
 
 
 def _files_of(path: Path) -> list[Path]:

@@ -44,7 +44,10 @@ def run_gui(
     app.setOrganizationName("callback-inspector")
     app.setWindowIcon(app_icon())
     data_dir = None if args.no_session else (args.data_dir or default_data_dir())
-    engine = Engine(EngineSettings(receiver=receiver, emulator=emulator, data_dir=data_dir))
+    keep = getattr(args, "keep_sessions", None)
+    engine = Engine(
+        EngineSettings(receiver=receiver, emulator=emulator, data_dir=data_dir, keep_sessions=keep)
+    )
     engine.start()
     window = MainWindow(engine)
     apply_theme(app, window.theme())

@@ -322,3 +322,24 @@ def test_a_malformed_record_fails_its_commit_and_the_writer_goes_on(tmp_path):
         assert writer.submit(http_exchange(2)).result(10) is None
     with SessionReader(path) as reader:
         assert [row.id for row in reader.rows()] == [2]
+
+
+def test_prune_keeps_the_newest_captures_and_never_imports_or_bad_files(tmp_path):
+    from inspector.store.library import SessionLibrary
+
+    library = SessionLibrary(tmp_path)
+    ids = []
+    for n in range(5):
+        writer = library.create(source="capture", started=1_000_000.0 + n)
+        writer.close()
+        ids.append(writer.path.stem)
+    imported = library.create(source="har-import", read_only=True, started=900_000.0)
+    imported.close()
+    broken = library.directory / "1999-01-01_00-00-00.cisession"
+    broken.write_bytes(b"not a database at all" * 100)
+
+    deleted = library.prune(2, current=ids[-1])
+
+    assert sorted(deleted) == sorted(ids[:3])  # the current one plus the newest other
+    left = {i.id for i in library.list()}
+    assert left == {ids[3], ids[4], imported.path.stem, broken.stem}

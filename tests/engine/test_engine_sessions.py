@@ -1,0 +1,35 @@
+"""An engine with a data dir keeps a session file per run, answered requests in it, and
+honours the retention limit."""
+
+from __future__ import annotations
+
+import urllib.request
+
+from inspector.core.settings import ReceiverSettings
+from inspector.engine.engine import Engine, EngineSettings
+from inspector.store.library import SessionLibrary
+from inspector.store.session import SessionReader
+
+
+def test_each_run_keeps_its_requests_and_old_sessions_beyond_the_limit_go(tmp_path):
+    paths = []
+    for run in range(3):
+        engine = Engine(
+            EngineSettings(receiver=ReceiverSettings(port=0), data_dir=tmp_path, keep_sessions=2)
+        )
+        engine.start()
+        try:
+            request = urllib.request.Request(
+                f"{engine.receiver_url}/run/{run}", data=b'{"run": %d}' % run, method="POST"
+            )
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                assert reply.status == 200
+            # answered, so already committed: readable while the engine still runs
+            with SessionReader(engine.session_path) as reader:
+                assert [r.target for r in reader.rows()] == [f"/run/{run}"]
+        finally:
+            engine.stop()
+        paths.append(engine.session_path)
+
+    kept = [info.path for info in SessionLibrary(tmp_path).list()]
+    assert kept == [paths[2], paths[1]]  # newest first; the first run's session was pruned
