@@ -89,13 +89,18 @@ def run_serve(settings: EngineSettings, out: TextIO = sys.stdout) -> int:
         listening["emulator"] = engine.emulator_url
     out.write(json.dumps(listening) + "\n")
     out.flush()
-    printer = threading.Thread(target=print_events, args=(listener, out, stop), daemon=True)
+    # The printer stops only once the engine has: what it publishes while stopping (the
+    # sockets it closes) is printed too.
+    engine_stopped = threading.Event()
+    printer = threading.Thread(
+        target=print_events, args=(listener, out, engine_stopped), daemon=True
+    )
     printer.start()
     try:
         while not stop.wait(0.5):
             pass
     finally:
         engine.stop()
-        stop.set()
+        engine_stopped.set()
         printer.join(5)
     return 0
