@@ -55,12 +55,15 @@ class ReplyRule:
         return True
 
 
+DEFAULT_RULE = ReplyRule()  # what the receiver answers when no rule matches: 200
+
+
 def select_rule(rules: Sequence[ReplyRule], method: str, path: str) -> ReplyRule:
-    """The first rule matching method and path; the default rule (200) when none does."""
+    """The first rule matching method and path; `DEFAULT_RULE` when none does."""
     for rule in rules:
         if rule.matches(method, path):
             return rule
-    return ReplyRule()
+    return DEFAULT_RULE
 
 
 def decide_reply(rule: ReplyRule, attempt: int) -> Reply:

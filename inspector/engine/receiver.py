@@ -232,10 +232,8 @@ class Receiver:
         chunked: bool = False,
     ) -> web.Response:
         limit = self.settings.max_body
-        how = "more than" if chunked else ""
-        note = f"body of {how} {size} bytes is over the {limit}-byte limit (--max-body)".replace(
-            "  ", " "
-        )
+        amount = f"more than {size}" if chunked else str(size)
+        note = f"body of {amount} bytes is over the {limit}-byte limit (--max-body)"
         body = f"callback-inspector: {note}\n".encode()
         exchange = self._new_exchange(
             request,

@@ -75,6 +75,7 @@ class LiveSession:
         self.callback_ws: Any = None
         self._http_queue: asyncio.Queue[bytes | None] | None = None
         self._tasks: list[asyncio.Task[Any]] = []
+        self._poster: asyncio.Task[None] | None = None  # sends the http(s) callback POSTs
         self.closed: tuple[int, str] | None = None
 
     # -- lifecycle --------------------------------------------------------------------
@@ -233,7 +234,8 @@ class LiveSession:
         headers = callback_headers(target, self.key_id, self.emulator.settings.user_agent)
         if not target.is_websocket:
             self._http_queue = asyncio.Queue()
-            self._tasks.append(asyncio.ensure_future(self._post_messages(headers)))
+            self._poster = asyncio.ensure_future(self._post_messages(headers))
+            self._tasks.append(self._poster)
             return True
         headers.pop("Content-Type")
         try:
@@ -302,13 +304,12 @@ class LiveSession:
 
     async def _drain_http_callbacks(self) -> None:
         """Let queued POSTs go out before the stream ends (bounded by the attempt timeout)."""
-        if self._http_queue is None or not self._tasks:
+        if self._http_queue is None or self._poster is None:
             return
         self._http_queue.put_nowait(None)
-        poster = self._tasks[0]
         try:
             await asyncio.wait_for(
-                asyncio.shield(poster), timeout=self.emulator.settings.attempt_timeout
+                asyncio.shield(self._poster), timeout=self.emulator.settings.attempt_timeout
             )
         except TimeoutError:
             pass
