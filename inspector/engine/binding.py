@@ -38,7 +38,7 @@ def is_loopback(host: str) -> bool:
 
 
 async def bind(
-    app_runner: web.AppRunner, host: str, port: int, what: str, flag: str
+    app_runner: web.BaseRunner, host: str, port: int, what: str, flag: str
 ) -> tuple[web.BaseSite, int]:
     """Start a TCP site; returns it and the port actually bound (for port 0).
 

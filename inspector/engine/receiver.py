@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any, cast
+from typing import Any
 
 from aiohttp import HttpVersion11, WSMsgType, web
 from aiohttp.abc import AbstractStreamWriter
@@ -92,7 +92,7 @@ class Receiver:
         self._runner = web.ServerRunner(server, handle_signals=False)
         await self._runner.setup()
         _, self.port = await bind(
-            cast(web.AppRunner, self._runner),  # bind() needs only what every runner has
+            self._runner,
             self.settings.host,
             self.settings.port,
             "receiver",
