@@ -271,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui = sub.add_parser(
         "gui", help="open the window (default)", description="Open the Callback Inspector window."
     )
-    add_settings_flags(gui, ReceiverSettings, skip=("host",))
+    add_settings_flags(gui, ReceiverSettings)
     add_settings_flags(gui, EmulatorSettings, skip=("api_key",))
     gui.add_argument(
         "--demo",

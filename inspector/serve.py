@@ -15,7 +15,6 @@ import time
 from typing import TextIO
 
 from .core.event_json import event_line, iso_time
-from .engine.binding import is_loopback
 from .engine.engine import Engine, EngineSettings, EventQueue
 
 log = logging.getLogger(__name__)
@@ -74,12 +73,6 @@ def run_serve(settings: EngineSettings, out: TextIO = sys.stdout) -> int:
     engine = Engine(settings)
     listener = engine.subscribe()
     engine.start()  # raises PortInUseError etc. to the CLI
-    if not is_loopback(settings.receiver.host):
-        log.warning(
-            "the receiver listens on %s: anyone who can reach this machine can send it "
-            "requests and read what it replies",
-            settings.receiver.host,
-        )
     listening = {
         "event": "listening",
         "time": iso_time(time.time()),

@@ -10,13 +10,19 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 EXE = [sys.executable, "-m", "inspector"]
 
 
 class ServeProcess:
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        preexec_fn: Callable[[], None] | None = None,
+    ) -> None:
         if "--emulator-port" not in args and "--no-emulator" not in args:
             # The emulator's default port (8081) may be taken on a shared machine; tests that
             # need the emulator ask for `--emulator-port 0`.
@@ -27,6 +33,7 @@ class ServeProcess:
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, **(env or {})},
+            preexec_fn=preexec_fn,  # e.g. a file-size limit, to fill "the disk"
         )
         self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
         self.stderr_lines: list[str] = []

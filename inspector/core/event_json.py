@@ -12,7 +12,14 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from .events import EmulatorEvent, Event, ExchangeAdded, ExchangeUpdated, WsMessageAdded
+from .events import (
+    EmulatorEvent,
+    Event,
+    ExchangeAdded,
+    ExchangeUpdated,
+    StorageEvent,
+    WsMessageAdded,
+)
 from .records import Exchange, ExchangeKind
 
 BODY_INLINE_LIMIT = 64 * 1024  # larger bodies are summarised, not printed
@@ -68,6 +75,15 @@ def event_to_json(event: Event) -> dict[str, Any] | None:
         return line
     if isinstance(event, EmulatorEvent):
         return {"event": event.name, "time": iso_time(event.time), **event.fields}
+    if isinstance(event, StorageEvent):
+        return {
+            "event": "storage",
+            "time": iso_time(event.time),
+            "state": event.state,
+            "message": event.message,
+            "path": event.path,
+            "unsaved": event.unsaved,
+        }
     return None
 
 

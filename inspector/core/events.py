@@ -36,4 +36,19 @@ class EmulatorEvent:
     fields: dict[str, Any]
 
 
-Event = ExchangeAdded | ExchangeUpdated | WsMessageAdded | EmulatorEvent
+@dataclass(frozen=True)
+class StorageEvent:
+    """The session file stopped (or started again) taking what is captured.
+
+    `state` is "unavailable" (no session file could be opened at start), "failed" (writes
+    fail: disk full, file locked, data dir gone) or "recovered" (writes succeed again).
+    Capture goes on in memory either way; `unsaved` counts the records not written so far."""
+
+    state: str
+    time: float
+    message: str
+    path: str | None = None
+    unsaved: int = 0
+
+
+Event = ExchangeAdded | ExchangeUpdated | WsMessageAdded | EmulatorEvent | StorageEvent

@@ -13,15 +13,18 @@ import concurrent.futures
 import logging
 import queue
 import threading
+import time
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..core.events import EmulatorEvent, Event
+from ..core.events import EmulatorEvent, Event, StorageEvent
 from ..core.reply_rules import ReplyRule
 from ..core.settings import EmulatorSettings, ReceiverSettings
 from ..store.library import SessionLibrary
+from ..store.schema import SessionFileError
+from .binding import is_loopback
 from .persist import Persister
 from .receiver import Receiver
 
@@ -79,6 +82,8 @@ class Engine:
         self.emulator: Any = None  # engine.emulator.Emulator when settings.emulator is set
         self.persister: Persister | None = None  # set when settings.data_dir is given
         self.session_path: Path | None = None
+        # Why the session file is not taking the capture now (a StorageEvent), or None.
+        self.storage_problem: StorageEvent | None = None
 
     # -- events ---------------------------------------------------------------------------
     def subscribe(self) -> EventQueue:
@@ -137,6 +142,12 @@ class Engine:
         if self.settings.data_dir is not None:
             self._open_session(self.settings.data_dir)
         await self.receiver.start()
+        if not is_loopback(self.settings.receiver.host):  # the window shows a badge too
+            log.warning(
+                "the receiver listens on %s: anyone who can reach this machine can send it "
+                "requests and read what it replies",
+                self.settings.receiver.host,
+            )
         if self.settings.emulator is not None:
             from .emulator.server import Emulator  # the ASR stack loads only when needed
 
@@ -151,9 +162,24 @@ class Engine:
             self.persister.writer.close()  # commits what is queued
 
     def _open_session(self, data_dir: Path) -> None:
-        """A new session file; the receiver awaits each commit before it answers (issue 6)."""
+        """A new session file; the receiver awaits each commit before it answers (issue 6).
+
+        A data dir that cannot hold one (read-only, full, not a directory) does not stop the
+        engine: the capture stays in memory and a "unavailable" StorageEvent says why."""
         library = SessionLibrary(data_dir)
-        writer = library.create(source="capture")
+        self.storage_problem = None
+        try:
+            writer = library.create(source="capture")
+        except (OSError, SessionFileError) as exc:
+            reason = exc.reason if isinstance(exc, SessionFileError) else str(exc)
+            message = (
+                f"sessions cannot be saved in {data_dir} ({reason}). Capture goes on in "
+                "memory only"
+            )
+            log.error("%s", message)
+            self.storage_problem = StorageEvent("unavailable", time.time(), message, str(data_dir))
+            self.publish(self.storage_problem)
+            return
         if self.settings.keep_sessions is not None:
             pruned = library.prune(self.settings.keep_sessions, current=writer.path.stem)
             if pruned:
@@ -162,9 +188,13 @@ class Engine:
                     len(pruned),
                     self.settings.keep_sessions,
                 )
-        self.persister = Persister(writer)
+        self.persister = Persister(writer, self._on_storage_event)
         self.session_path = writer.path
         self.receiver.persist = self.persister.persist
+
+    def _on_storage_event(self, event: StorageEvent) -> None:
+        self.storage_problem = None if event.state == "recovered" else event
+        self.publish(event)
 
     def _publish_emulator_event(self, event: Event) -> None:
         """Emulator events are kept in the session too, without holding anything up."""

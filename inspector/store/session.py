@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 Item = Exchange | WsMessage | EmulatorEvent | ExchangeAdded | ExchangeUpdated | WsMessageAdded
 
 _encode_json = json.JSONEncoder(separators=(",", ":")).encode
+WRITE_BUSY_TIMEOUT = 2.0  # seconds a commit waits for a file another program has locked
 _KINDS = {k.value: k for k in ExchangeKind}
 _CLOSED_BY = {c.value: c for c in ClosedBy}
 _DIRECTIONS = {d.value: d for d in Direction}
@@ -160,9 +161,13 @@ class SessionWriter:
         source: str = "capture",
         read_only: bool = False,
         started: float | None = None,
+        busy_timeout: float = WRITE_BUSY_TIMEOUT,
     ) -> None:
         self.path = Path(path)
         self._db = connect(self.path, create=True)  # SessionFileError here, on the caller
+        # Another program holding the file locked makes a commit wait at most this long,
+        # then fail; the engine then stops holding replies for the disk (engine/persist.py).
+        self._db.execute(f"PRAGMA busy_timeout = {round(busy_timeout * 1000)}")
         try:
             self._init_meta(source, read_only, started)
         except sqlite3.Error as exc:
@@ -290,7 +295,9 @@ class SessionWriter:
                 db.executemany(_INSERT_EVENT, events)
             db.execute("COMMIT")
         except Exception as exc:
-            log.error("session %s: a write of %d items failed: %s", self.path, len(batch), exc)
+            # Debug only: under a full disk every batch fails; the engine's Persister tells
+            # the user once (a StorageEvent) rather than a log line per batch.
+            log.debug("session %s: a write of %d items failed: %s", self.path, len(batch), exc)
             try:
                 db.execute("ROLLBACK")
             except sqlite3.Error:

@@ -31,13 +31,21 @@ from PySide6.QtWidgets import (
     QSplitter,
     QToolBar,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
 from .. import __version__
-from ..core.events import EmulatorEvent, ExchangeAdded, ExchangeUpdated, WsMessageAdded
+from ..core.events import (
+    EmulatorEvent,
+    ExchangeAdded,
+    ExchangeUpdated,
+    StorageEvent,
+    WsMessageAdded,
+)
 from ..core.records import Exchange, ExchangeKind, WsMessage
 from ..core.reply_rules import ReplyRule
+from ..engine.binding import is_loopback
 from ..engine.engine import Engine
 from .delivery_track import DeliveryTracker
 from .demo_runner import DemoStage, fill_submit_panel
@@ -113,8 +121,11 @@ class MainWindow(QMainWindow):
         self.timer.start()
         self._restore_settings()
         self._update_urls()
+        self._update_exposure()
         self._update_status()
         self.traffic.update_filter_count()
+        if engine.storage_problem is not None:  # published before this window listened
+            self.show_storage_event(engine.storage_problem)
         self.sessions.show_previous_session()
 
     # -- building -------------------------------------------------------------------------
@@ -136,6 +147,16 @@ class MainWindow(QMainWindow):
         self.copy_button = _tool_button("Copy", "Copy the receiver URL (Ctrl+Shift+C)", self)
         self.copy_button.clicked.connect(self.copy_receiver_url)
         bar.addWidget(self.copy_button)
+        # Shown when the receiver listens beyond this machine (--host): anyone who can reach
+        # it can send requests and read the replies.
+        self.exposure_badge = QLabel(self)
+        self.exposure_badge.setObjectName("exposure_badge")
+        self.exposure_badge.setTextFormat(Qt.TextFormat.PlainText)
+        self.exposure_badge.setStyleSheet(
+            "#exposure_badge { background: #b3261e; color: white; border-radius: 3px;"
+            " padding: 2px 6px; font-weight: bold; }"
+        )
+        self.exposure_action = bar.addWidget(self.exposure_badge)
         bar.addSeparator()
         bar.addWidget(QLabel(" Emulator ", self))
         self.emulator_field = self._url_field(
@@ -173,6 +194,7 @@ class MainWindow(QMainWindow):
         self.context_actions = self.traffic.context_actions
         self.select_exchange = self.traffic.select_exchange
 
+        self._build_storage_banner()
         self.detail = DetailPane(self)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setObjectName("main_splitter")
@@ -183,6 +205,44 @@ class MainWindow(QMainWindow):
         splitter.setSizes([560, 480])
         self.splitter = splitter
         self.setCentralWidget(splitter)
+
+    def _build_storage_banner(self) -> None:
+        """Above the list: the session file is not taking the capture (disk full, locked,
+        data dir unwritable). The list still has everything."""
+        banner = QLabel(self.traffic)
+        banner.setObjectName("storage_banner")
+        banner.setTextFormat(Qt.TextFormat.PlainText)
+        banner.setWordWrap(True)
+        banner.setStyleSheet(
+            "#storage_banner { background: rgba(179, 38, 30, 0.16); padding: 4px 6px; }"
+        )
+        banner.setVisible(False)
+        layout = self.traffic.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(0, banner)
+        self.storage_banner = banner
+
+    def show_storage_event(self, event: StorageEvent) -> None:
+        if event.state == "recovered":
+            self.storage_banner.setVisible(False)
+            self.statusBar().showMessage(f"Sessions: {event.message}", 15000)
+            return
+        message = event.message[:1].upper() + event.message[1:]
+        self.storage_banner.setText(f"⚠ {message}.")
+        self.storage_banner.setToolTip(event.path or "")
+        self.storage_banner.setVisible(True)
+
+    def _update_exposure(self) -> None:
+        host = self.engine.settings.receiver.host
+        exposed = not is_loopback(host)
+        self.exposure_badge.setText(f"⚠ Exposed on {host}" if exposed else "")
+        self.exposure_badge.setToolTip(
+            f"The receiver listens on {host}, not only on this machine: anyone who can reach "
+            "it can send requests and read the replies. Start without --host to keep it local."
+            if exposed
+            else ""
+        )
+        self.exposure_action.setVisible(exposed)
 
     def _dock(self, title: str, name: str, widget: QWidget, scroll: bool = False) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -452,6 +512,8 @@ class MainWindow(QMainWindow):
                 self._messages[event.message.exchange_id].append(event.message)
             elif isinstance(event, ExchangeAdded | ExchangeUpdated):
                 exchanges.append(event.exchange)
+            elif isinstance(event, StorageEvent):
+                self.show_storage_event(event)
             elif isinstance(event, EmulatorEvent):
                 if event.name in ("rejected", "error"):
                     self._emulator_errors += 1

@@ -371,7 +371,12 @@ class SessionBrowser(QObject):
     def show_export(self, path: Path | None = None, what: str = "") -> ExportHarDialog:
         """Export `path` (default: the session shown in the list) as HAR."""
         if path is None:
-            path = self.stored.path if self.stored else self.window.engine.session_path
+            engine = self.window.engine
+            # The live capture from its session file, unless that file missed some of it
+            # (a full disk): then from memory, which has everything.
+            complete_on_disk = engine.persister is not None and engine.persister.unsaved == 0
+            live = engine.session_path if complete_on_disk else None
+            path = self.stored.path if self.stored else live
             what = what or (self.stored.title if self.stored else "the live capture")
         dialog = ExportHarDialog(what or str(path), self.window)
         dialog.accepted.connect(lambda: self.export_har(dialog.path(), dialog.mask_secrets(), path))
@@ -382,13 +387,17 @@ class SessionBrowser(QObject):
     def export_har(self, out: Path, mask: bool, source: Path | None) -> int | None:
         """Write `source` (a session file; None: the live list in memory) to `out`."""
         try:
+            secrets = self.window.submit_panel.secrets()
             if source is not None:
                 with SessionReader(source) as reader:
-                    n = write_har(reader, out, mask_secrets=mask)
+                    n = write_har(reader, out, mask_secrets=mask, secrets=secrets)
             else:
                 w = self.window
                 har = to_har(
-                    w.model.exchanges(), lambda i: w._messages.get(i, ()), mask_secrets=mask
+                    w.model.exchanges(),
+                    lambda i: w._messages.get(i, ()),
+                    mask_secrets=mask,
+                    secrets=secrets,
                 )
                 out.write_text(json.dumps(har, indent=1, ensure_ascii=False), encoding="utf-8")
                 n = len(har["log"]["entries"])

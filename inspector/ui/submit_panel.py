@@ -367,6 +367,14 @@ class SubmitPanel(QWidget):
             )
         return tokens
 
+    def secrets(self) -> list[str]:
+        """Every API key this window knows (stored, typed, the emulator's `--api-key`): what
+        an export with "mask secrets" must never contain."""
+        emulator = self.engine.settings.emulator
+        keys = [self._key_from_store, self.key.text().strip()]
+        keys.append(emulator.api_key if emulator is not None else None)
+        return [k for k in keys if k]
+
     def _show_key_state(self) -> None:
         key = self._key_from_store
         self.key_state.setText(

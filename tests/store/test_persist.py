@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
+from inspector.core.events import StorageEvent
 from inspector.engine.persist import Persister
 from inspector.store.session import SessionReader, SessionWriter
 from tests.store.sample_records import http_exchange
@@ -29,7 +31,7 @@ def test_persist_returns_after_the_commit(tmp_path):
     assert sorted(order) == sorted(f"reply {i}" for i in range(1, 201))
 
 
-def test_persist_raises_what_the_write_raised(tmp_path):
+def test_persist_refuses_what_is_not_a_record_with_type_error(tmp_path):
     async def main() -> str:
         with SessionWriter(tmp_path / "s.cisession") as writer:
             try:
@@ -39,6 +41,61 @@ def test_persist_raises_what_the_write_raised(tmp_path):
         return "no error"
 
     assert "cannot store a str" in asyncio.run(main())
+
+
+def test_a_file_locked_by_another_program_is_reported_once_then_recovery_and_nothing_lost(
+    tmp_path,
+):
+    """Another process's connection holds the write lock: commits fail after the busy
+    timeout, the capture is not held up any longer, one "failed" event says so; once the lock
+    is gone, one "recovered" event counts what was not saved, and what was committed before
+    the lock is still there."""
+    path = tmp_path / "s.cisession"
+    events: list[StorageEvent] = []
+
+    async def main() -> tuple[list[int], float]:
+        with SessionWriter(path, busy_timeout=0.2) as writer:
+            persister = Persister(writer, events.append)
+            for i in (1, 2):
+                await persister.persist(http_exchange(i))  # committed before the lock
+            other = sqlite3.connect(str(path), isolation_level=None)
+            other.execute("BEGIN IMMEDIATE")  # the write lock, as another instance would
+            await persister.persist(http_exchange(3))  # fails after the busy timeout
+            assert [e.state for e in events] == ["failed"] and persister.failing
+            for i in (4, 5):
+                await persister.persist(http_exchange(i))  # not held for the disk now
+            other.execute("ROLLBACK")
+            other.close()
+            await persister.persist(http_exchange(6))  # not held: it settles the state
+            await asyncio.wrap_future(writer.flush())
+            while persister.failing:  # the commit's callback reaches the loop
+                await asyncio.sleep(0)
+            await persister.persist(http_exchange(7))  # held again, committed
+            unsaved = events[-1].unsaved
+        with SessionReader(path) as reader:
+            return [row.id for row in reader.rows()], unsaved
+
+    stored, unsaved = asyncio.run(main())
+    assert [e.state for e in events] == ["failed", "recovered"]
+    assert "locked" in events[0].message and events[0].path == str(path)
+    assert stored[:2] == [1, 2] and 7 in stored and 3 not in stored
+    # 3 failed; 4 and 5 went to the writer while the lock was held: saved or counted.
+    assert unsaved == 1 + len({4, 5} - set(stored))
+
+
+def test_a_closed_writer_is_reported_not_raised(tmp_path):
+    events: list[StorageEvent] = []
+
+    async def main() -> None:
+        writer = SessionWriter(tmp_path / "s.cisession")
+        writer.close()
+        persister = Persister(writer, events.append)
+        await persister.persist(http_exchange(1))
+        persister.persist_later(http_exchange(2))
+
+    asyncio.run(main())
+    assert [(e.state, e.unsaved) for e in events] == [("failed", 1)]
+    assert "closed" in events[0].message
 
 
 def test_a_cancelled_request_does_not_cancel_the_commit_others_wait_for(tmp_path):

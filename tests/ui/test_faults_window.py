@@ -1,0 +1,119 @@
+"""Issue 9 in the real window (offscreen): the exposure badge for a non-loopback bind, and
+the storage banner when the session file stops (and starts again) taking the capture."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import sqlite3
+import urllib.parse
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from inspector.core.settings import ReceiverSettings
+from inspector.engine.engine import Engine, EngineSettings
+from inspector.ui.main_window import MainWindow
+
+TIMEOUT_MS = 15_000
+KEY = "dg-secret-key-0123456789abcdef"
+
+
+def _post(url: str, path: str, body: bytes) -> int:
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection("127.0.0.1", parts.port, timeout=30)
+    conn.request("POST", path, body, {"Content-Type": "application/json"})
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+@pytest.fixture
+def window_on(qtbot, qsettings) -> Iterator[Callable[[EngineSettings], MainWindow]]:
+    engines: list[Engine] = []
+
+    def make(settings: EngineSettings) -> MainWindow:
+        engine = Engine(settings)
+        engine.start()
+        engines.append(engine)
+        w = MainWindow(engine, qsettings)
+        qtbot.addWidget(w)
+        w.show()
+        return w
+
+    yield make
+    for engine in engines:
+        engine.stop()
+
+
+def test_a_loopback_receiver_shows_no_exposure_badge(window_on):
+    w = window_on(EngineSettings(receiver=ReceiverSettings(port=0)))
+    assert not w.exposure_action.isVisible()
+    assert not w.exposure_badge.isVisibleTo(w)
+
+
+def test_a_receiver_bound_beyond_loopback_shows_the_exposure_badge(window_on):
+    # Bound on every interface for the length of this test; only 127.0.0.1 is sent to.
+    w = window_on(EngineSettings(receiver=ReceiverSettings(host="0.0.0.0", port=0)))
+    assert w.exposure_action.isVisible() and w.exposure_badge.isVisibleTo(w)
+    assert w.exposure_badge.text() == "⚠ Exposed on 0.0.0.0"
+    assert "anyone who can reach it" in w.exposure_badge.toolTip()
+
+
+def test_a_data_dir_that_cannot_be_written_shows_the_banner_and_capture_goes_on(
+    window_on, qtbot, tmp_path
+):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    w = window_on(EngineSettings(receiver=ReceiverSettings(port=0), data_dir=blocker / "data"))
+    assert w.storage_banner.isVisibleTo(w)
+    assert w.storage_banner.text().startswith("⚠ Sessions cannot be saved in ")
+    assert "Capture goes on in memory only" in w.storage_banner.text()
+    assert w.storage_banner.textFormat().name == "PlainText"
+    assert _post(w.engine.receiver_url, "/in-memory", b'{"a":1}') == 200
+    qtbot.waitUntil(lambda: len(w.model.exchanges()) == 1, timeout=TIMEOUT_MS)
+
+
+def test_a_locked_session_file_shows_the_banner_then_recovery_and_export_has_everything(
+    window_on, qtbot, tmp_path
+):
+    w = window_on(EngineSettings(receiver=ReceiverSettings(port=0), data_dir=tmp_path / "data"))
+    url = w.engine.receiver_url
+    assert _post(url, "/before", b'{"n":1}') == 200
+    assert not w.storage_banner.isVisibleTo(w)
+    path = w.engine.session_path
+    assert isinstance(path, Path)
+    other = sqlite3.connect(str(path), isolation_level=None)  # another instance's lock
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        assert _post(url, "/locked", b'{"n":2}') == 200  # answered after the busy timeout
+        qtbot.waitUntil(lambda: w.storage_banner.isVisibleTo(w), timeout=TIMEOUT_MS)
+        text = w.storage_banner.text()
+        assert text.startswith("⚠ The session file cannot be written (database is locked)")
+        assert "Capture goes on in memory" in text
+        assert _post(url, "/still-locked", b'{"n":3}') == 200
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    # The next commit goes through: the banner goes, the status bar says what was missed.
+    assert _post(url, "/after", b'{"n":4}') == 200
+    qtbot.waitUntil(lambda: not w.storage_banner.isVisibleTo(w), timeout=TIMEOUT_MS)
+    assert "takes writes again" in w.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: len(w.model.exchanges()) >= 4, timeout=TIMEOUT_MS)
+    # The session file missed requests: Export HAR takes the live capture from memory, and
+    # masks the key typed in the submit panel wherever it appears.
+    w.submit_panel.key.setText(KEY)
+    assert _post(url, "/with-key", json.dumps({"leaked": KEY}).encode()) == 200
+    qtbot.waitUntil(lambda: len(w.model.exchanges()) == 5, timeout=TIMEOUT_MS)
+    out = tmp_path / "live.har"
+    dialog = w.sessions.show_export()
+    dialog.path_field.setText(str(out))
+    dialog.mask_box.setChecked(True)
+    dialog.export_button.click()
+    text = out.read_text()
+    paths = [
+        urllib.parse.urlsplit(e["request"]["url"]).path for e in json.loads(text)["log"]["entries"]
+    ]
+    assert paths == ["/before", "/locked", "/still-locked", "/after", "/with-key"]
+    assert KEY not in text and urllib.parse.quote(KEY) not in text
