@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, redact
 from .core.reply_rules import DEFAULT_FAIL_STATUS, ReplyRule
 from .core.settings import EmulatorSettings, ReceiverSettings
 from .store.library import default_data_dir
@@ -204,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Prints one JSON object per line on stdout: `listening`; the receiver's `request`, "
         "`ws_open`, `ws_message`, `ws_close`; the emulator's `job`, `transcribed`, `attempt`, "
         "`job_done`, `rejected`, `stream_open`, `stream_message`, `stream_callback`, "
-        "`stream_close`. Logs go to stderr. Stops cleanly on SIGTERM or Ctrl-C.",
+        "`stream_close`; `storage` when the session file cannot be written (capture goes on). "
+        "Logs go to stderr. Stops cleanly on SIGTERM or Ctrl-C.",
     )
     add_settings_flags(serve, ReceiverSettings)
     add_reply_flags(serve)
@@ -303,6 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--quit-after", type=_positive_float, metavar="SECONDS", help="quit after this many seconds"
     )
     add_store_commands(sub)
+    for command in sub.choices.values():  # `serve -v` as well as `-v serve`
+        command.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="log debug details to stderr",
+        )
     return parser
 
 
@@ -320,6 +329,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # The key never reaches a log line, stderr or a crash report (issue 9).
+    redact.register(getattr(args, f"{EmulatorSettings.__name__}.api_key", None))
+    redact.install_log_masking()
+    data_dir = getattr(args, "data_dir", None)
+    redact.install_crash_handler(lambda: (data_dir or default_data_dir()) / "crash-reports")
     command = args.command
     try:
         if command in STORE_COMMANDS:

@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 
+from . import redact
 from .engine.client import (
     DEEPGRAM_BASE_URL,
     EMULATOR_PLACEHOLDER_KEY,
@@ -49,6 +50,7 @@ def _print(line: dict[str, Any]) -> None:
 def run_submit(args: argparse.Namespace) -> int:
     base_url = DEEPGRAM_BASE_URL if args.deepgram else args.base_url
     key = api_key(args.deepgram)
+    redact.register(key)
     if key is None:
         if args.deepgram:
             print(

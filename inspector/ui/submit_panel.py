@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import bundled
+from .. import bundled, redact
 from ..core.callback_url import CallbackUrlError, validate_callback_url
 from ..core.deepgram_auth import key_identifier, mask_key
 from ..core.records import Exchange, ExchangeKind
@@ -314,6 +314,7 @@ class SubmitPanel(QWidget):
         self.reset_callback()
         self._update_visibility()
         stored = load_api_key()
+        redact.register(stored)
         self._key_from_store = stored
         self._show_key_state()
 
@@ -393,6 +394,7 @@ class SubmitPanel(QWidget):
         except KeyStoreError as exc:
             self.key_state.setText(str(exc))
             return
+        redact.register(key)
         self._key_from_store = key
         self.key.clear()
         self._show_key_state()
@@ -476,6 +478,7 @@ class SubmitPanel(QWidget):
         if self.target.currentText() == TARGET_DEEPGRAM:
             base = client.DEEPGRAM_BASE_URL
             key = self._key_from_store or self.key.text().strip()
+            redact.register(key)
             if not key:
                 self.state.setText("Deepgram needs an API key: type it and save it to the keyring.")
                 return None
