@@ -70,6 +70,21 @@ async def transcribe(
     else:
         data = json.dumps({"url": source}).encode()
         headers["Content-Type"] = "application/json"
+    try:
+        return await _post_listen(base_url, params, data, headers, timeout)
+    except TimeoutError:
+        raise SubmitError(f"{base_url} did not answer within {timeout:g} s") from None
+    except (OSError, aiohttp.ClientError) as exc:
+        raise SubmitError(f"could not reach {base_url}: {exc}") from None
+
+
+async def _post_listen(
+    base_url: str,
+    params: Sequence[tuple[str, str]],
+    data: bytes,
+    headers: dict[str, str],
+    timeout: float,
+) -> Reply:
     async with (
         aiohttp.ClientSession(trust_env=False) as session,
         session.post(

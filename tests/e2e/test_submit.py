@@ -99,3 +99,14 @@ def test_missing_file_and_unreachable_emulator_are_clear_errors(tmp_path):
     unreachable = _submit(str(sample_wavs()[0]), "--base-url", "http://127.0.0.1:9")
     assert unreachable.returncode == 1 and "could not reach" in unreachable.stderr
     assert "Traceback" not in unreachable.stderr
+
+
+def test_an_unreachable_deepgram_fake_closed_port_exits_1_with_one_clear_line():
+    """The real Deepgram is outside this machine: a closed local port stands in for it."""
+    wav = sample_wavs()[0]
+    result = _submit(
+        str(wav), "--base-url", "http://127.0.0.1:9", env={"DEEPGRAM_API_KEY": "k" * 40}
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("callback-inspector: could not reach http://127.0.0.1:9")
+    assert "Traceback" not in result.stderr and "k" * 40 not in result.stderr

@@ -80,3 +80,23 @@ def test_api_key_is_kept_in_the_keyring_only(qtbot, start_engine, qsettings, tem
     again = MainWindow(engine, qsettings)
     qtbot.addWidget(again)
     assert "dg-s…cdef" in again.submit_panel.key_state.text()
+
+
+def test_unreachable_deepgram_fake_closed_port_is_said_in_the_panel(
+    qtbot, start_engine, qsettings, temp_keyring, monkeypatch
+):
+    """The real Deepgram is outside this machine: a closed local port stands in for it."""
+    from inspector.engine import client
+
+    monkeypatch.setattr(client, "DEEPGRAM_BASE_URL", "http://127.0.0.1:9")
+    engine, _ = start_engine()
+    window = MainWindow(engine, qsettings)
+    qtbot.addWidget(window)
+    panel = window.submit_panel
+    panel.target.setCurrentText(TARGET_DEEPGRAM)
+    panel.key.setText(KEY)
+    panel.use_callback.setChecked(False)
+    assert panel.submit() is not None
+    qtbot.waitUntil(lambda: "could not reach" in panel.state.text(), timeout=15_000)
+    assert "127.0.0.1:9" in panel.state.text() and KEY not in panel.state.text()
+    assert panel.state.text().startswith("Failed: could not reach http://127.0.0.1:9")
