@@ -15,7 +15,7 @@ import queue
 import threading
 import time
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -142,6 +142,12 @@ class Engine:
         if self.settings.data_dir is not None:
             self._open_session(self.settings.data_dir)
         await self.receiver.start()
+        # A restart (Stop, Start) listens on the same port, even when port 0 chose it: the
+        # URL given to Deepgram stays valid. If something took the port meanwhile, start()
+        # raises PortInUseError and the caller says so.
+        bound = self.receiver.port
+        assert bound is not None  # start() bound it
+        self.receiver.settings = replace(self.receiver.settings, port=bound)
         if not is_loopback(self.settings.receiver.host):  # the window shows a badge too
             log.warning(
                 "the receiver listens on %s: anyone who can reach this machine can send it "
@@ -151,8 +157,12 @@ class Engine:
         if self.settings.emulator is not None:
             from .emulator.server import Emulator  # the ASR stack loads only when needed
 
-            self.emulator = Emulator(self.settings.emulator, self._publish_emulator_event)
+            # On a restart: the settings applied since (set_emulator_settings), its port.
+            previous = self.emulator
+            settings = previous.settings if previous is not None else self.settings.emulator
+            self.emulator = Emulator(settings, self._publish_emulator_event)
             await self.emulator.start()
+            self.emulator.settings = replace(self.emulator.settings, port=self.emulator.port)
 
     async def _stop_servers(self) -> None:
         if self.emulator is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import sqlite3
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -117,3 +118,26 @@ def test_a_locked_session_file_shows_the_banner_then_recovery_and_export_has_eve
     ]
     assert paths == ["/before", "/locked", "/still-locked", "/after", "/with-key"]
     assert KEY not in text and urllib.parse.quote(KEY) not in text
+
+
+def test_a_restart_keeps_the_port_and_says_so_when_another_program_took_it(window_on, qtbot):
+    w = window_on(EngineSettings(receiver=ReceiverSettings(port=0)))
+    url = w.engine.receiver_url
+    port = urllib.parse.urlsplit(url).port
+    w.toggle_running()  # Stop
+    qtbot.waitUntil(lambda: w.start_stop_action.text() == "Start", timeout=TIMEOUT_MS)
+    with socket.socket() as other:  # another program takes the port meanwhile
+        other.bind(("127.0.0.1", port))
+        other.listen()
+        w.toggle_running()  # Start: refused, said, still stopped, still usable
+        qtbot.waitUntil(
+            lambda: "Could not start" in w.statusBar().currentMessage(), timeout=TIMEOUT_MS
+        )
+        message = w.statusBar().currentMessage()
+        assert f"port {port} on 127.0.0.1 is in use" in message and "--port 0" in message
+        assert w.start_stop_action.text() == "Start" and w.start_stop_action.isEnabled()
+    w.toggle_running()  # the port is free again: listening on the same URL
+    qtbot.waitUntil(lambda: w.start_stop_action.text() == "Stop", timeout=TIMEOUT_MS)
+    assert w.engine.receiver_url == url
+    assert _post(url, "/back", b"{}") == 200
+    qtbot.waitUntil(lambda: len(w.model.exchanges()) == 1, timeout=TIMEOUT_MS)
