@@ -82,6 +82,8 @@ class Engine:
         self.emulator: Any = None  # engine.emulator.Emulator when settings.emulator is set
         self.persister: Persister | None = None  # set when settings.data_dir is given
         self.session_path: Path | None = None
+        self.running = False  # between a successful start() and stop()
+        self._lifecycle = threading.Lock()  # start() and stop() one at a time
         # Why the session file is not taking the capture now (a StorageEvent), or None.
         self.storage_problem: StorageEvent | None = None
 
@@ -104,19 +106,24 @@ class Engine:
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self, timeout: float = 30.0) -> None:
-        """Start the thread and the servers; raises what binding raised (e.g. PortInUseError)."""
-        if self._thread is not None:
-            raise RuntimeError("engine already started")
-        ready: concurrent.futures.Future[None] = concurrent.futures.Future()
-        self._thread = threading.Thread(
-            target=self._run, args=(ready,), name="inspector-engine", daemon=True
-        )
-        self._thread.start()
-        try:
-            ready.result(timeout)
-        except BaseException:
-            self._join()
-            raise
+        """Start the thread and the servers; raises what binding raised (e.g. PortInUseError).
+
+        Any thread may call it (the window does, from a helper thread); a `stop()` meanwhile
+        waits until the start is over, then stops."""
+        with self._lifecycle:
+            if self._thread is not None:
+                raise RuntimeError("engine already started")
+            ready: concurrent.futures.Future[None] = concurrent.futures.Future()
+            self._thread = threading.Thread(
+                target=self._run, args=(ready,), name="inspector-engine", daemon=True
+            )
+            self._thread.start()
+            try:
+                ready.result(timeout)
+            except BaseException:
+                self._join()
+                raise
+            self.running = True
 
     def _run(self, ready: concurrent.futures.Future[None]) -> None:
         loop = asyncio.new_event_loop()
@@ -214,10 +221,12 @@ class Engine:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the servers and the thread; safe to call twice."""
-        loop = self._loop
-        if loop is not None and loop.is_running():
-            loop.call_soon_threadsafe(loop.stop)
-        self._join(timeout)
+        with self._lifecycle:
+            self.running = False
+            loop = self._loop
+            if loop is not None and loop.is_running():
+                loop.call_soon_threadsafe(loop.stop)
+            self._join(timeout)
 
     def _join(self, timeout: float = 10.0) -> None:
         if self._thread is not None:

@@ -48,15 +48,23 @@ def run_gui(
     engine = Engine(
         EngineSettings(receiver=receiver, emulator=emulator, data_dir=data_dir, keep_sessions=keep)
     )
-    engine.start()
     window = MainWindow(engine)
     apply_theme(app, window.theme())
     app.styleHints().colorSchemeChanged.connect(lambda _s: apply_theme(app, window.theme()))
     if args.screenshot:
         window.resize(SCREENSHOT_SIZE[0], SCREENSHOT_SIZE[1])  # not the saved geometry
     window.show()
+    # The servers start on a helper thread once the window is up: the window appears without
+    # waiting for them (issue 8's cold start), and a port in use is shown in it.
     if demo_name:
-        QTimer.singleShot(300, lambda: window.run_demo(demo_name))
+
+        def run_demo_once(error: object) -> None:
+            window.engine_restarted.disconnect(run_demo_once)
+            if error is None:
+                window.run_demo(demo_name)
+
+        window.engine_restarted.connect(run_demo_once)
+    window.toggle_running()
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

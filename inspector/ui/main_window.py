@@ -104,7 +104,9 @@ class MainWindow(QMainWindow):
         self._follow_next_job = False
         self._select_path: str | None = None  # a demo's callback path, selected when it arrives
         self.demo_stage = DemoStage(engine)
-        self._running = True
+        # An engine not started yet is started by `toggle_running()` once the window shows
+        # (run_gui): the window appears without waiting for the servers.
+        self._running = engine.running
         self.tracker = DeliveryTracker()
         self.engine_restarted.connect(self._on_engine_restarted)
 
@@ -120,6 +122,7 @@ class MainWindow(QMainWindow):
         self.timer.timeout.connect(self.drain_events)
         self.timer.start()
         self._restore_settings()
+        self.start_stop_action.setText("Stop" if self._running else "Start")
         self._update_urls()
         self._update_exposure()
         self._update_status()
@@ -455,8 +458,13 @@ class MainWindow(QMainWindow):
         if error is not None:
             self.statusBar().showMessage(f"Could not start: {error}", 10000)
             self._running = False
+            box = QMessageBox(QMessageBox.Icon.Warning, "Could not start", "", parent=self)
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.setText(f"The receiver could not start:\n\n{error}\n\nPress Start to try again.")
+            box.open()
+            self.start_error_box = box
         else:
-            self._running = not self._running
+            self._running = self.engine.running
             if self._running:
                 self.engine.set_rules(
                     (self.reply_controls.rule(),)

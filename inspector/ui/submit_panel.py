@@ -8,6 +8,9 @@ are remembered in QSettings, never the key or the basic-auth password.
 
 from __future__ import annotations
 
+import concurrent.futures
+import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +50,10 @@ from .engine_calls import EngineCalls
 from .traffic_model import status_text
 from .widgets import item, plain_label, set_rows, table_view, text_view
 
+log = logging.getLogger(__name__)
+
 SAMPLES_DIR = bundled.samples_dir()
+KEYRING_WAIT = 10.0  # seconds a send or an export waits for the keyring lookup, at most
 DEFAULT_CALLBACK_PATH = "/callback"
 TARGET_EMULATOR, TARGET_DEEPGRAM = "Built-in emulator", "Deepgram (api.deepgram.com)"
 SOURCE_SAMPLE, SOURCE_FILE, SOURCE_URL = "Sample", "File", "URL"
@@ -127,6 +133,7 @@ class SubmitPanel(QWidget):
     sending = Signal()  # a submission is leaving now
     submitted = Signal(str)  # request_id, once the reply names it
     callback_activated = Signal(int)  # exchange id the user picked in the links list
+    key_looked_up = Signal()  # the keyring lookup (on a helper thread) is over
 
     def __init__(self, engine: Engine, calls: EngineCalls, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -313,14 +320,20 @@ class SubmitPanel(QWidget):
             line.textChanged.connect(self.check_callback)
         self.reset_callback()
         self._update_visibility()
-        stored = load_api_key()
-        redact.register(stored)
-        self._key_from_store = stored
+        # The keyring's first use loads its backends (about a second): on a helper thread, so
+        # the window shows without waiting (issue 8's cold start).
+        self._stored_key: concurrent.futures.Future[str | None] = concurrent.futures.Future()
+        self.key_looked_up.connect(self._show_key_state)
         self._show_key_state()
+        threading.Thread(target=self._look_up_key, name="keyring-lookup", daemon=True).start()
 
     # -- form -------------------------------------------------------------------------
     def reset_callback(self, path: str = DEFAULT_CALLBACK_PATH) -> None:
-        url = self.engine.receiver_url + path
+        """The receiver's own URL + `path`; left as it is until the receiver first listens."""
+        try:
+            url = self.engine.receiver_url + path
+        except RuntimeError:
+            return
         self.callback.setText(swap_scheme(url, self.streaming.isChecked()))
 
     def _browse(self) -> None:
@@ -376,7 +389,35 @@ class SubmitPanel(QWidget):
         keys.append(emulator.api_key if emulator is not None else None)
         return [k for k in keys if k]
 
+    def _look_up_key(self) -> None:
+        key = load_api_key()  # never raises: no keyring is "no key"
+        redact.register(key)
+        self._stored_key.set_result(key)
+        try:
+            self.key_looked_up.emit()
+        except RuntimeError:  # the panel was closed meanwhile
+            pass
+
+    @property
+    def _key_from_store(self) -> str | None:
+        """The stored key (DEEPGRAM_API_KEY or the keyring); waits for the lookup if it is
+        still under way, at most KEYRING_WAIT seconds."""
+        try:
+            return self._stored_key.result(timeout=KEYRING_WAIT)
+        except TimeoutError:
+            log.warning("the keyring did not answer within %s s", KEYRING_WAIT)
+            return None
+
+    @_key_from_store.setter
+    def _key_from_store(self, key: str | None) -> None:
+        done: concurrent.futures.Future[str | None] = concurrent.futures.Future()
+        done.set_result(key)
+        self._stored_key = done
+
     def _show_key_state(self) -> None:
+        if not self._stored_key.done():
+            self.key_state.setText("Looking in the keyring…")
+            return
         key = self._key_from_store
         self.key_state.setText(
             f"Key in keyring: {mask_key(key)}"

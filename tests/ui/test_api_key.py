@@ -79,7 +79,8 @@ def test_api_key_is_kept_in_the_keyring_only(qtbot, start_engine, qsettings, tem
 
     again = MainWindow(engine, qsettings)
     qtbot.addWidget(again)
-    assert "dg-s…cdef" in again.submit_panel.key_state.text()
+    # The keyring is read on a helper thread, so the window shows without waiting for it.
+    qtbot.waitUntil(lambda: "dg-s…cdef" in again.submit_panel.key_state.text(), timeout=10_000)
 
 
 def test_unreachable_deepgram_fake_closed_port_is_said_in_the_panel(

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from inspector.core.settings import ReceiverSettings
 from inspector.engine.engine import Engine, EngineSettings
@@ -141,3 +142,41 @@ def test_a_restart_keeps_the_port_and_says_so_when_another_program_took_it(windo
     assert w.engine.receiver_url == url
     assert _post(url, "/back", b"{}") == 200
     qtbot.waitUntil(lambda: len(w.model.exchanges()) == 1, timeout=TIMEOUT_MS)
+
+
+def test_the_window_shows_before_the_servers_start_and_fills_in_once_they_do(qtbot, qsettings):
+    engine = Engine(EngineSettings(receiver=ReceiverSettings(port=0)))
+    w = MainWindow(engine, qsettings)  # what run_gui does: the window first...
+    qtbot.addWidget(w)
+    w.show()
+    assert w.url_field.text() == "" and w.start_stop_action.text() == "Start"
+    try:
+        w.toggle_running()  # ...then the servers, on a helper thread
+        assert w.listening_label.text() == "Starting…"
+        qtbot.waitUntil(lambda: w.start_stop_action.text() == "Stop", timeout=TIMEOUT_MS)
+        assert w.url_field.text() == engine.receiver_url
+        assert w.submit_panel.callback.text() == engine.receiver_url + "/callback"
+        assert w.listening_label.text() == f"● Listening on {engine.receiver_url}"
+    finally:
+        engine.stop()
+
+
+def test_a_port_in_use_at_start_is_shown_in_the_window_which_stays_usable(qtbot, qsettings):
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        engine = Engine(EngineSettings(receiver=ReceiverSettings(port=port)))
+        w = MainWindow(engine, qsettings)
+        qtbot.addWidget(w)
+        w.show()
+        w.toggle_running()
+        qtbot.waitUntil(lambda: getattr(w, "start_error_box", None) is not None, timeout=TIMEOUT_MS)
+    box = w.start_error_box
+    assert f"receiver port {port} on 127.0.0.1 is in use" in box.text()
+    assert box.textFormat() == Qt.TextFormat.PlainText and box.isVisible()
+    assert w.start_stop_action.text() == "Start" and w.start_stop_action.isEnabled()
+    box.close()
+    w.toggle_running()  # the port is free now
+    qtbot.waitUntil(lambda: w.start_stop_action.text() == "Stop", timeout=TIMEOUT_MS)
+    engine.stop()
