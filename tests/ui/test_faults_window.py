@@ -14,11 +14,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from inspector.core.settings import ReceiverSettings
+from inspector.core.reply_rules import ReplyRule
+from inspector.core.settings import EmulatorSettings, ReceiverSettings
 from inspector.engine.engine import Engine, EngineSettings
 from inspector.ui.main_window import MainWindow
+from inspector.ui.submit_panel import SOURCE_SAMPLE, TARGET_EMULATOR
 
 TIMEOUT_MS = 15_000
+ASR_TIMEOUT_MS = 45_000  # speech recognition on a loaded 2-core machine
 KEY = "dg-secret-key-0123456789abcdef"
 
 
@@ -180,3 +183,31 @@ def test_a_port_in_use_at_start_is_shown_in_the_window_which_stays_usable(qtbot,
     w.toggle_running()  # the port is free now
     qtbot.waitUntil(lambda: w.start_stop_action.text() == "Stop", timeout=TIMEOUT_MS)
     engine.stop()
+
+
+def test_stopping_with_a_callback_job_waiting_to_retry_shows_it_cancelled(window_on, qtbot):
+    """The emulator shut down with a job in flight: the job ends "cancelled", in the retry
+    timeline and the delivery tracker, instead of vanishing."""
+    w = window_on(
+        EngineSettings(
+            receiver=ReceiverSettings(port=0),
+            emulator=EmulatorSettings(port=0, relaxed_ports=True, retry_delay=30.0),
+            rules=(ReplyRule(status=500),),  # every attempt fails: the job waits 30 s to retry
+        )
+    )
+    panel = w.submit_panel
+    panel.target.setCurrentText(TARGET_EMULATOR)
+    panel.source.setCurrentText(SOURCE_SAMPLE)
+    panel.sample.setCurrentText("numbers")
+    panel.streaming.setChecked(False)
+    panel.reset_callback("/fails")
+    panel.send.click()
+    qtbot.waitUntil(
+        lambda: w.timeline.job is not None and "next retry in" in w.timeline.summary.text(),
+        timeout=ASR_TIMEOUT_MS,
+    )
+    job = w.timeline.job
+    w.toggle_running()  # Stop: the emulator shuts down with the job waiting
+    qtbot.waitUntil(lambda: job.outcome == "cancelled", timeout=TIMEOUT_MS)
+    assert w.timeline.summary.text().endswith(", cancelled")
+    qtbot.waitUntil(lambda: w.start_stop_action.text() == "Start", timeout=TIMEOUT_MS)
