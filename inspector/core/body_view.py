@@ -3,6 +3,9 @@
 A body is kept as bytes. This module reads it as text, as JSON and as a Deepgram result
 (pre-recorded `ListenV1Response` or streaming `Results`) when it can, and flags what it
 could not decode instead of raising: invalid UTF-8 or JSON is something to show the user.
+The texts it hands on (request id, transcript, message type) are always UTF-8 encodable:
+a JSON `\ud800` escape is a lone surrogate in Python, which SQLite and Qt refuse, so it is
+shown escaped as the six characters `\ud800`.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ def _view_json(data: Any) -> BodyView:
     if not isinstance(data, dict):
         return BodyView(utf8_valid=True, json_valid=True)
     request_id = _request_id(data)
-    message_type = data.get("type") if isinstance(data.get("type"), str) else None
+    message_type = _storable(data["type"]) if isinstance(data.get("type"), str) else None
     is_final = data.get("is_final") if isinstance(data.get("is_final"), bool) else None
     return BodyView(
         utf8_valid=True,
@@ -63,10 +66,19 @@ def _request_id(data: dict[str, Any]) -> str | None:
     (accepted reply, error bodies, streaming Metadata)."""
     metadata = data.get("metadata")
     if isinstance(metadata, dict) and isinstance(metadata.get("request_id"), str):
-        return str(metadata["request_id"])
+        return _storable(metadata["request_id"])
     if isinstance(data.get("request_id"), str):
-        return str(data["request_id"])
+        return _storable(data["request_id"])
     return None
+
+
+def _storable(text: str) -> str:
+    """`text` with lone surrogates (from JSON `\\udXXX` escapes) written as `\\udXXX`."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", errors="backslashreplace").decode("utf-8")
+    return text
 
 
 def _first_alternative_transcript(container: Any) -> str | None:
@@ -93,4 +105,4 @@ def _transcript(data: dict[str, Any]) -> str | None:
         text = _first_alternative_transcript(data.get("channel"))
     if text is None:
         return None
-    return text[:TRANSCRIPT_PREVIEW_CHARS]
+    return _storable(text[:TRANSCRIPT_PREVIEW_CHARS])

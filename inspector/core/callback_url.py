@@ -23,6 +23,8 @@ _HTTP_SCHEMES = ("http", "https")
 _WEBSOCKET_SCHEMES = ("ws", "wss")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _WHITESPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+# `//user:PASSWORD@`: the password runs to the authority's last `@`, as urlsplit reads it.
+_USERINFO_PASSWORD = re.compile(r"(//[^/?#:]*:)[^/?#]*@")
 
 
 class CallbackUrlError(ValueError):
@@ -66,6 +68,12 @@ def validate_callback_url(
         raise CallbackUrlError(
             url, "the URL contains spaces or control characters; percent-encode them (space = %20)"
         )
+    try:
+        url.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: bytes that were not UTF-8 (argv, a file)
+        raise CallbackUrlError(
+            url, "the URL is not valid UTF-8 text; percent-encode its bytes (e.g. %C3%A9)"
+        ) from None
     try:
         parts = urlsplit(url)
     except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[::1/hook"
@@ -145,13 +153,9 @@ def _port(url: str, parts: SplitResult, scheme: str) -> int:
 
 
 def _redacted(url: str) -> str:
-    """`url` with the userinfo password replaced by `***`, for messages and logs."""
-    try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-    except ValueError:
-        return url
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    user = userinfo.partition(":")[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{hostport}"))
+    """`url` with every userinfo password replaced by `***`, for messages and logs.
+
+    Done on the text rather than with `urlsplit`, so the URLs that most need an error
+    message (an unclosed IPv6 bracket, no scheme) still have their password hidden.
+    """
+    return _USERINFO_PASSWORD.sub(r"\1***@", url)

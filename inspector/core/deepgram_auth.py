@@ -11,6 +11,7 @@ key always gets the same identifier and the identifier cannot be turned back int
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 
@@ -42,8 +43,15 @@ def parse_api_key(authorization: str | None, subprotocols: Sequence[str] = ()) -
 
 
 def key_identifier(api_key: str) -> str:
-    """The stable uuid the emulator reports as this key's identifier (`dg-token`) [CB]."""
-    return str(uuid.uuid5(API_KEY_NAMESPACE, api_key))
+    """The stable uuid the emulator reports as this key's identifier (`dg-token`) [CB].
+
+    uuid5 spelled out over the key's UTF-8 bytes, with lone surrogates passed through: a key
+    from argv or the environment that was not UTF-8 arrives with them (surrogateescape),
+    and `uuid.uuid5` would raise on it. Any other key gets the same uuid as `uuid.uuid5`.
+    """
+    name = api_key.encode("utf-8", errors="surrogatepass")
+    digest = hashlib.sha1(API_KEY_NAMESPACE.bytes + name, usedforsecurity=False).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=5))
 
 
 def mask_key(api_key: str) -> str:

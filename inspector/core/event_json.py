@@ -1,7 +1,9 @@
 """Engine events as JSON-ready dicts: the vocabulary of `serve`'s JSON lines.
 
-One object per event, each with `"event"` and `"time"` (ISO-8601 UTC). `json.dumps` escapes
-control characters, so network text with terminal escapes is never written raw.
+One object per event, each with `"event"` and `"time"` (ISO-8601 UTC). The encoder escapes
+control characters and everything beyond ASCII, so network text with terminal escapes is
+never written raw; a NaN or infinite number (which JSON has no spelling for) is written
+`null`, as JavaScript's `JSON.stringify` does, so every line parses as strict JSON.
 """
 
 from __future__ import annotations
@@ -26,7 +28,27 @@ BODY_INLINE_LIMIT = 64 * 1024  # larger bodies are summarised, not printed
 
 # One encoder for every line (json.dumps builds one per call when given options). No circular
 # check: the dicts are built here from records and cannot contain themselves.
-_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+_encode_strict = json.JSONEncoder(
+    separators=(",", ":"), check_circular=False, allow_nan=False
+).encode
+
+
+def _encode(value: dict[str, Any]) -> str:
+    try:
+        return _encode_strict(value)
+    except ValueError:  # a NaN or infinity somewhere (rare: only then is the value copied)
+        return _encode_strict(_finite(value))
+
+
+def _finite(value: Any) -> Any:
+    """`value` with every NaN or infinite float replaced by None (JSON `null`)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def iso_time(epoch: float) -> str:

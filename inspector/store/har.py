@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
@@ -50,6 +51,11 @@ _URL_PASSWORD_ENCODED = re.compile(
 
 class HarError(ValueError):
     """Not a HAR, or a HAR this reader cannot make records of; the message says where."""
+
+
+# What a session can store and export again: SQLite integers are 64-bit, and every time
+# must be a date `iso_time` can write (HAR's `startedDateTime`, the JSON lines).
+_INT64 = range(-(2**63), 2**63)
 
 
 # -- export ------------------------------------------------------------------------------
@@ -278,10 +284,31 @@ def _field(obj: dict[str, Any], key: str, kind: Any, where: str, default: Any = 
         return default
     value = obj[key]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            raise HarError(f"{where}.{key} is too large: {str(value)[:20]}...") from None
     if not isinstance(value, kind) or (kind in (int, float) and isinstance(value, bool)):
         raise HarError(f"{where}.{key} should be {_kind_name(kind)}, not {type(value).__name__}")
+    if kind is float and not math.isfinite(value):
+        raise HarError(f"{where}.{key} should be a finite number, not {value!r}")
+    if kind is int and value not in _INT64:
+        raise HarError(f"{where}.{key} is out of range (64-bit): {str(value)[:20]}")
     return value
+
+
+def _epoch(value: float, where: str) -> float:
+    """`value` (epoch seconds), refused when no date can be written for it."""
+    try:
+        iso_time(value)
+    except (ValueError, OverflowError, OSError):
+        raise HarError(f"{where} is not a time between the years 1 and 9999: {value!r}") from None
+    return value
+
+
+def _time_field(obj: dict[str, Any], key: str, where: str) -> float | None:
+    value = _field(obj, key, float, where, None)
+    return None if value is None else _epoch(value, f"{where}.{key}")
 
 
 def _kind_name(kind: Any) -> str:
@@ -322,13 +349,17 @@ def _started(entry: dict[str, Any], where: str) -> float:
     if not text:
         return 0.0
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
+        started = datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except (ValueError, OverflowError, OSError):  # the latter two: year 1 or 9999, local time
         raise HarError(f"{where}.startedDateTime is not an ISO 8601 time: {text[:40]!r}") from None
+    return _epoch(started, f"{where}.startedDateTime")
 
 
 def _target_of(url: str, where: str) -> str:
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:  # an unclosed IPv6 bracket, a host that normalises to a delimiter
+        raise HarError(f"{where}.url is not a URL: {url[:80]!r}") from None
     if parts.scheme and parts.netloc:
         return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if url.startswith("/") or url == "*":
@@ -368,7 +399,7 @@ def entry_to_records(
     content = _field(response, "content", dict, f"{where}.response", {})
     reply_body = _decode(content, f"{where}.response.content")
     asked = _field(ours, "id", int, mine, None)
-    started = _field(ours, "started", float, mine, None)
+    started = _time_field(ours, "started", mine)
     if started is None:
         started = _started(entry, where)
     status = _field(response, "status", int, f"{where}.response", 0)
@@ -376,10 +407,11 @@ def entry_to_records(
         status = _field(ours, "status", int, mine, None)
     elif status == 0:
         status = None  # Chrome writes 0 for a request that got no reply
-    finished = _field(ours, "finished", float, mine, None)
+    finished = _time_field(ours, "finished", mine)
     if finished is None and "_inspector" not in entry:
         total = _field(entry, "time", float, where, None)
-        finished = started + total / 1000.0 if total is not None and total >= 0 else None
+        if total is not None and total >= 0:
+            finished = _epoch(started + total / 1000.0, f"{where}.time")
     end_raw = _field(ours, "ws_end", dict, mine, None)
     ws_end = None
     if end_raw is not None:
@@ -399,7 +431,9 @@ def entry_to_records(
         started=started,
         client=_clean(_field(ours, "client", str, mine, "")),
         method=method,
-        target=_clean(_field(ours, "target", str, mine, None) or _target_of(url, where)),
+        target=_clean(
+            _field(ours, "target", str, mine, None) or _target_of(url, f"{where}.request")
+        ),
         http_version=_clean(_field(request, "httpVersion", str, f"{where}.request", "HTTP/1.1")),
         headers=_headers_of(request, f"{where}.request"),
         body=body,
@@ -447,7 +481,7 @@ def _messages(raw: list[Any], exchange_id: int, where: str) -> list[WsMessage]:
                 direction=Direction.IN if kind_text == "send" else Direction.OUT,
                 kind=WsKind.TEXT if opcode == 1 else WsKind.BINARY,
                 data=data,
-                time=_field(m, "time", float, at, 0.0),
+                time=_time_field(m, "time", at) or 0.0,
             )
         )
     return out

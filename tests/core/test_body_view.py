@@ -42,3 +42,15 @@ def test_invalid_json_and_invalid_utf8_are_flagged_not_raised():
     assert (bad.utf8_valid, bad.json_valid) == (False, False)
     assert view_body(b"[1,2]").json_valid is True
     assert view_body(b"[" * 100000).json_valid is False  # deep nesting is not a crash
+
+
+def test_lone_surrogate_escapes_are_shown_escaped_so_the_view_is_storable():
+    view = view_body(
+        b'{"type":"Results\\ud83d","metadata":{"request_id":"r\\ud800"},'
+        b'"channel":{"alternatives":[{"transcript":"hi \\udfff"}]}}'
+    )
+    assert view.request_id == "r\\ud800"
+    assert view.transcript == "hi \\udfff"
+    assert view.message_type == "Results\\ud83d"
+    # A valid pair is one character, not escaped.
+    assert view_body(b'{"request_id":"\\ud83d\\ude00"}').request_id == "\U0001f600"

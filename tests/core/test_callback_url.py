@@ -109,6 +109,23 @@ def test_password_not_in_error_message() -> None:
     assert "user:***@example.com:9000" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["http://user:hunter2@[::1/hook", "://user:hunter2@example.com/", "http://u:a@hunter2@h:9000/"],
+)
+def test_password_hidden_even_when_the_url_does_not_parse(url: str) -> None:
+    with pytest.raises(CallbackUrlError) as caught:
+        validate_callback_url(url)
+    assert "hunter2" not in str(caught.value)
+    assert ":***@" in str(caught.value)
+
+
+def test_url_that_is_not_utf8_text_is_refused() -> None:
+    # A non-UTF-8 argv byte arrives as a lone surrogate; Basic auth could not encode it.
+    url = b"http://us\xffer:pw@example.com/".decode("utf-8", errors="surrogateescape")
+    assert "not valid UTF-8" in refused(url)
+
+
 def test_bad_port_and_whitespace() -> None:
     assert "not a number" in refused("http://example.com:http/")
     assert "not a number" in refused("http://example.com:99999/")

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from inspector.core.deepgram_auth import key_identifier, mask_key, parse_api_key
+from inspector.core.deepgram_auth import API_KEY_NAMESPACE, key_identifier, mask_key, parse_api_key
 
 KEY = "0123456789abcdef0123456789abcdef01234567"
 
@@ -50,3 +50,11 @@ def test_mask_key() -> None:
     assert mask_key("abcdefghijkl") == "abcd…ijkl"
     assert mask_key("abcdefghijk") == "***"
     assert mask_key("") == "***"
+
+
+def test_key_identifier_is_uuid5_and_takes_a_key_that_is_not_utf8() -> None:
+    assert key_identifier(KEY) == str(uuid.uuid5(API_KEY_NAMESPACE, KEY))
+    # `--api-key $'\xff...'` or a DEEPGRAM_API_KEY of raw bytes arrives with surrogates.
+    odd = b"\xffkey".decode("utf-8", errors="surrogateescape")
+    assert uuid.UUID(key_identifier(odd)).version == 5
+    assert key_identifier(odd) != key_identifier("\\xffkey")

@@ -1,8 +1,11 @@
 import json
+import math
+
+import pytest
 
 from inspector.core.body_view import view_body
-from inspector.core.event_json import BODY_INLINE_LIMIT, event_to_json
-from inspector.core.events import ExchangeAdded, ExchangeUpdated
+from inspector.core.event_json import BODY_INLINE_LIMIT, event_line, event_to_json
+from inspector.core.events import EmulatorEvent, ExchangeAdded, ExchangeUpdated
 from inspector.core.records import ClosedBy, Exchange, ExchangeKind, WsEnd
 
 
@@ -79,3 +82,15 @@ def test_terminal_escapes_are_escaped_in_the_json_text():
     )
     text = json.dumps(line)
     assert "\x1b" not in text and "\\u001b[31m" in text
+
+
+def test_nan_and_infinity_are_written_null_so_every_line_is_strict_json():
+    event = EmulatorEvent("job_done", 0.0, {"duration": math.nan, "x": [math.inf, 1.5]})
+    line = event_line(event)
+    assert line is not None
+    assert json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} in {line}")) == {
+        "event": "job_done",
+        "time": "1970-01-01T00:00:00.000Z",
+        "duration": None,
+        "x": [None, 1.5],
+    }

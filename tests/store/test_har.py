@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import urllib.parse
 from dataclasses import replace
 from pathlib import Path
@@ -274,6 +275,44 @@ def test_a_browser_har_imports_with_defaults_for_what_it_lacks(tmp_path):
 def test_an_invalid_har_is_a_har_error_saying_where(data, message):
     with pytest.raises(HarError, match=message):
         har_to_records(data)
+
+
+def _one_entry(**fields):
+    return {"log": {"entries": [{"request": {"method": "GET", "url": "/"}, **fields}]}}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_one_entry(request={"method": "GET", "url": "http://[::1/x"}), r"request\.url is not"),
+        (_one_entry(_inspector={"started": 10**400}), r"_inspector\.started is too large"),
+        (_one_entry(time=10**400), r"entries\[0\]\.time is too large"),
+        (_one_entry(_inspector={"started": math.inf}), "should be a finite number, not inf"),
+        (_one_entry(_inspector={"started": 1e300}), "not a time between the years 1 and 9999"),
+        (_one_entry(_inspector={"finished": 253402300800.0}), r"finished is not a time"),
+        (_one_entry(startedDateTime="0001-01-01T00:00:00+01:00"), "startedDateTime is not a time"),
+        (_one_entry(_inspector={"status": 2**63}), r"_inspector\.status is out of range"),
+        (_one_entry(response={"status": -(2**63) - 1}), r"response\.status is out of range"),
+        (
+            _one_entry(_webSocketMessages=[{"type": "send", "time": 1e300}]),
+            r"_webSocketMessages\[0\]\.time is not a time",
+        ),
+    ],
+)
+def test_what_a_session_cannot_store_or_export_is_a_har_error(data, message):
+    # Found by tests/fuzz: these raised ValueError/OverflowError, or imported and then
+    # failed to be stored (SQLite's 64-bit integers) or exported (no date for the time).
+    with pytest.raises(HarError, match=message):
+        har_to_records(data)
+
+
+def test_the_extreme_times_and_integers_a_session_can_hold_import(tmp_path):
+    data = _one_entry(
+        _inspector={"id": 2**63 - 1, "started": -62135596800.0, "finished": 253402300799.0}
+    )
+    exchanges, _ = har_to_records(data)
+    assert (exchanges[0].id, exchanges[0].started) == (2**63 - 1, -62135596800.0)
+    to_har(exchanges)  # every time has a date
 
 
 def test_a_file_that_is_not_json_is_a_har_error(tmp_path):
