@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 # Previews are for list columns; the full transcript lives in the body.
 TRANSCRIPT_PREVIEW_CHARS = 200
 
@@ -34,11 +36,17 @@ def view_body(body: bytes) -> BodyView:
     if not body:
         return BodyView(utf8_valid=True, json_valid=False)
     try:
+        # orjson first: on every request under load it parses a 2 KB body about three
+        # times faster than `json` (bench/README.md). It checks UTF-8 as it goes.
+        return _view_json(orjson.loads(body))
+    except orjson.JSONDecodeError:
+        pass  # not strict RFC 8259 JSON: `json` decides, as it always did
+    try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return BodyView(utf8_valid=False, json_valid=False)
     try:
-        data = json.loads(text)
+        data = json.loads(text)  # accepts what orjson refuses: NaN, lone surrogates, ...
     except (ValueError, RecursionError):
         return BodyView(utf8_valid=True, json_valid=False)
     return _view_json(data)

@@ -16,14 +16,18 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import logging
+import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, NamedTuple
+
+import orjson
 
 from ..core.body_view import BodyView, view_body
 from ..core.events import EmulatorEvent, ExchangeAdded, ExchangeUpdated, WsMessageAdded
@@ -34,7 +38,18 @@ log = logging.getLogger(__name__)
 
 Item = Exchange | WsMessage | EmulatorEvent | ExchangeAdded | ExchangeUpdated | WsMessageAdded
 
-_encode_json = json.JSONEncoder(separators=(",", ":")).encode
+_encode_json_stdlib = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _encode_json(value: Any) -> str:
+    """Compact JSON text; orjson when it can (the writer thread encodes every exchange's
+    headers, under the GIL the receiver needs too), `json` for what orjson refuses."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except (orjson.JSONEncodeError, TypeError):
+        return _encode_json_stdlib(value)
+
+
 WRITE_BUSY_TIMEOUT = 2.0  # seconds a commit waits for a file another program has locked
 _KINDS = {k.value: k for k in ExchangeKind}
 _CLOSED_BY = {c.value: c for c in ClosedBy}
@@ -311,16 +326,144 @@ class SessionWriter:
 _encode_event = json.JSONEncoder(separators=(",", ":"), default=repr).encode
 
 
-class SessionReader:
-    """Reads a session file; safe to use while a writer appends to it (WAL)."""
+def _group_index(
+    keyed: bytearray,
+    first: array[int],
+    last: array[int],
+    sizes: array[int],
+    hit_groups: array[int],
+    hit_ids: array[int],
+) -> GroupIndex:
+    """Lay the listed members out group after group (a counting sort: no list per group),
+    leaving out the groups the filter emptied."""
+    counts = array("q", bytes(8 * len(keyed)))
+    for g in hit_groups:
+        counts[g] += 1
+    kept = [g for g, n in enumerate(counts) if n]
+    starts, at = array("q"), array("q", bytes(8 * len(keyed)))
+    pos = 0
+    for g in kept:
+        starts.append(pos)
+        at[g] = pos
+        pos += counts[g]
+    starts.append(pos)
+    members = array("q", bytes(8 * pos))
+    for g, xid in zip(hit_groups, hit_ids, strict=True):
+        members[at[g]] = xid
+        at[g] += 1
+    if len(kept) == len(keyed):
+        return GroupIndex(members, starts, keyed, first, last, sizes)
+    return GroupIndex(
+        members,
+        starts,
+        bytearray(keyed[g] for g in kept),
+        array("q", (first[g] for g in kept)),
+        array("q", (last[g] for g in kept)),
+        array("q", (sizes[g] for g in kept)),
+    )
 
-    def __init__(self, path: str | Path) -> None:
+
+def _py_lower(value: object) -> str | None:
+    """SQL `py_lower(x)`: Python's lower() (Unicode), of a value's text as SQLite gives it."""
+    return None if value is None else str(value).lower()
+
+
+class ReadInterrupted(Exception):
+    """A query stopped by `SessionReader.interrupt` (a newer search replaced it)."""
+
+
+# What the traffic list's filter box matches for a stored row, as SQL: the same text as
+# `ui.traffic_model.search_text` gives for a light row (path, method, "ws websocket",
+# status text, status, request_id, dg-token, note, the dg-token header; no other headers
+# and no bodies: those are read when a row is opened), the parts joined by newlines.
+_STATUS_TEXT_SQL = (
+    "CASE WHEN kind = 'websocket' AND status = 101 THEN"
+    " CASE WHEN ws_end_by IS NULL THEN '101 open \u21c4'"
+    " WHEN ws_end_code IS NULL THEN 'closed'"
+    " ELSE 'closed ' || ws_end_code || CASE WHEN ws_end_code = 1000 THEN ' \u2713'"
+    " ELSE ' \u2717' END END"
+    " WHEN status IS NULL THEN 'pending \u2026'"
+    " WHEN status < 300 THEN status || ' \u2713'"
+    " WHEN status < 400 THEN status || ' \u21aa'"
+    " ELSE status || ' \u2717' END"
+)
+_SEARCH_PARTS_SQL = (
+    "target",
+    "method",
+    "CASE WHEN kind = 'websocket' THEN 'ws websocket' ELSE '' END",
+    f"({_STATUS_TEXT_SQL})",
+    "CASE WHEN status IS NULL OR status = 0 THEN '' ELSE status END",
+    "coalesce(request_id, '')",
+    "coalesce(dg_token, '')",
+    "note",
+    "CASE WHEN coalesce(dg_token, '') = '' THEN '' ELSE 'dg-token: ' || dg_token END",
+)
+
+
+def _search_condition(needle: str) -> tuple[str, tuple[str]]:
+    """SQL true when `needle` (lower case) is in a row's search text, and its parameter.
+
+    A needle without a newline cannot span two parts, so each part is tried on its own:
+    SQLite stops at the first that matches, several times faster than building the whole
+    text per row. An ASCII needle goes through LIKE, which folds ASCII case as lower()
+    does, without building a lower-case copy of every value; any other needle is compared
+    with Python's lower(), as the live list does (`py_lower`).
+    """
+    if "\n" in needle:
+        text = " || char(10) || ".join(f"py_lower({p})" for p in _SEARCH_PARTS_SQL)
+        return f"instr({text}, ?1) > 0", (needle,)
+    if needle.isascii():
+        pattern = "%" + re.sub(r"([%_\\])", r"\\\1", needle) + "%"
+        return " OR ".join(f"{p} LIKE ?1 ESCAPE '\\'" for p in _SEARCH_PARTS_SQL), (pattern,)
+    return " OR ".join(f"instr(py_lower({p}), ?1) > 0" for p in _SEARCH_PARTS_SQL), (needle,)
+
+
+# Grouped by request_id the way the live list groups: HTTP exchanges with a request_id
+# share a group; every other exchange is a group of its own.
+_GROUP_RID_SQL = "CASE WHEN kind = 'http' AND coalesce(request_id, '') != '' THEN request_id END"
+
+
+@dataclass(frozen=True)
+class GroupIndex:
+    """Exchanges grouped by request_id, groups in order of their first exchange.
+
+    Group g's listed members are `members[starts[g]:starts[g + 1]]` (those the filter
+    kept, all when there is none); `keyed[g]` says whether it is a request_id's group (a
+    node with its attempts under it) or one exchange on its own; `first`, `last` and
+    `sizes` describe the whole group, filter or not (the node shows its latest attempt).
+    """
+
+    members: array[int]
+    starts: array[int]
+    keyed: bytearray
+    first: array[int]
+    last: array[int]
+    sizes: array[int]
+
+    def __len__(self) -> int:
+        return len(self.keyed)
+
+
+class SessionReader:
+    """Reads a session file; safe to use while a writer appends to it (WAL).
+
+    `read_only` makes the connection refuse writes (a worker's own connection for
+    searches); `interrupt` stops the query under way from another thread.
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self._db = connect(self.path)
+        if read_only:
+            self._db.execute("PRAGMA query_only = 1")
         self._lock = threading.Lock()
 
     def close(self) -> None:
         self._db.close()
+
+    def interrupt(self) -> None:
+        """Stop the query running now (from any thread); it raises ReadInterrupted."""
+        self._db.interrupt()
 
     def __enter__(self) -> SessionReader:
         return self
@@ -333,6 +476,10 @@ class SessionReader:
         try:
             with self._lock:
                 return self._db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "interrupt" in str(exc):
+                raise ReadInterrupted(str(exc)) from None
+            raise SessionFileError(self.path, f"damaged ({exc})") from None
         except sqlite3.DatabaseError as exc:
             raise SessionFileError(self.path, f"damaged ({exc})") from None
 
@@ -357,6 +504,91 @@ class SessionReader:
         """The highest exchange id (0 when none): where a continued capture must start, as
         an exchange submitted with an existing id replaces that exchange."""
         return int(self._query("SELECT coalesce(max(id), 0) FROM exchanges")[0][0])
+
+    def id_span(self) -> tuple[int, int, int]:
+        """(lowest id, highest id, count): when highest - lowest + 1 == count the ids are
+        exactly that range, and a list needs no array of them."""
+        # Two queries: min() and max() together would scan the table, each alone is a seek.
+        low = self._query("SELECT coalesce(min(id), 1) FROM exchanges")[0][0]
+        high = self._query("SELECT coalesce(max(id), 0) FROM exchanges")[0][0]
+        return int(low), int(high), self.count()
+
+    def ids(self, needle: str = "") -> array[int]:
+        """Exchange ids in list order (id order); with `needle` (lower case), only the
+        exchanges the filter box would show for it."""
+        condition, params = self._match(needle)
+        out: array[int] = array("q")
+        sql = f"SELECT id FROM exchanges WHERE {condition} ORDER BY id"
+        for (xid,) in self._scan(sql, params):
+            out.append(xid)
+        return out
+
+    def groups(self, needle: str = "") -> GroupIndex:
+        """The list grouped by request_id (see GroupIndex), filtered by `needle`.
+
+        One scan in id order: a group's number is the order of its first exchange, which is
+        the order the live list gives its groups. (SQL window functions over the request_id
+        sort the whole table: three times slower on a million rows.)
+        """
+        hit, params = self._match(needle)
+        group_of: dict[str, int] = {}
+        keyed = bytearray()
+        first, last, sizes = array("q"), array("q"), array("q")
+        hit_groups, hit_ids = array("q"), array("q")
+        sql = f"SELECT id, {_GROUP_RID_SQL}, {hit} FROM exchanges ORDER BY id"
+        for xid, rid, matched in self._scan(sql, params):
+            g = None if rid is None else group_of.get(rid)
+            if g is None:
+                if rid is None and not matched:
+                    continue  # a lone exchange the filter hides: no group at all
+                g = len(keyed)
+                if rid is not None:
+                    group_of[rid] = g
+                keyed.append(rid is not None)
+                first.append(xid)
+                last.append(xid)
+                sizes.append(1)
+            else:
+                last[g] = xid
+                sizes[g] += 1
+            if matched:
+                hit_groups.append(g)
+                hit_ids.append(xid)
+        return _group_index(keyed, first, last, sizes, hit_groups, hit_ids)
+
+    def _scan(self, sql: str, params: tuple[Any, ...] = (), chunk: int = 10_000) -> Iterator[Any]:
+        """The rows of `sql` a chunk at a time (a million rows never all in memory)."""
+        try:
+            with self._lock:
+                cursor = self._db.execute(sql, params)
+                while rows := cursor.fetchmany(chunk):
+                    yield from rows
+        except sqlite3.OperationalError as exc:
+            if "interrupt" in str(exc):
+                raise ReadInterrupted(str(exc)) from None
+            raise SessionFileError(self.path, f"damaged ({exc})") from None
+        except sqlite3.DatabaseError as exc:
+            raise SessionFileError(self.path, f"damaged ({exc})") from None
+
+    def _match(self, needle: str) -> tuple[str, tuple[Any, ...]]:
+        """The condition of the filter box's `needle` (lower case), and its parameter."""
+        if not needle:
+            return "1", ()
+        self._db.create_function("py_lower", 1, _py_lower, deterministic=True)
+        return _search_condition(needle)
+
+    def rows_by_id(self, ids: Sequence[int]) -> list[ExchangeRow]:
+        """Light rows of these exchange ids, in id order (missing ids are left out)."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        raw = self._query(
+            f"SELECT {_ROW_COLUMNS} FROM exchanges WHERE id IN ({marks}) ORDER BY id", tuple(ids)
+        )
+        try:
+            return self._rows(raw)
+        except (KeyError, TypeError) as exc:
+            raise SessionFileError(self.path, f"a row is damaged ({exc})") from None
 
     def rows(self, offset: int = 0, limit: int | None = None) -> list[ExchangeRow]:
         """Light rows in id order, without headers or bodies (the list's model)."""
