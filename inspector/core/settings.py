@@ -34,8 +34,54 @@ class ReceiverSettings:
     max_body: int = setting(
         64 * MIB, "largest request body accepted; larger ones get 413", "--max-body", "BYTES"
     )
+    # Deepgram's WebSocket callback messages are streaming results [CB][AAS], JSON of a few
+    # KB; 10 MiB is a thousand times that, and bounds what one frame from anyone can make the
+    # receiver hold, keep and show (aiohttp's default is 4 MiB). Larger: the socket closes 1009.
     max_ws_message: int = setting(
-        64 * MIB, "largest WebSocket message accepted", "--max-ws-message", "BYTES"
+        10 * MIB,
+        "largest WebSocket message accepted; a larger one closes the socket with 1009",
+        "--max-ws-message",
+        "BYTES",
+    )
+    # aiohttp's defaults, which are also common servers' (8 KB lines and fields). Deepgram's
+    # callbacks send about ten short headers; a long signed callback URL stays far below 8 KB.
+    max_line_size: int = setting(
+        8190,
+        "longest request line (method, URL, version); longer ones get 414",
+        "--max-line-size",
+        "BYTES",
+    )
+    max_field_size: int = setting(
+        8190, "largest header (name and value); larger ones get 431", "--max-field-size", "BYTES"
+    )
+    max_headers: int = setting(
+        128, "most headers in one request; more get 431", "--max-headers", "N"
+    )
+    # Below the common 1024 open-file limit, with room for the emulator and the session file,
+    # so the limit refuses (503, listed) before the system does (accept() failing unseen).
+    max_connections: int = setting(
+        500,
+        "most client connections at once, WebSockets included (0: no limit); the next ones get 503",
+        "--max-connections",
+        "N",
+    )
+    # Slowloris: partial request heads held open. Also how long an idle keep-alive connection
+    # is kept (aiohttp's default is an hour); nginx uses 60 s for a head, Node.js 5 s idle.
+    idle_timeout: float = setting(
+        10.0,
+        "seconds a connection may take to send a complete request head, from when it opens or "
+        "from its last reply; a partial head then gets 408, an idle connection is closed "
+        "(0: never)",
+        "--idle-timeout",
+        "SECONDS",
+    )
+    # A flood of garbage must not flood the window and the JSON lines with one row each.
+    max_listed_refusals: int = setting(
+        20,
+        "refused requests listed one by one per second; more are counted and listed as one "
+        "row per reason",
+        "--max-listed-refusals",
+        "N",
     )
 
 

@@ -4,6 +4,10 @@ aiohttp's low-level server, one handler: every HTTP request (any method, any pat
 WebSocket connection becomes an `Exchange` published to the engine's listeners; the reply is
 decided by `core.reply_rules`. The body limit is explicit and high by default: Deepgram
 transcripts of long audio are tens of MB [NCB].
+
+Hostile traffic is refused by the connection layer (`receiver_connections`: connection limit,
+idle timeout, header limits, malformed HTTP) and by the body and WebSocket message limits here;
+every refusal is listed as an `Exchange` whose `note` says why and which flag changes it.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from aiohttp import HttpVersion11, WSMsgType, web
+from aiohttp import HttpVersion11, WSCloseCode, WSMsgType, web
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.http_parser import RawRequestMessage
+from aiohttp.http_websocket import WebSocketError
 from aiohttp.streams import StreamReader
 
 from ..core.body_view import view_body
@@ -36,6 +41,12 @@ from ..core.records import (
 from ..core.reply_rules import AttemptCounter, ReplyRule, attempt_key, decide_reply, select_rule
 from ..core.settings import ReceiverSettings
 from .binding import bind, url_for
+from .receiver_connections import (
+    IncompleteBody,
+    ReceiverServer,
+    RefusalLimiter,
+    peer_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +68,22 @@ class _LiveSocket:
         self.client_reason = ""  # the reason in the client's close frame
 
 
+class _ReceiverWebSocket(web.WebSocketResponse):
+    """Says why in the close frame when aiohttp closes a socket for a too-large message: it
+    sends the code 1009 alone."""
+
+    def __init__(self, too_big: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.too_big = too_big
+
+    async def close(
+        self, *, code: int = WSCloseCode.OK, message: bytes = b"", drain: bool = True
+    ) -> bool:
+        if code == WSCloseCode.MESSAGE_TOO_BIG and not message:
+            message = self.too_big.encode()[:123]  # RFC 6455 5.5: reason <= 123 bytes
+        return await super().close(code=code, message=message, drain=drain)
+
+
 class Receiver:
     def __init__(
         self,
@@ -76,6 +103,9 @@ class Receiver:
         # Set by the engine when a session file is kept: awaited before each reply leaves.
         self.persist: Callable[[Exchange | WsMessage], Awaitable[None]] | None = None
         self._persist_failures = 0
+        self._refusals = RefusalLimiter(settings.max_listed_refusals)
+        self._held_flush: asyncio.TimerHandle | None = None
+        self._background: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
@@ -88,7 +118,7 @@ class Receiver:
         # comes here anyway, and the router, match info and middleware chain cost several
         # percent of each request under load (bench/README.md).
         self._loop = asyncio.get_running_loop()
-        server = web.Server(self._handle, request_factory=self._make_request, access_log=None)
+        server = ReceiverServer(self, self._handle, self._make_request)
         self._runner = web.ServerRunner(server, handle_signals=False)
         await self._runner.setup()
         _, self.port = await bind(
@@ -106,6 +136,11 @@ class Receiver:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._held_flush is not None:
+            self._held_flush.cancel()
+            self._list_held()
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
     def reset_attempts(self) -> None:
         self._attempts.reset()
@@ -138,7 +173,9 @@ class Receiver:
         Application does before a route's handler, left to us by the low-level server."""
         if request.version == HttpVersion11:
             if expect.lower() != "100-continue":
-                raise web.HTTPExpectationFailed(text=f"Unknown Expect: {expect}")
+                raise web.HTTPExpectationFailed(
+                    text=f"callback-inspector: unknown Expect: {expect} (only 100-continue)\n"
+                )
             await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             request.writer.output_size = 0  # the interim reply is not the response's size
         await request.writer.drain()
@@ -157,7 +194,7 @@ class Receiver:
         field: a frozen record costs a full construction per change, which showed in the
         receiver's profile under load (bench/README.md)."""
         peer = request.transport.get_extra_info("peername") if request.transport else None
-        client = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer or "")
+        client = peer_text(peer)
         version = request.version
         return Exchange(
             id=exchange_id,
@@ -174,7 +211,14 @@ class Receiver:
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         headers = request.headers
         if expect := headers.get("Expect"):
-            await self._answer_expect(request, expect)
+            try:
+                await self._answer_expect(request, expect)
+            except web.HTTPExpectationFailed:
+                transport = request.transport
+                client = peer_text(transport.get_extra_info("peername") if transport else None)
+                note = f"unknown Expect: {expect} (only 100-continue is known)"
+                self.refuse(client, 417, note, "expect", request)
+                raise
         if headers.get("Upgrade", "").lower() == "websocket":
             return await self._handle_websocket(request)
         # Numbered and timed when the head arrives, recorded once the reply is known.
@@ -190,6 +234,11 @@ class Receiver:
             return await self._refuse_too_large(
                 request, exchange_id, started, limit + 1, chunked=True
             )
+        except IncompleteBody as exc:  # half-closed socket, malformed chunk (connection layer)
+            return await self._refuse_body(request, exchange_id, started, 400, exc.note)
+        except ConnectionResetError:
+            note = "connection lost in the middle of the body; no reply could be sent"
+            return await self._refuse_body(request, exchange_id, started, 400, note)
         view = view_body(body)
         attempt = self._attempts.next_attempt(
             attempt_key(request.method, request.path, view.request_id)
@@ -234,14 +283,26 @@ class Receiver:
         limit = self.settings.max_body
         amount = f"more than {size}" if chunked else str(size)
         note = f"body of {amount} bytes is over the {limit}-byte limit (--max-body)"
+        return await self._refuse_body(request, exchange_id, started, 413, note, size)
+
+    async def _refuse_body(
+        self,
+        request: web.BaseRequest,
+        exchange_id: int,
+        started: float,
+        status: int,
+        note: str,
+        size: int | None = None,
+    ) -> web.Response:
+        """List a request whose body was refused or never completed, and answer `status`."""
         body = f"callback-inspector: {note}\n".encode()
         exchange = self._new_exchange(
             request,
             ExchangeKind.HTTP,
             exchange_id,
             started,
-            body_size=size,
-            status=413,
+            body_size=request.content.total_bytes if size is None else size,
+            status=status,
             reply_body=body,
             finished=time.time(),
             note=note,
@@ -249,7 +310,79 @@ class Receiver:
         self._publish(ExchangeAdded(exchange))
         await self._keep(exchange)
         # Close the connection: the unread body must not be parsed as the next request.
-        return web.Response(status=413, body=body, headers={"Connection": "close"})
+        return web.Response(status=status, body=body, headers={"Connection": "close"})
+
+    # -- refusals by the connection layer ------------------------------------------------
+    def refuse(
+        self,
+        client: str,
+        status: int,
+        note: str,
+        kind: str,
+        request: web.BaseRequest | None = None,
+    ) -> None:
+        """List a connection or request refused before it reached `_handle` (see
+        `receiver_connections`): `client` is the peer, `note` why and which flag changes it.
+
+        At most `max_listed_refusals` a second are listed one by one; the rest are counted per
+        `kind` and listed a second later as one row per kind, so a flood of garbage costs the
+        window a few rows, not one per connection."""
+        now = time.time()
+        limiter = self._refusals
+        limiter.per_second = self.settings.max_listed_refusals
+        if not limiter.admit(now, kind, status, note, client):
+            if self._held_flush is None and self._loop is not None:
+                self._held_flush = self._loop.call_later(1.0, self._list_held)
+            return
+        if request is not None:
+            exchange = self._new_exchange(
+                request,
+                ExchangeKind.HTTP,
+                next(self._ids),
+                now,
+                status=status,
+                finished=now,
+                note=note,
+            )
+        else:
+            exchange = self._refusal(client, status, note, now)
+        self._list(exchange)
+
+    def _refusal(self, client: str, status: int, note: str, now: float) -> Exchange:
+        """The record of a refusal with no usable request head: no method, no target."""
+        return Exchange(
+            id=next(self._ids),
+            kind=ExchangeKind.HTTP,
+            started=now,
+            client=client,
+            method="",
+            target="",
+            http_version="",
+            headers=(),
+            status=status,
+            reply_body=f"callback-inspector: {note}\n".encode(),
+            finished=now,
+            note=note,
+        )
+
+    def _list_held(self) -> None:
+        """One row per kind of the refusals counted instead of listed."""
+        self._held_flush = None
+        limit = self.settings.max_listed_refusals
+        now = time.time()
+        for held in self._refusals.take_held().values():
+            note = (
+                f"{held.count} more refused, counted but not listed one by one (over {limit} "
+                f"refusals a second; --max-listed-refusals); the last: {held.note}"
+            )
+            self._list(self._refusal(held.client, held.status, note, now))
+
+    def _list(self, exchange: Exchange) -> None:
+        self._publish(ExchangeAdded(exchange))
+        if self.persist is not None:
+            task = asyncio.ensure_future(self._keep(exchange))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     # -- WebSocket ------------------------------------------------------------------------
     async def _handle_websocket(self, request: web.BaseRequest) -> web.StreamResponse:
@@ -268,7 +401,14 @@ class Receiver:
             self._publish(ExchangeAdded(refused))
             await self._keep(refused)
             return web.Response(status=rule.ws_refuse_status, body=body)
-        ws = web.WebSocketResponse(max_msg_size=self.settings.max_ws_message, autoping=True)
+        limit = self.settings.max_ws_message
+        ws = _ReceiverWebSocket(
+            f"message over the {limit}-byte limit (--max-ws-message)",
+            # aiohttp refuses an uncompressed message of max_msg_size bytes or more (a
+            # compressed one only when larger); the setting is the largest one accepted.
+            max_msg_size=limit + 1,
+            autoping=True,
+        )
         if not ws.can_prepare(request).ok:
             exchange = replace(
                 exchange, status=400, finished=time.time(), note="not a valid WebSocket upgrade"
@@ -294,6 +434,7 @@ class Receiver:
                 ),
             )
         received = 0
+        refusal = ""  # why the receiver ended the socket, when a limit or the protocol did
         try:
             while True:
                 msg = await ws.receive()
@@ -316,7 +457,19 @@ class Receiver:
                         )
                         break
                 elif msg.type == WSMsgType.ERROR:
-                    log.info("websocket %d error: %s", exchange.id, ws.exception())
+                    error = msg.data
+                    if isinstance(error, WebSocketError):
+                        # aiohttp has sent the close frame with this code already.
+                        reason = (
+                            ws.too_big
+                            if error.code == WSCloseCode.MESSAGE_TOO_BIG
+                            else f"protocol error: {error}"
+                        )
+                        live.end = WsEnd(ClosedBy.SERVER, error.code, reason)
+                        refusal = reason
+                        log.info("websocket %d closed %d: %s", exchange.id, error.code, reason)
+                    else:
+                        log.info("websocket %d error: %s", exchange.id, error)
                     break
         except (ConnectionResetError, asyncio.CancelledError):
             pass
@@ -324,11 +477,13 @@ class Receiver:
             if timer is not None:
                 timer.cancel()
             self._live.pop(exchange.id, None)
+            end = self._how_it_ended(live)
             ended = replace(
                 live.exchange,
                 ws_messages=live.messages,
-                ws_end=self._how_it_ended(live),
+                ws_end=end,
                 finished=time.time(),
+                note=refusal,
             )
             self._publish(ExchangeUpdated(ended))
             await self._keep(ended)

@@ -122,16 +122,33 @@ def test_twenty_megabytes_by_default_and_413_over_max_body():
 def test_garbage_then_valid_request_is_answered_and_listed():
     with ServeProcess("--port", "0") as serve:
         parts = urllib.parse.urlsplit(serve.url)
-        for garbage in (
-            b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + b"\x00" * 64,
-            b"\xff" * 300 + b"\r\n\r\n",
-            b"POST /h HTTP/1.1\r\nHost: a\r\nX-Bad: \xff\xfe\r\nContent-Length: 9\r\n\r\n{invalid}",
+        for garbage, listed_as in (
+            (
+                b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + b"\x00" * 64,
+                {
+                    "status": 400,
+                    "method": "",
+                    "path": "",
+                    "note": "not HTTP: looks like a "
+                    "TLS ClientHello (an https:// URL sent to this port?)",
+                },
+            ),
+            (
+                b"\xff" * 300 + b"\r\n\r\n",
+                {"status": 400, "method": "", "path": ""},
+            ),
+            (
+                b"POST /h HTTP/1.1\r\nHost: a\r\nX-Bad: \xff\xfe\r\n"
+                b"Content-Length: 9\r\n\r\n{invalid}",
+                {"status": 200, "method": "POST", "path": "/h"},
+            ),
         ):
             with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
                 sock.sendall(garbage)
                 sock.shutdown(socket.SHUT_WR)
                 while sock.recv(65536):
                     pass
+            assert serve.wait_for("request", **listed_as)
             assert _post(serve.url, "/valid", b'{"ok":1}') == 200
             assert serve.wait_for("request", path="/valid")["status"] == 200
 
@@ -177,6 +194,14 @@ def test_help_lists_every_flag_of_the_issue():
         "--ws-close-after",
         "--ws-close-code",
         "--max-body",
+        # issue 9: the receiver's limits against hostile traffic
+        "--max-ws-message",
+        "--max-line-size",
+        "--max-field-size",
+        "--max-headers",
+        "--max-connections",
+        "--idle-timeout",
+        "--max-listed-refusals",
     ):
         assert flag in result.stdout
 

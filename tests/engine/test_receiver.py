@@ -13,6 +13,7 @@ from websockets.sync.client import connect
 from inspector.core.events import ExchangeAdded, ExchangeUpdated, WsMessageAdded
 from inspector.core.records import ClosedBy, Direction, ExchangeKind, WsKind
 from inspector.core.reply_rules import ReplyRule
+from inspector.engine.receiver_connections import RefusalLimiter
 
 
 def _http(url: str, method: str, path: str, body: bytes = b"", headers=None):
@@ -214,3 +215,147 @@ def test_invalid_json_body_is_kept_as_bytes_and_flagged(start_engine):
     )
     x = _answered(log, "/j")
     assert x.body == b'{"broken": ' and x.view.json_valid is False and x.view.utf8_valid is True
+
+
+def _raw(engine, data: bytes) -> tuple[bytes, str]:
+    """Send `data`, shut our side, read to the end; returns the reply and our address."""
+    parts = urllib.parse.urlsplit(engine.receiver_url)
+    reply = bytearray()
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        host, port = sock.getsockname()[:2]
+        me = f"{host}:{port}"
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        try:
+            while chunk := sock.recv(65536):
+                reply += chunk
+        except ConnectionResetError:
+            pass
+    return bytes(reply), me
+
+
+def test_refused_garbage_is_listed_with_the_peer_and_no_method_or_target(start_engine):
+    engine, log = start_engine()
+    reply, me = _raw(engine, b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + b"\x00" * 64)
+    assert reply.startswith(b"HTTP/1.0 400") or reply.startswith(b"HTTP/1.1 400")
+    x = log.wait_for(lambda e: isinstance(e, ExchangeAdded)).exchange
+    assert (x.method, x.target, x.headers, x.client, x.status) == ("", "", (), me, 400)
+    assert x.note.startswith("not HTTP: looks like a TLS ClientHello")
+    assert x.finished is not None and b"TLS ClientHello" in x.reply_body
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "note"),
+    [
+        (
+            b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 3000 + b"\r\n\r\n",
+            431,
+            "header over the 2000-byte limit (--max-field-size)",
+        ),
+        (
+            b"GET /" + b"u" * 3000 + b" HTTP/1.1\r\n\r\n",
+            414,
+            "request line over the 1000-byte limit (--max-line-size)",
+        ),
+        (
+            b"GET / HTTP/1.1\r\n" + b"X-H: v\r\n" * 11 + b"\r\n",
+            431,
+            "over 10 headers (--max-headers)",
+        ),
+    ],
+    ids=["field", "line", "count"],
+)
+def test_header_limits_are_settings_and_refusals_name_their_flag(
+    start_engine, request_bytes, status, note
+):
+    engine, log = start_engine(max_field_size=2000, max_line_size=1000, max_headers=10)
+    reply, _ = _raw(engine, request_bytes)
+    assert reply.split(b" ", 2)[1] == str(status).encode()
+    x = log.wait_for(lambda e: isinstance(e, ExchangeAdded)).exchange
+    assert (x.status, x.note) == (status, note)
+
+
+def test_partial_head_past_the_idle_timeout_gets_408_and_is_listed(start_engine):
+    engine, log = start_engine(idle_timeout=0.3)
+    parts = urllib.parse.urlsplit(engine.receiver_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        partial = b"POST /slow HTTP/1.1\r\nHost: a\r\nX-Part"
+        sock.sendall(partial)
+        reply = bytearray()
+        while chunk := sock.recv(65536):  # the server closes after the timeout
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 408 Request Timeout")
+    x = log.wait_for(lambda e: isinstance(e, ExchangeAdded)).exchange
+    assert x.status == 408
+    assert x.note == (
+        f"request head not complete after 0.3 s ({len(partial)} bytes received; --idle-timeout)"
+    )
+
+
+def test_connection_over_the_limit_gets_503_and_is_listed(start_engine):
+    engine, log = start_engine(max_connections=1)
+    parts = urllib.parse.urlsplit(engine.receiver_url)
+    held = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    held.request("GET", "/held")
+    assert held.getresponse().read() == b""  # answered, and kept open (keep-alive)
+    try:
+        reply, me = _raw(engine, b"")
+        assert reply.startswith(b"HTTP/1.1 503") and b"(--max-connections)" in reply
+        x = log.wait_for(lambda e: isinstance(e, ExchangeAdded) and e.exchange.status == 503)
+        assert (x.exchange.client, x.exchange.method) == (me, "")
+        assert x.exchange.note == "over 1 connections at once (--max-connections)"
+    finally:
+        held.close()
+
+
+def test_websocket_message_over_the_limit_closes_1009_with_the_reason(start_engine):
+    engine, log = start_engine(max_ws_message=1000)
+    with connect(_ws_url(engine, "/big")) as ws:
+        ws.send(b"x" * 1000)  # the limit itself is accepted
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.send(b"x" * 2000)
+            ws.recv(timeout=10)
+    reason = "message over the 1000-byte limit (--max-ws-message)"
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1009, reason)
+    ended = log.wait_for(lambda e: isinstance(e, ExchangeUpdated)).exchange
+    assert (ended.ws_end.by, ended.ws_end.code, ended.ws_end.reason) == (
+        ClosedBy.SERVER,
+        1009,
+        reason,
+    )
+    assert ended.ws_messages == 1 and ended.note == reason
+
+
+def test_refusal_limiter_lists_the_first_n_a_second_and_counts_the_rest():
+    limiter = RefusalLimiter(per_second=2)
+    admitted = [limiter.admit(100.1 + i / 10, "tls", 400, f"note {i}", "c") for i in range(5)]
+    assert admitted == [True, True, False, False, False]
+    held = limiter.take_held()
+    assert [(k, h.count, h.status, h.note) for k, h in held.items()] == [("tls", 3, 400, "note 4")]
+    assert limiter.take_held() == {}
+    assert limiter.admit(101.0, "tls", 400, "next second", "c")  # a new second, a new quota
+
+
+def test_unknown_expect_gets_417_and_is_listed(start_engine):
+    engine, log = start_engine()
+    reply, _ = _raw(
+        engine, b"POST /exp HTTP/1.1\r\nHost: a\r\nExpect: teapot\r\nContent-Length: 2\r\n\r\n{}"
+    )
+    assert reply.startswith(b"HTTP/1.1 417")
+    x = log.wait_for(lambda e: isinstance(e, ExchangeAdded)).exchange
+    assert (x.method, x.target, x.status) == ("POST", "/exp", 417)
+    assert x.note == "unknown Expect: teapot (only 100-continue is known)"
+
+
+def test_max_connections_zero_means_no_limit(start_engine):
+    engine, log = start_engine(max_connections=0)
+    parts = urllib.parse.urlsplit(engine.receiver_url)
+    conns = [http.client.HTTPConnection(parts.hostname, parts.port, timeout=10) for _ in range(3)]
+    try:
+        for i, conn in enumerate(conns):  # all three held open at once
+            conn.request("GET", f"/open-{i}")
+            assert conn.getresponse().status == 200
+    finally:
+        for conn in conns:
+            conn.close()
+    assert _answered(log, "/open-2").status == 200

@@ -12,7 +12,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,6 +61,22 @@ class ListenError(Exception):
         return web.json_response(body, status=self.status, headers={"dg-request-id": request_id})
 
 
+@web.middleware
+async def _client_gone(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A client that goes away mid-request (closes after half a body, sends garbage after an
+    upgrade and leaves) is not the emulator's error: one info line instead of aiohttp's
+    traceback on stderr, and nothing to answer."""
+    try:
+        return await handler(request)
+    except ConnectionResetError as exc:
+        log.info(
+            "client %s left during %s %s: %s", request.remote, request.method, request.path, exc
+        )
+        return web.Response(status=400)  # never sent: the connection is gone
+
+
 class Emulator:
     def __init__(
         self,
@@ -103,7 +119,9 @@ class Emulator:
         self.files_asr.start()
         self.live_asr.start()
         await self.dispatcher.start()
-        app = web.Application(client_max_size=self.settings.max_audio_bytes)
+        app = web.Application(
+            client_max_size=self.settings.max_audio_bytes, middlewares=[_client_gone]
+        )
         app.router.add_route("POST", "/v1/listen", self._listen_http)
         app.router.add_route("GET", "/v1/listen", self._listen_ws)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
