@@ -21,7 +21,7 @@ from aiohttp import web
 
 from ...core.callback_url import CallbackTarget, CallbackUrlError, validate_callback_url
 from ...core.deepgram_auth import key_identifier, parse_api_key
-from ...core.delivery import RetryPolicy
+from ...core.delivery import Outcome, RetryPolicy
 from ...core.events import EmulatorEvent, Event
 from ...core.listen_options import ListenOptionError, ListenOptions, parse_listen_options
 from ...core.listen_response import (
@@ -316,6 +316,13 @@ class Emulator:
         except ListenError as exc:
             # A failed transcription still produces a callback [NCB], with the error body.
             body = build_error_body(exc.err_code, exc.err_msg, request_id)
+        except asyncio.CancelledError:
+            # The emulator stops with this job still transcribing: it ends "cancelled", as
+            # one waiting for a retry does (the dispatcher), instead of vanishing.
+            self.event(
+                "job_done", request_id=request_id, outcome=Outcome.CANCELLED.value, attempts=0
+            )
+            raise
         await self.dispatcher.deliver(
             request_id, target, options.callback_method.value, body, key_id
         )
