@@ -109,7 +109,10 @@ def event_to_json(event: Event) -> dict[str, Any] | None:
             "size": len(m.data),
         }
         if m.text is not None:
-            line["text"] = m.text
+            if len(m.data) <= BODY_INLINE_LIMIT:
+                line["text"] = m.text
+            else:
+                line["text_truncated"] = True  # as a long body: summarised, not printed
         return line
     if isinstance(event, EmulatorEvent):
         return {"event": event.name, "time": iso_time(event.time), **event.fields}
@@ -132,6 +135,7 @@ def request_json(x: Exchange) -> dict[str, Any]:
         "id": x.id,
         "method": x.method,
         "path": x.target,
+        "client": x.client,  # who sent it: the only clue for a refusal with no request head
         "headers": [[n, v] for n, v in x.headers],
         "body_size": x.body_size,
     }

@@ -250,8 +250,9 @@ class Engine:
         self.receiver.rules = tuple(rules)
 
     def set_receiver_settings(self, settings: ReceiverSettings) -> None:
-        """New receiver limits (body and message size) for the next request; host and port
-        stay as bound until a restart. An atomic swap, safe from any thread."""
+        """New receiver limits: body and message size from the next request, connection
+        limits and timeouts from the next connection; host and port stay as bound until a
+        restart. An atomic swap, safe from any thread."""
         self.receiver.settings = settings
 
     def set_emulator_settings(self, settings: EmulatorSettings) -> None:

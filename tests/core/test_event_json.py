@@ -5,8 +5,16 @@ import pytest
 
 from inspector.core.body_view import view_body
 from inspector.core.event_json import BODY_INLINE_LIMIT, event_line, event_to_json
-from inspector.core.events import EmulatorEvent, ExchangeAdded, ExchangeUpdated
-from inspector.core.records import ClosedBy, Exchange, ExchangeKind, WsEnd
+from inspector.core.events import EmulatorEvent, ExchangeAdded, ExchangeUpdated, WsMessageAdded
+from inspector.core.records import (
+    ClosedBy,
+    Direction,
+    Exchange,
+    ExchangeKind,
+    WsEnd,
+    WsKind,
+    WsMessage,
+)
 
 
 def _exchange(**kw):
@@ -94,3 +102,26 @@ def test_nan_and_infinity_are_written_null_so_every_line_is_strict_json():
         "duration": None,
         "x": [None, 1.5],
     }
+
+
+def test_a_refusal_without_a_request_head_names_its_client():
+    line = event_to_json(
+        ExchangeAdded(_exchange(method="", target="", client="127.0.0.1:5555", status=400))
+    )
+    assert (line["method"], line["path"], line["client"]) == ("", "", "127.0.0.1:5555")
+
+
+def test_long_websocket_text_is_summarised_like_a_long_body():
+    def message(text: str) -> dict:
+        m = WsMessage(1, 0, Direction.IN, WsKind.TEXT, text.encode(), 0.0)
+        return event_to_json(WsMessageAdded(m))
+
+    assert message("hi")["text"] == "hi"
+    long = message("x" * (BODY_INLINE_LIMIT + 1))
+    assert "text" not in long and long["text_truncated"] and long["size"] == BODY_INLINE_LIMIT + 1
+
+
+def test_non_ascii_text_is_escaped_even_on_the_fast_path():
+    line = event_line(EmulatorEvent("error", 0.0, {"detail": "caf\u00e9 \u009b31m \u202e"}))
+    assert line is not None and line.isascii() and "\\u009b" in line and "\\u202e" in line
+    assert json.loads(line)["detail"] == "caf\u00e9 \u009b31m \u202e"
