@@ -398,24 +398,48 @@ _SEARCH_PARTS_SQL = (
     "note",
     "CASE WHEN coalesce(dg_token, '') = '' THEN '' ELSE 'dg-token: ' || dg_token END",
 )
+_STATUS_TEXT_CHARS = frozenset("0123456789 \u2713\u21aa\u2717\u21c4\u2026opencldsig")
+_TOKEN_PREFIX = "dg-token: "
+
+
+def _parts_that_can_match(needle: str) -> list[str]:
+    """The search parts that can hold `needle` (a needle without a newline). The ones made
+    of our own words (the status text, "ws websocket", "dg-token: ") are left out when the
+    needle cannot be in them: a path such as "?n=99999" is looked for in five columns, not
+    in nine expressions built for every row."""
+    target, method, ws, status_text, status, rid, token, note, token_header = _SEARCH_PARTS_SQL
+    parts = [target, method, rid, token, note]
+    if needle in "ws websocket":
+        parts.append(ws)
+    if set(needle) <= _STATUS_TEXT_CHARS:
+        parts.append(status_text)
+    if needle.isdigit():
+        parts.append(status)
+    # "dg-token: <token>" adds a match only where the needle runs into "dg-token: ".
+    if any(_TOKEN_PREFIX.endswith(needle[:k]) for k in range(1, len(needle) + 1)) or (
+        needle in _TOKEN_PREFIX
+    ):
+        parts.append(token_header)
+    return parts
 
 
 def _search_condition(needle: str) -> tuple[str, tuple[str]]:
     """SQL true when `needle` (lower case) is in a row's search text, and its parameter.
 
-    A needle without a newline cannot span two parts, so each part is tried on its own:
-    SQLite stops at the first that matches, several times faster than building the whole
-    text per row. An ASCII needle goes through LIKE, which folds ASCII case as lower()
-    does, without building a lower-case copy of every value; any other needle is compared
-    with Python's lower(), as the live list does (`py_lower`).
+    A needle without a newline cannot span two parts, so each part that can hold it is
+    tried on its own: SQLite stops at the first that matches, several times faster than
+    building the whole text per row. An ASCII needle goes through LIKE, which folds ASCII
+    case as lower() does, without building a lower-case copy of every value; any other
+    needle is compared with Python's lower(), as the live list does (`py_lower`).
     """
     if "\n" in needle:
         text = " || char(10) || ".join(f"py_lower({p})" for p in _SEARCH_PARTS_SQL)
         return f"instr({text}, ?1) > 0", (needle,)
+    parts = _parts_that_can_match(needle)
     if needle.isascii():
         pattern = "%" + re.sub(r"([%_\\])", r"\\\1", needle) + "%"
-        return " OR ".join(f"{p} LIKE ?1 ESCAPE '\\'" for p in _SEARCH_PARTS_SQL), (pattern,)
-    return " OR ".join(f"instr(py_lower({p}), ?1) > 0" for p in _SEARCH_PARTS_SQL), (needle,)
+        return " OR ".join(f"{p} LIKE ?1 ESCAPE '\\'" for p in parts), (pattern,)
+    return " OR ".join(f"instr(py_lower({p}), ?1) > 0" for p in parts), (needle,)
 
 
 # Grouped by request_id the way the live list groups: HTTP exchanges with a request_id

@@ -12,8 +12,9 @@ live unless the user has already opened a row of the old session (then the banne
 what arrived instead of pulling the list away from under them). The previous session stays
 in File > Open recent.
 
-A stored session's list holds light rows only (`stored_session.light_exchange`); a body is
-read when its row is opened.
+A stored session's list reads its rows from the file as it shows them, filters and groups
+in SQL (`stored_model`), and holds light rows only (`stored_session.light_exchange`); a
+body is read when its row is opened.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -48,8 +49,8 @@ from ..store.session import SessionReader
 from .diff_view import DiffDialog
 from .replay_dialog import ReplayDialog
 from .sessions_dialog import ExportHarDialog, SessionsDialog, session_label
-from .stored_session import FIRST_PAGE_ROWS, StoredSession
-from .traffic_model import TrafficModel
+from .stored_model import StoredTrafficModel
+from .stored_session import StoredSession
 from .widgets import plain_label
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class SessionBrowser(QObject):
         data_dir = window.engine.settings.data_dir
         self.library = SessionLibrary(data_dir) if data_dir is not None else None
         self.stored: StoredSession | None = None
-        self.stored_model: TrafficModel | None = None
+        self.stored_model: StoredTrafficModel | None = None
         self.auto_back = False  # the start-up view: back to live on the first new exchange
         self.new_live = 0  # live exchanges that arrived while a stored session was shown
         self.marked: Exchange | None = None
@@ -80,9 +81,6 @@ class SessionBrowser(QObject):
         self.sessions_dialog: SessionsDialog | None = None
         self.export_dialog: ExportHarDialog | None = None
         self.error_box: QMessageBox | None = None
-        self._loader = QTimer(self)
-        self._loader.setInterval(0)
-        self._loader.timeout.connect(self._load_more)
         self._build_banner()
         window.traffic.resolve = self.full_exchange
         window.traffic.extra_actions = self.row_actions
@@ -176,16 +174,22 @@ class SessionBrowser(QObject):
         """Show the session file at `path`, read-only; False (and a message) if it is damaged."""
         try:
             stored = StoredSession(path, title)
-            first = stored.next_page(FIRST_PAGE_ROWS)
         except SessionFileError as exc:
             self.show_error(f"Cannot open the session {Path(path).name}: {exc.reason}")
             return False
         except OSError as exc:
             self.show_error(f"Cannot open {path}: {exc}")
             return False
+        try:
+            model = StoredTrafficModel(stored, self.window)
+        except SessionFileError as exc:
+            stored.close()
+            self.show_error(f"Cannot open the session {Path(path).name}: {exc.reason}")
+            return False
+        model.search_failed.connect(
+            lambda why: self.show_error(f"Cannot search the session {stored.title}: {why}")
+        )
         old = self._close_stored()
-        model = TrafficModel(self.window)
-        model.append_exchanges(first)
         self.stored, self.stored_model = stored, model
         self.auto_back = False
         self.new_live = 0
@@ -193,27 +197,8 @@ class SessionBrowser(QObject):
         if old is not None:
             old.deleteLater()  # its rows go once the list no longer shows it
         self._forget_selection()
-        if not stored.done:
-            self._loader.start()
         self._show_state()
         return True
-
-    def _load_more(self) -> None:
-        stored, model = self.stored, self.stored_model
-        if stored is None or model is None:
-            self._loader.stop()
-            return
-        try:
-            page = stored.next_page()
-        except SessionFileError as exc:
-            self._loader.stop()
-            self.show_error(f"Stopped reading the session after {stored.loaded} rows: {exc}")
-            return
-        model.append_exchanges(page)
-        if stored.done:
-            self._loader.stop()
-        self.window.traffic.update_filter_count()
-        self._show_state()
 
     def show_live(self) -> None:
         """Back to the traffic being captured now."""
@@ -226,12 +211,13 @@ class SessionBrowser(QObject):
         self._forget_selection()
         self._show_state()
 
-    def _close_stored(self) -> TrafficModel | None:
+    def _close_stored(self) -> StoredTrafficModel | None:
         """Close the file; returns its model, for the caller to drop once it is not shown."""
-        self._loader.stop()
+        old = self.stored_model
+        if old is not None:
+            old.close()
         if self.stored is not None:
             self.stored.close()
-        old = self.stored_model
         self.stored, self.stored_model = None, None
         self.auto_back = False
         return old
@@ -250,10 +236,9 @@ class SessionBrowser(QObject):
             self.window.setWindowTitle(APP_TITLE)
             return
         kind = "imported" if stored.meta.read_only else "earlier session"
-        loading = "" if stored.done else f" (loading {stored.loaded:,} of {stored.count:,})"
         new = f"  ·  {self.new_live} new live" if self.new_live else ""
         self.banner_label.setText(
-            f"Viewing {kind} {stored.title}{loading}: read-only. "
+            f"Viewing {kind} {stored.title} ({stored.count:,} exchanges): read-only. "
             f"Live capture goes on in the background{new}."
         )
         self.window.setWindowTitle(f"{APP_TITLE} — {stored.title} (read-only)")
@@ -277,8 +262,8 @@ class SessionBrowser(QObject):
         """The exchange behind a row, bodies included (a stored row is read now)."""
         if self.stored is None or self.stored_model is None:
             return x
-        if self.stored_model.exchange(x.id) is not x:
-            return x
+        if self.stored_model.exchange(x.id) != x:
+            return x  # not a row of the stored session (a live one)
         found = self._read(x.id)
         return found[0] if found is not None else x
 

@@ -1,16 +1,17 @@
 """A session file shown in the window: light rows for the list, bodies only for the open row.
 
-The traffic list's model speaks `Exchange`; a stored row becomes a *light* `Exchange` (no
-headers but its dg-token, no bodies, the decoded request_id/transcript kept) so the list,
-its filter and its grouping work unchanged, while 100,000 rows cost a few tens of MB. The
-whole exchange, bodies and WebSocket messages included, is read with `SessionReader.exchange`
-when a row is opened, and kept for that one row only.
+The traffic list's columns speak `Exchange`; a stored row becomes a *light* `Exchange` (no
+headers but its dg-token, no bodies, the decoded request_id/transcript kept), built only
+when the list shows it (`ui.stored_model` asks for pages of them). The whole exchange,
+bodies and WebSocket messages included, is read with `SessionReader.exchange` when a row
+is opened, and kept for that one row only.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..core.body_view import BodyView
@@ -19,12 +20,6 @@ from ..store.schema import SessionFileError
 from ..store.session import ExchangeRow, SessionMeta, SessionReader
 
 log = logging.getLogger(__name__)
-
-# Rows read per step, growing: the list view lays out every row again after each insert, so
-# few large steps cost less than many equal ones, and the first small one is on screen at once.
-FIRST_PAGE_ROWS = 2_000
-PAGE_GROWTH = 4
-
 
 _EXCHANGE_DEFAULTS = Exchange(
     id=0,
@@ -88,35 +83,35 @@ class StoredSession:
         self.reader = SessionReader(self.path)
         try:
             self.meta: SessionMeta = self.reader.meta()
-            self.count = self.reader.count()
+            self.low_id, self.high_id, self.count = self.reader.id_span()
         except SessionFileError:
             self.reader.close()
             raise
-        self.loaded = 0  # rows handed to the list so far
+        self.rows_built = 0  # light rows made for the list so far: kept for tests
         self.bodies_loaded = 0  # full exchanges read (one per opened row): kept for tests
         self._open: tuple[Exchange, list[WsMessage]] | None = None
 
     @property
     def done(self) -> bool:
-        return self.loaded >= self.count
+        """Every row is listed: at once, as the list reads rows only when it shows them."""
+        return True
 
-    def next_page(self, limit: int | None = None) -> list[Exchange]:
-        """The next `limit` light rows (default: growing pages); empty when all are loaded."""
-        if limit is None:
-            limit = max(FIRST_PAGE_ROWS, self.loaded * (PAGE_GROWTH - 1))
-        # Tens of thousands of new objects would trigger the cyclic GC over and over (each
-        # pass walking every row already loaded); these records hold no cycles.
+    @property
+    def contiguous(self) -> bool:
+        """The ids are exactly low_id..high_id (no gaps): row i is id low_id + i."""
+        return self.high_id - self.low_id + 1 == self.count
+
+    def light_rows(self, ids: Sequence[int]) -> list[Exchange]:
+        """The light rows of these exchange ids, in id order (ids not in the file are left out)."""
+        # These records hold no cycles: no need for the cyclic GC to walk a page of them.
         enabled = gc.isenabled()
         gc.disable()
         try:
-            rows = self.reader.rows(self.loaded, limit)
-            page = [light_exchange(r) for r in rows]
+            page = [light_exchange(r) for r in self.reader.rows_by_id(ids)]
         finally:
             if enabled:
                 gc.enable()
-        self.loaded += len(rows)
-        if len(rows) < limit:
-            self.count = self.loaded  # the file had fewer rows than counted (or more: read on)
+        self.rows_built += len(page)
         return page
 
     def exchange(self, exchange_id: int) -> tuple[Exchange, list[WsMessage]] | None:

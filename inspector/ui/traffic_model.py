@@ -9,9 +9,10 @@ status reads "3 attempts, delivered".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import (
@@ -21,7 +22,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QFontDatabase
+from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase
 
 from ..core.events import Event, ExchangeAdded, ExchangeUpdated, WsMessageAdded
 from ..core.records import Exchange, ExchangeKind
@@ -101,6 +102,83 @@ def search_text(x: Exchange) -> str:
     parts += [f"{n}: {v}" for n, v in x.headers]
     parts.append(x.body[:SEARCH_BODY_LIMIT].decode("utf-8", errors="replace"))
     return "\n".join(parts).lower()
+
+
+def row_data(
+    x: Exchange,
+    col: int,
+    role: int,
+    mono: QFont,
+    group: tuple[Exchange, Callable[[], str], int] | None = None,
+) -> Any:
+    """What a list cell shows of `x`, for `role`: the one place both the live and the
+    stored lists take their columns from. `group` is (first attempt, its summary when
+    asked, attempts) when the row is a request_id's node (then `x` is its latest attempt)."""
+    if role == Qt.ItemDataRole.DisplayRole:
+        if group is not None:
+            first, summary, count = group
+            if col == COL_TIME:
+                return display(first, col)
+            if col == COL_STATUS:
+                return summary()
+            if col == COL_ATTEMPT:
+                return str(count)
+        return display(x, col)
+    if role == EXCHANGE_ROLE:
+        return x.id
+    if role == Qt.ItemDataRole.ToolTipRole:
+        if col == COL_PATH:
+            return x.target
+        if col == COL_STATUS:
+            return x.note or (group[1]() if group else status_text(x))
+        if col == COL_REQUEST_ID and x.request_id:
+            return x.request_id
+        if col == COL_TOKEN and x.dg_token:
+            return f"dg-token {x.dg_token}: the identifier of the API key that submitted the job"
+        return None
+    if role == Qt.ItemDataRole.ForegroundRole and col == COL_STATUS:
+        return QBrush(QColor(status_colour(x)))
+    if role == Qt.ItemDataRole.FontRole and col in (COL_REQUEST_ID, COL_TOKEN):
+        return mono
+    if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_SIZE, COL_ATTEMPT):
+        return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return None
+
+
+def display(x: Exchange, col: int) -> str:
+    """The text of column `col` for `x`."""
+    if col == COL_TIME:
+        return datetime.fromtimestamp(x.started).strftime("%H:%M:%S.%f")[:-3]
+    if col == COL_METHOD:
+        return "WS" if x.kind is ExchangeKind.WEBSOCKET else x.method
+    if col == COL_PATH:
+        return x.target
+    if col == COL_STATUS:
+        return status_text(x)
+    if col == COL_SIZE:
+        if x.kind is ExchangeKind.WEBSOCKET:
+            return f"{x.ws_messages} msg"
+        return size_text(x.body_size)
+    if col == COL_REQUEST_ID:
+        return short_id(x.request_id)
+    if col == COL_ATTEMPT:
+        return str(x.attempt) if x.kind is ExchangeKind.HTTP else ""
+    if col == COL_TOKEN:
+        return x.dg_token or ""
+    return ""
+
+
+def group_state(count: int, last: Exchange, outcome: str = "") -> str:
+    """A request_id node's status text: "3 attempts, delivered"."""
+    if outcome:
+        state = outcome.replace("_", " ")
+    elif last.status is None:
+        state = "pending"
+    elif 200 <= last.status < 300:
+        state = "delivered"
+    else:
+        state = "failing"
+    return f"{count} attempt{'s' if count != 1 else ''}, {state}"
 
 
 @dataclass
@@ -216,6 +294,10 @@ class TrafficModel(QAbstractItemModel):
     def exchanges(self) -> list[Exchange]:
         return list(self._rows)
 
+    def exchange_count(self) -> int:
+        """Every exchange of the list, filter or not."""
+        return len(self._rows)
+
     def group_at(self, index: Index) -> _Group | None:
         """The group of a top-level row in grouped mode (None otherwise)."""
         if not self._grouped or not index.isValid() or index.internalId() != 0:
@@ -251,17 +333,7 @@ class TrafficModel(QAbstractItemModel):
         n = len(xs)
         if all(x.view.message_type for x in xs):
             return f"{n} message{'s' if n != 1 else ''}"
-        outcome = self._outcomes.get(group.request_id or "")
-        last = xs[-1]
-        if outcome:
-            state = outcome.replace("_", " ")
-        elif last.status is None:
-            state = "pending"
-        elif 200 <= last.status < 300:
-            state = "delivered"
-        else:
-            state = "failing"
-        return f"{n} attempt{'s' if n != 1 else ''}, {state}"
+        return group_state(n, xs[-1], self._outcomes.get(group.request_id or "") or "")
 
     def set_outcome(self, request_id: str, outcome: str) -> None:
         """The emulator's final word on a job (delivered, gave_up, cancelled)."""
@@ -292,69 +364,14 @@ class TrafficModel(QAbstractItemModel):
         if not index.isValid():
             return None
         x = self.exchange_at(index)
-        col = index.column()
         group = self.group_at(index)
         if group is not None and group.request_id is None:
             group = None  # a lone exchange shows as itself
-        if role == Qt.ItemDataRole.DisplayRole:
-            if group is not None:
-                return self._group_display(group, x, col)
-            return self._display(x, col)
-        if role == EXCHANGE_ROLE:
-            return x.id
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == COL_PATH:
-                return x.target
-            if col == COL_STATUS:
-                return x.note or (self.group_summary(group) if group else status_text(x))
-            if col == COL_REQUEST_ID and x.request_id:
-                return x.request_id
-            if col == COL_TOKEN and x.dg_token:
-                return (
-                    f"dg-token {x.dg_token}: the identifier of the API key that submitted the job"
-                )
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole and col == COL_STATUS:
-            return QBrush(QColor(status_colour(x)))
-        if role == Qt.ItemDataRole.FontRole and col in (COL_REQUEST_ID, COL_TOKEN):
-            return self._mono
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_SIZE, COL_ATTEMPT):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def _group_display(self, group: _Group, x: Exchange, col: int) -> str:
-        first = self._rows[self._row_of[group.members[0]]]
-        if col == COL_TIME:
-            return self._display(first, col)
-        if col == COL_STATUS:
-            return self.group_summary(group)
-        if col == COL_SIZE:
-            return self._display(x, col)
-        if col == COL_ATTEMPT:
-            return str(len(group.members))
-        return self._display(x, col)
-
-    @staticmethod
-    def _display(x: Exchange, col: int) -> str:
-        if col == COL_TIME:
-            return datetime.fromtimestamp(x.started).strftime("%H:%M:%S.%f")[:-3]
-        if col == COL_METHOD:
-            return "WS" if x.kind is ExchangeKind.WEBSOCKET else x.method
-        if col == COL_PATH:
-            return x.target
-        if col == COL_STATUS:
-            return status_text(x)
-        if col == COL_SIZE:
-            if x.kind is ExchangeKind.WEBSOCKET:
-                return f"{x.ws_messages} msg"
-            return size_text(x.body_size)
-        if col == COL_REQUEST_ID:
-            return short_id(x.request_id)
-        if col == COL_ATTEMPT:
-            return str(x.attempt) if x.kind is ExchangeKind.HTTP else ""
-        if col == COL_TOKEN:
-            return x.dg_token or ""
-        return ""
+        cell = None
+        if group is not None:
+            first = self._rows[self._row_of[group.members[0]]]
+            cell = (first, partial(self.group_summary, group), len(group.members))
+        return row_data(x, index.column(), role, self._mono, cell)
 
     # -- feeding --------------------------------------------------------------------------
     def apply_events(self, events: Sequence[Event]) -> int:
@@ -390,7 +407,7 @@ class TrafficModel(QAbstractItemModel):
         return len(new)
 
     def append_exchanges(self, xs: list[Exchange]) -> None:
-        """Add rows with new ids in one insert (a page of a stored session)."""
+        """Add rows with new ids in one insert."""
         if xs:
             self._insert(xs)
 
@@ -459,9 +476,10 @@ class TrafficModel(QAbstractItemModel):
 
 
 class TrafficFilter(QSortFilterProxyModel):
-    """The filter box: a case-insensitive substring over path, method, status, request_id,
-    header values and body text. A group is shown when its request_id or any attempt matches
-    (a matching group shows all its attempts)."""
+    """The filter box over the live list: a case-insensitive substring over path, method,
+    status, request_id, header values and body text. A group is shown when its request_id
+    or any attempt matches (a matching group shows all its attempts). (A stored session's
+    list filters itself, in SQL: `stored_model`.)"""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)

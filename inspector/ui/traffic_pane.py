@@ -2,13 +2,27 @@
 
 The list follows new rows (auto-scroll) until the user scrolls up, and follows again once
 they are back at the bottom.
+
+It shows the live capture (`TrafficModel`, rows in memory, through the `TrafficFilter`
+proxy) or a stored session (`StoredTrafficModel`, shown as it is: it reads its rows from the
+file as they are shown and filters and groups itself in SQL, maybe on a worker thread; its
+`searched` signal says when a result is on screen). A proxy in front of a million stored
+rows would cost Python calls per row on every layout.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,9 +55,10 @@ class TrafficPane(QWidget):
         # more right-click entries (cURL, replay, diff).
         self.resolve: Callable[[Exchange], Exchange] = lambda x: x
         self.extra_actions: Callable[[Exchange], list[tuple[str, Action | None]]] | None = None
-        self.model = TrafficModel(self)
-        self.proxy = TrafficFilter(self)
-        self.proxy.setSourceModel(self.model)
+        self.live_model = TrafficModel(self)
+        self.model: Any = self.live_model  # or a StoredTrafficModel (show_model)
+        self.proxy = TrafficFilter(self)  # the live list's filter
+        self.proxy.setSourceModel(self.live_model)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
@@ -90,6 +105,7 @@ class TrafficPane(QWidget):
             header.resizeSection(col, width)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.proxy.rowsInserted.connect(self._expand_new)
+        self._model_searched: Any = None  # the stored model whose `searched` we listen to
         self._follow = True  # auto-scroll; off while the user has scrolled up
         bar = self.table.verticalScrollBar()
         bar.valueChanged.connect(self._on_scroll)
@@ -113,28 +129,84 @@ class TrafficPane(QWidget):
 
     def _on_filter(self, text: str) -> None:
         self.proxy.set_needle(text)
+        if self._stored:
+            self.model.set_needle(self.proxy.needle)
         self.update_filter_count()
 
+    @property
+    def _stored(self) -> bool:
+        return self.model is not self.live_model
+
+    @property
+    def searching(self) -> bool:
+        """A stored session's filter or grouping is still being worked out (off the UI
+        thread); the list shows the previous result meanwhile."""
+        return self._stored and bool(self.model.busy)
+
     def update_filter_count(self) -> None:
-        total = len(self.model.exchanges())
-        if self.proxy.needle:
-            self.filter_count.setText(f"{self.proxy.shown_exchanges()} of {total}")
+        total = self.model.exchange_count()
+        if self.searching:
+            self.filter_count.setText(f"searching {total:,}…")
+        elif self.proxy.needle:
+            shown = self.model if self._stored else self.proxy
+            self.filter_count.setText(f"{shown.shown_exchanges()} of {total}")
         else:
             self.filter_count.setText(f"{total} total")
 
-    def show_model(self, model: TrafficModel) -> None:
-        """List `model` instead (the live capture or a stored session), same grouping."""
-        model.set_grouped(self.group_button.isChecked())
+    def show_model(self, model: Any) -> None:
+        """List `model` instead (the live `TrafficModel` or a `StoredTrafficModel`), with the
+        same grouping and filter text."""
         self.forget_current()
+        model.set_grouped(self.group_button.isChecked())
+        if self._model_searched is not None:
+            self._model_searched.searched.disconnect(self._on_searched)
+            self._model_searched = None
         self.model = model
-        self.proxy.setSourceModel(model)
+        if model is not self.live_model:
+            model.set_needle(self.proxy.needle)
+            model.searched.connect(self._on_searched)
+            self._model_searched = model
+            self._set_view_model(model)
+        else:
+            self._set_view_model(self.proxy)
+        self.table.setRootIsDecorated(model.grouped)
         if model.grouped:
             self.table.expandAll()
+        self.update_filter_count()
+
+    def _set_view_model(self, model: QAbstractItemModel) -> None:
+        """Point the list at `model`, keeping the column widths the user chose."""
+        if self.table.model() is model:
+            return
+        header = self.table.header()
+        widths = [header.sectionSize(col) for col in range(header.count())]
+        old = self.table.selectionModel()
+        self.table.setModel(model)
+        if old is not None:
+            old.deleteLater()
+        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        for col, width in enumerate(widths):
+            header.resizeSection(col, width)
+
+    def _on_searched(self) -> None:
+        """A stored session's new filter or grouping result is in the list."""
+        self.table.setRootIsDecorated(self.model.grouped)
+        if self.model.grouped:
+            self.table.expandAll()
+        if self.current_id is not None:
+            if self.model.index_of(self.current_id).isValid():
+                self.select_exchange(self.current_id)
+            else:  # filtered out, as the live list's selection would be
+                self.current_id = None
+                self.current_changed.emit(None)
         self.update_filter_count()
 
     def set_grouped(self, grouped: bool) -> None:
         selected = self.current_id
         self.model.set_grouped(grouped)
+        if self._stored:  # the rest in _on_searched, once the grouping is done
+            self.update_filter_count()
+            return
         self.table.setRootIsDecorated(grouped)
         if grouped:
             self.table.expandAll()
@@ -144,7 +216,7 @@ class TrafficPane(QWidget):
 
     def _expand_new(self, parent: QModelIndex, first: int, last: int) -> None:
         """Grouped: new groups and groups with new attempts open (not a full expandAll)."""
-        if not self.model.grouped:
+        if self._stored or not self.model.grouped:
             return
         if parent.isValid():
             self.table.expand(parent)
@@ -153,8 +225,11 @@ class TrafficPane(QWidget):
             self.table.expand(self.proxy.index(row, 0))
 
     # -- selection --------------------------------------------------------------------
+    def _to_view(self, index: QModelIndex) -> QModelIndex:
+        return index if self._stored else self.proxy.mapFromSource(index)
+
     def select_exchange(self, exchange_id: int) -> None:
-        index = self.proxy.mapFromSource(self.model.index_of(exchange_id))
+        index = self._to_view(self.model.index_of(exchange_id))
         if not index.isValid():
             return
         if index.parent().isValid():
@@ -162,9 +237,11 @@ class TrafficPane(QWidget):
         self.table.setCurrentIndex(index)
         self.table.scrollTo(index)
 
-    def exchange_at(self, index: QModelIndex) -> Exchange | None:
+    def exchange_at(self, index: QModelIndex | QPersistentModelIndex) -> Exchange | None:
         if not index.isValid():
             return None
+        if self._stored:
+            return self.model.exchange_at(index)
         return self.model.exchange_at(self.proxy.mapToSource(index))
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:

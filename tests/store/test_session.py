@@ -89,6 +89,64 @@ def test_rows_are_light_and_paged(tmp_path):
         assert len(reader.rows()) == 1001
 
 
+def _rid_body(rid: str) -> bytes:
+    return b'{"metadata":{"request_id":"%s"},"results":{}}' % rid.encode()
+
+
+def test_ids_and_groups_follow_list_order_gaps_and_the_filter(tmp_path):
+    """What a stored list shows, in SQL: ids in id order (with gaps), the filter box's
+    text over path, status text, request_id and dg-token, and request_id groups in the
+    order of their first attempt, a WebSocket always on its own."""
+    path = tmp_path / "s.cisession"
+    ws, _ = ws_exchange(9)
+    _write(
+        path,
+        http_exchange(1, body=_rid_body("r-a"), target="/first"),
+        http_exchange(2, body=_rid_body("r-b"), status=500),
+        http_exchange(5, body=_rid_body("r-a"), attempt=2, target="/CAFÉ"),
+        ws,
+        http_exchange(10, body=b"{}", status=None, target="/50%_off"),
+        http_exchange(12, body=_rid_body("r-b"), attempt=2),
+    )
+    with SessionReader(path) as reader:
+        assert reader.id_span() == (1, 12, 6)  # 12 - 1 + 1 != 6: not a plain range
+        assert list(reader.ids()) == [1, 2, 5, 9, 10, 12]
+        assert list(reader.ids("/first")) == [1]
+        assert list(reader.ids("500 ✗")) == [2]
+        assert list(reader.ids("pending")) == [10]
+        assert list(reader.ids("café")) == [5]  # Python's lower(), not SQLite's ASCII one
+        assert list(reader.ids("50%_")) == [10]  # LIKE's wildcards are plain text here
+        assert list(reader.ids("5%_")) == []
+        assert list(reader.ids("r-b")) == [2, 12]
+        assert list(reader.ids("ws websocket")) == [9]
+        assert list(reader.ids("dg-token: 5b0f5a3e")) == [1, 2, 5, 10, 12]
+
+        groups = reader.groups()
+        assert len(groups) == 4
+        assert list(groups.keyed) == [1, 1, 0, 0]  # r-a, r-b, the WebSocket, #10
+        assert list(groups.members) == [1, 5, 2, 12, 9, 10]
+        assert list(groups.starts) == [0, 2, 4, 5, 6]
+        assert (list(groups.first), list(groups.last)) == ([1, 2, 9, 10], [5, 12, 9, 10])
+        assert list(groups.sizes) == [2, 2, 1, 1]
+
+        only = reader.groups("/cafÉ".lower())  # one attempt of r-a: the group, that attempt
+        assert (len(only), list(only.members), list(only.sizes)) == (1, [5], [2])
+        assert list(only.first) == [1] and list(only.last) == [5]
+
+        assert [r.id for r in reader.rows_by_id([12, 1, 77])] == [1, 12]
+
+
+def test_a_read_only_reader_refuses_to_write(tmp_path):
+    path = tmp_path / "s.cisession"
+    _write(path, http_exchange(1))
+    with SessionReader(path, read_only=True) as reader:
+        assert list(reader.ids()) == [1]
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            reader._db.execute("DELETE FROM exchanges")
+    with SessionReader(path) as reader:
+        assert reader.count() == 1
+
+
 def test_future_resolves_once_another_connection_can_read_it(tmp_path):
     path = tmp_path / "s.cisession"
     with SessionWriter(path) as writer:
