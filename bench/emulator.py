@@ -4,7 +4,7 @@ Starts `callback-inspector serve` (receiver + emulator), measures the receiver's
 to small POSTs (50/s, sequential) while idle, then again while the emulator transcribes ~60 s
 of speech (the samples, repeated), and prints the real-time factor of that transcription.
 
-    python bench/emulator.py [--seconds-of-audio 60]
+    python bench/emulator.py [--seconds-of-audio 60] [--json PATH]
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def summary(values: list[float]) -> str:
     return f"p50 {q[49]:6.2f} ms  p99 {q[98]:6.2f} ms  max {max(values):6.2f} ms  (n={len(values)})"
 
 
-async def main_async(seconds: float) -> None:
+async def main_async(seconds: float, json_path: str | None = None) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "inspector", "serve", "--port", "0", "--emulator-port", "0"],
         stdout=subprocess.PIPE,
@@ -114,13 +114,26 @@ async def main_async(seconds: float) -> None:
     q_idle = statistics.quantiles(idle, n=100)[98]
     q_during = statistics.quantiles(during, n=100)[98]
     print(f"p99 ratio during/idle: {q_during / q_idle:.2f}")
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump(
+                {
+                    "audio_s": round(duration, 1),
+                    "elapsed_s": round(elapsed, 2),
+                    "rtf": round(rtf, 3),
+                    "idle_p99_ms": round(q_idle, 2),
+                    "during_p99_ms": round(q_during, 2),
+                },
+                f,
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds-of-audio", type=float, default=60)
+    parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
-    asyncio.run(main_async(args.seconds_of_audio))
+    asyncio.run(main_async(args.seconds_of_audio, args.json))
 
 
 if __name__ == "__main__":

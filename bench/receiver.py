@@ -5,11 +5,14 @@ serve process's JSON lines are read and counted (as a script consuming them woul
 req/s of each, medians of interleaved trials, the ratio (goal >= 0.90), and how many JSON lines
 serve printed per second (it must keep up: one line per request).
 
-`--printing-baseline` adds a third server: the bare catch-all that also prints one JSON line
-per request (body inline, written in 50 ms batches, one thread). It shows what printing every
+`--gui` adds `callback-inspector gui` (offscreen, `--no-session`, emulator on port 0) with its
+window open and listing every request, in the same interleaved trials. `--json PATH` writes
+the medians and every trial. `--printing-baseline` adds another server: the bare catch-all
+that also prints one JSON line per request (body inline, written in 50 ms batches, one
+thread). It shows what printing every
 request costs by itself, apart from serve's own work. Method and last results: bench/README.md.
 
-    python bench/receiver.py [--seconds 5] [--trials 3] [--printing-baseline]
+    python bench/receiver.py [--seconds 5] [--trials 3] [--gui] [--json PATH] [--printing-baseline]
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -27,6 +31,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from loadgen import measure, wrk_available
+from serve_proc import wait_idle
 
 # The reference for --printing-baseline: bare_aiohttp.py plus a JSON line per request with
 # the fields that make most of serve's line (headers, body, request_id), batched like serve.
@@ -132,16 +137,56 @@ def bench_serve(seconds: float, *extra: str) -> tuple[float, int]:
     return bench_printing(command, seconds)
 
 
+def bench_gui(seconds: float) -> float:
+    """req/s of `gui` with its window open (offscreen), listing every request."""
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="ci-bench-gui-") as home:
+        env = dict(
+            os.environ,
+            QT_QPA_PLATFORM="offscreen",
+            XDG_CONFIG_HOME=os.path.join(home, "config"),  # its own QSettings
+            XDG_DATA_HOME=os.path.join(home, "data"),
+        )
+        command = [
+            sys.executable, "-m", "inspector", "gui", "--port", str(port), "--no-session",
+            "--emulator-port", "0", "--quit-after", str(seconds + 120),
+        ]  # fmt: skip
+        proc = subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its group: the emulator's workers stop with it
+        )
+        try:
+            _wait_port(port, 60)
+            # The emulator's recognition workers load their model for a few seconds after
+            # the port opens; load starts once the whole process tree is idle.
+            wait_idle(proc.pid)
+            time.sleep(0.5)
+            return measure(f"http://127.0.0.1:{port}", seconds)
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--trials", type=int, default=3)
     parser.add_argument("--printing-baseline", action="store_true")
+    parser.add_argument("--gui", action="store_true", help="also measure `gui` (offscreen)")
+    parser.add_argument("--json", help="write medians and trials to this file")
     args = parser.parse_args()
     load = "wrk" if wrk_available() else "python loadgen"
+    loadavg = os.getloadavg()[0]
     print(
         f"load: {load}, 50 connections, 2 KB JSON POST, {args.seconds:.0f} s x {args.trials} "
-        f"trials, {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} before "
+        f"trials, {os.cpu_count()} cores; load average {loadavg:.2f} before "
         "(other work on the machine skews the ratio)"
     )
     bare: list[float] = []
@@ -149,6 +194,7 @@ def main() -> None:
     printed: list[float] = []
     printing: list[float] = []
     kept: list[float] = []
+    gui: list[float] = []
     for _ in range(args.trials):  # interleaved so drift hits all alike
         bare.append(bench_bare(args.seconds))
         rps, lines = bench_serve(args.seconds)
@@ -160,6 +206,9 @@ def main() -> None:
             f"  trial: bare {bare[-1]:.0f}, serve {rps:.0f} req/s ({lines} lines), "
             f"serve --data-dir {kept[-1]:.0f} req/s"
         )
+        if args.gui:
+            gui.append(bench_gui(args.seconds))
+            trial += f", gui {gui[-1]:.0f} req/s"
         if args.printing_baseline:
             port = str(_free_port())
             printing.append(
@@ -180,6 +229,30 @@ def main() -> None:
         print(f"ratio bare+printing/baseline: {p / b:.2f}; serve/bare+printing: {s / p:.2f}")
     print(f"ratio serve/baseline: {s / b:.2f} (goal >= 0.90)")
     print(f"ratio serve --data-dir/baseline: {k / b:.2f} (goal >= 0.80)")
+    g = statistics.median(gui) if gui else None
+    if g is not None:
+        print(f"{'callback-inspector gui (window listing)':<40}{g:>10.0f}")
+        print(f"ratio gui/baseline: {g / b:.2f} (goal >= 0.90)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(
+                {
+                    "load": load,
+                    "seconds": args.seconds,
+                    "trials": args.trials,
+                    "loadavg_before": loadavg,
+                    "bare": b,
+                    "serve": s,
+                    "serve_data_dir": k,
+                    "gui": g,
+                    "lines_per_s": statistics.median(printed),
+                    "trials_bare": bare,
+                    "trials_serve": serve,
+                    "trials_serve_data_dir": kept,
+                    "trials_gui": gui,
+                },
+                f,
+            )
 
 
 if __name__ == "__main__":
