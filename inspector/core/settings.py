@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .reply_rules import ATTEMPT_MEMORY
+
 MIB = 1024 * 1024
 
 
@@ -81,6 +83,14 @@ class ReceiverSettings:
         "refused requests listed one by one per second; more are counted and listed as one "
         "row per reason",
         "--max-listed-refusals",
+        "N",
+    )
+    # Sized in core/reply_rules.py: a Deepgram retry comes within ~60 s of the last attempt.
+    attempt_memory: int = setting(
+        ATTEMPT_MEMORY,
+        "request_ids whose attempts are counted (for --fail-first); the least recently seen is "
+        "forgotten first and its next attempt counts as 1 (at least 1; read at start)",
+        "--attempt-memory",
         "N",
     )
 

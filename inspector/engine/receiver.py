@@ -95,7 +95,7 @@ class Receiver:
         self.rules: tuple[ReplyRule, ...] = rules
         self._publish = publish
         self._ids = itertools.count(1)
-        self._attempts = AttemptCounter()
+        self._attempts = AttemptCounter(max(1, settings.attempt_memory))
         self._live: dict[int, _LiveSocket] = {}
         self._runner: web.ServerRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

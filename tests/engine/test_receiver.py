@@ -359,3 +359,16 @@ def test_max_connections_zero_means_no_limit(start_engine):
         for conn in conns:
             conn.close()
     assert _answered(log, "/open-2").status == 200
+
+
+def test_attempt_memory_setting_bounds_the_request_ids_remembered(start_engine):
+    engine, log = start_engine(attempt_memory=2)
+
+    def attempt_of(rid: str, path: str) -> int:
+        body = b'{"metadata":{"request_id":"%s"}}' % rid.encode()
+        assert _http(engine.receiver_url, "POST", path, body)[0] == 200
+        return _answered(log, path).attempt
+
+    assert [attempt_of(r, f"/{i}") for i, r in enumerate(["a", "b", "a", "c"])] == [1, 1, 2, 1]
+    # "b" was the least recently seen of three with room for two: forgotten; "a" kept.
+    assert (attempt_of("b", "/4"), attempt_of("c", "/5")) == (1, 2)
