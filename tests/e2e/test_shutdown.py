@@ -61,4 +61,4 @@ def test_sigterm_with_jobs_in_flight_ends_each_one_cancelled(tmp_path):
     assert (done[waiting]["outcome"], done[waiting]["attempts"]) == ("cancelled", 1)
     assert (done[transcribing]["outcome"], done[transcribing]["attempts"]) == ("cancelled", 0)
     assert not [e for e in lines if e["event"] == "attempt" and e["request_id"] == transcribing]
-    assert not any("Traceback" in line for line in serve.stderr_lines)
+    assert not any("Traceback" in line for line in serve.stderr_lines), "".join(serve.stderr_lines)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import io
 import itertools
 import os
 import wave
@@ -12,6 +14,7 @@ import numpy as np
 import pytest
 
 from inspector.core.transcript import StreamUpdate, StreamUpdateKind, Transcription
+from inspector.engine.emulator.asr_worker import AsrWorker
 from inspector.engine.emulator.audio import AudioDecodeError
 from inspector.engine.emulator.transcriber import PocketSphinxTranscriber
 from tests.samples import sample_wavs, shortest_sample, word_overlap
@@ -112,6 +115,76 @@ def test_undecodable_upload_raises_audio_decode_error(
 ) -> None:
     with pytest.raises(AudioDecodeError):
         transcriber.transcribe(payload)
+
+
+def wav_bytes(pcm: bytes) -> bytes:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(pcm)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def two_samples() -> bytes:
+    """Two samples back to back: four segments, enough to cut into parts."""
+    first, second = sample_wavs()[:2]
+    return wav_bytes(pcm_of(first) + bytes(16000) + pcm_of(second))
+
+
+def test_a_reused_decoder_gives_the_same_words(transcriber, transcriptions) -> None:
+    wav = shortest_sample()
+    transcriber.transcribe(sample_wavs()[0].read_bytes())  # leaves its state in a decoder
+    assert transcriber.transcribe(wav.read_bytes()) == transcriptions[wav.name]
+
+
+def test_parts_of_a_file_joined_are_the_whole_transcript(transcriber, two_samples) -> None:
+    whole = transcriber.transcribe(two_samples)
+    first = transcriber.transcribe_part(two_samples, 0, 2)
+    second = transcriber.transcribe_part(two_samples, 1, 2)
+    assert first.words and second.words  # really cut in two
+    assert first.words + second.words == whole.words
+    for part in (first, second):
+        assert (part.duration, part.channels, part.sha256) == (
+            whole.duration,
+            whole.channels,
+            whole.sha256,
+        )
+
+
+def test_a_part_beyond_the_segments_is_empty_but_described(transcriber) -> None:
+    wav = shortest_sample()
+    parts = [transcriber.transcribe_part(wav.read_bytes(), i, 5) for i in range(5)]
+    assert [w for p in parts for w in p.words] == [
+        w for w in transcriber.transcribe(wav.read_bytes()).words
+    ]
+    assert any(not p.words for p in parts)
+    assert all(p.duration == parts[0].duration for p in parts)
+
+
+def test_worker_splits_files_across_processes_with_the_same_words(transcriber, two_samples) -> None:
+    expected = transcriber.transcribe(two_samples)
+
+    async def run() -> tuple[list, list[int]]:
+        worker = AsrWorker("test", parallel=2)
+        worker.start()
+        try:
+            results, used = [], []
+            for _ in range(2):  # the first file starts the helper process
+                used.append(worker.processes)
+                results.append(await worker.transcribe(two_samples))
+                await worker.wait_ready()
+            with pytest.raises(AudioDecodeError):  # both parts fail alike
+                await worker.transcribe(os.urandom(3000))
+            return results, used
+        finally:
+            await worker.stop()
+
+    results, used = asyncio.run(run())
+    assert used == [1, 2]
+    assert results == [expected, expected]
 
 
 # -- streaming ---------------------------------------------------------------------------

@@ -6,6 +6,11 @@ thread would freeze the receiver for as long as a transcription takes. Each `Asr
 spawned process owning a `Transcriber` and its live streams; requests go down a pipe and
 answers come back in order. Sends happen on a helper thread, since a large audio payload can
 block on a full pipe while the child is busy.
+
+A file is transcribed on all cores (up to `parallel`, default 2): the first `transcribe`
+spawns helper processes, and once they have loaded the model each file is cut into parts
+(`Transcriber.transcribe_part`) decoded side by side, with the same words as one process
+would give. A worker that only serves live streams never spawns helpers.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import importlib
 import itertools
 import logging
 import multiprocessing
+import os
 import signal
 import threading
 from multiprocessing.connection import Connection
@@ -27,6 +33,9 @@ from .audio import AudioDecodeError
 log = logging.getLogger(__name__)
 
 DEFAULT_TRANSCRIBER = "inspector.engine.emulator.transcriber:PocketSphinxTranscriber"
+
+
+STOP_SEND_TIMEOUT = 1.0  # seconds stop() waits to tell the child to exit before ending it
 
 
 class AsrWorkerError(RuntimeError):
@@ -44,6 +53,8 @@ def worker_main(conn: Connection, spec: str) -> None:
     transcriber = _load(spec)
     if hasattr(transcriber, "warm_up"):
         transcriber.warm_up()  # load the model now, not on the first request
+    # Unsolicited answer 0: the model is loaded; says whether files can be split in parts.
+    conn.send((0, True, hasattr(transcriber, "transcribe_part")))
     streams: dict[int, Any] = {}
     while True:
         try:
@@ -56,6 +67,8 @@ def worker_main(conn: Connection, spec: str) -> None:
         try:
             if op == "transcribe":
                 result: Any = transcriber.transcribe(args[0])
+            elif op == "transcribe_part":
+                result = transcriber.transcribe_part(*args)
             elif op == "open":
                 sid, kwargs = args
                 streams[sid] = transcriber.open_stream(**kwargs)
@@ -84,9 +97,16 @@ def worker_main(conn: Connection, spec: str) -> None:
 class AsrWorker:
     """One recognition process; every method is a coroutine for the engine loop."""
 
-    def __init__(self, name: str, spec: str = DEFAULT_TRANSCRIBER) -> None:
+    def __init__(
+        self, name: str, spec: str = DEFAULT_TRANSCRIBER, *, parallel: int | None = None
+    ) -> None:
+        """`parallel`: processes a file is decoded on (default: up to 2, one per core)."""
         self.name = name
         self.spec = spec
+        self.parallel = parallel if parallel is not None else min(2, os.cpu_count() or 1)
+        self.can_split = False  # set once the process has loaded its model
+        self._helpers: list[AsrWorker] = []
+        self._settled: asyncio.Event | None = None  # the model loaded, or the process exited
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -100,6 +120,7 @@ class AsrWorker:
     def start(self) -> None:
         """Spawn the process (returns at once; the model loads in the background)."""
         self._loop = asyncio.get_running_loop()
+        self._settled = asyncio.Event()
         ctx = multiprocessing.get_context("spawn")  # never fork a process that has threads
         parent, child = ctx.Pipe()
         self._proc = ctx.Process(
@@ -128,6 +149,11 @@ class AsrWorker:
             pass
 
     def _resolve(self, req_id: int, ok: bool, payload: Any) -> None:
+        if req_id == 0:  # the child is ready
+            self.can_split = bool(payload)
+            if self._settled is not None:
+                self._settled.set()
+            return
         future = self._pending.pop(req_id, None)
         if future is None or future.done():
             return
@@ -139,6 +165,9 @@ class AsrWorker:
             future.set_exception(AsrWorkerError(f"speech recognition failed: {payload[1]}"))
 
     def _fail_all(self) -> None:
+        self.can_split = False  # a helper that exited takes no more parts
+        if self._settled is not None:
+            self._settled.set()
         pending, self._pending = self._pending, {}
         for future in pending.values():
             if not future.done():
@@ -156,11 +185,53 @@ class AsrWorker:
         except (OSError, ValueError) as exc:
             self._pending.pop(req_id, None)
             raise AsrWorkerError(f"the speech recognition process is gone: {exc}") from None
+        except asyncio.CancelledError:
+            # Cancelled while sending (the emulator stops): nobody will await the answer.
+            self._pending.pop(req_id, None)
+            future.cancel()
+            raise
         return await future
 
     async def transcribe(self, audio: bytes) -> Transcription:
-        result: Transcription = await self._request("transcribe", audio)
-        return result
+        """Recognise a whole file, split across this process and its ready helpers."""
+        if not self._helpers and self.parallel > 1 and self._conn is not None:
+            for n in range(2, self.parallel + 1):
+                helper = AsrWorker(f"{self.name}-{n}", self.spec, parallel=1)
+                helper.start()  # this file is not split; later ones are, once it is ready
+                self._helpers.append(helper)
+        workers = [self] + [h for h in self._helpers if h.can_split and h._conn is not None]
+        if self.processes == 1:
+            result: Transcription = await self._request("transcribe", audio)
+            return result
+        count = len(workers)
+        outcomes = await asyncio.gather(
+            *(w._request("transcribe_part", audio, i, count) for i, w in enumerate(workers)),
+            return_exceptions=True,
+        )
+        parts: list[Transcription] = []
+        for outcome in outcomes:  # every part sees the same audio: the first error will do
+            if isinstance(outcome, BaseException):
+                raise outcome
+            parts.append(outcome)
+        first = parts[0]
+        return Transcription(
+            words=tuple(word for part in parts for word in part.words),
+            duration=first.duration,
+            channels=first.channels,
+            sha256=first.sha256,
+        )
+
+    async def wait_ready(self) -> None:
+        """Wait until this process and its helpers so far have loaded the model (or exited)."""
+        for worker in [self, *self._helpers]:
+            if worker._settled is not None:
+                await worker._settled.wait()
+
+    @property
+    def processes(self) -> int:
+        """Processes the next file would be decoded on."""
+        helpers = sum(1 for h in self._helpers if h.can_split and h._conn is not None)
+        return 1 + helpers if self.can_split else 1
 
     async def open_stream(self, **kwargs: Any) -> int:
         """Open a live stream in the worker; `kwargs` go to `Transcriber.open_stream`."""
@@ -180,15 +251,24 @@ class AsrWorker:
         await self._request("close", sid)
 
     async def stop(self) -> None:
+        helpers, self._helpers = self._helpers, []
+        for helper in helpers:
+            await helper.stop()
         conn, self._conn = self._conn, None
+        loop = asyncio.get_running_loop()
         if conn is not None:
+            # Through the sender thread, never beside it: two threads writing one pipe at
+            # once interleave their bytes, and the child cannot unpickle what it reads. A
+            # send stuck behind a large one (the child busy decoding) is given up on; the
+            # child is then terminated, which unblocks it.
             try:
-                conn.send(None)
-            except OSError:
+                await asyncio.wait_for(
+                    loop.run_in_executor(self._sender, conn.send, None), STOP_SEND_TIMEOUT
+                )
+            except (OSError, ValueError, TimeoutError):
                 pass
         proc = self._proc
-        if proc is not None:
-            loop = asyncio.get_running_loop()
+        if proc is not None and proc.pid is not None:  # pid: the process was started
             await loop.run_in_executor(None, proc.join, 5)
             if proc.is_alive():
                 proc.terminate()
