@@ -149,33 +149,7 @@ def write_session(data_dir: Path, n: int, body_bytes: int) -> Path:
     with SessionLibrary(data_dir).create(started=started) as writer:
         for i in range(1, n + 1):
             rid = f"{i % 5000:08x}-0000-4000-8000-000000000000"
-            body = (
-                b'{"metadata":{"request_id":"%s"},"results":{"channels":[{"alternatives":'
-                b'[{"transcript":"callback %d","confidence":0.9}]}]},"pad":"%s"}'
-                % (rid.encode(), i, filler)
-            )
-            writer.submit(
-                Exchange(
-                    id=i,
-                    kind=ExchangeKind.HTTP,
-                    started=started + i * 0.01,
-                    client="127.0.0.1:40000",
-                    method="POST",
-                    target=f"/callback?n={i}",
-                    http_version="HTTP/1.1",
-                    headers=(
-                        ("Content-Type", "application/json"),
-                        ("dg-token", "0f1e2d3c-key-id"),
-                        ("User-Agent", "Deepgram/1.0"),
-                    ),
-                    body=body,
-                    body_size=len(body),
-                    attempt=1 + i // 5000,
-                    status=200,
-                    reply_body=b"ok",
-                    finished=started + i * 0.01 + 0.002,
-                )
-            )
+            writer.submit(_exchange(i, started, _body(i, rid, filler)))
     return writer.path
 
 

@@ -6,7 +6,7 @@ engine serves the whole module; each test gets it with the default reply rule re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -14,6 +14,7 @@ from PySide6.QtCore import QSettings
 from inspector.core.settings import EmulatorSettings, ReceiverSettings
 from inspector.engine.engine import Engine, EngineSettings
 from inspector.ui.demos import demo_emulator_settings
+from inspector.ui.main_window import MainWindow
 
 
 @pytest.fixture
@@ -39,3 +40,23 @@ def emulator_engine(shared_emulator_engine: Engine) -> Iterator[Engine]:
     shared_emulator_engine.set_rules(())
     yield shared_emulator_engine
     shared_emulator_engine.set_rules(())
+
+
+@pytest.fixture
+def window_on(qtbot, qsettings) -> Iterator[Callable[[EngineSettings], MainWindow]]:
+    """`window_on(settings)`: a shown window on a real engine started with `settings`; the
+    engines are stopped after the test."""
+    engines: list[Engine] = []
+
+    def make(settings: EngineSettings) -> MainWindow:
+        engine = Engine(settings)
+        engine.start()
+        engines.append(engine)
+        w = MainWindow(engine, qsettings)
+        qtbot.addWidget(w)
+        w.show()
+        return w
+
+    yield make
+    for engine in engines:
+        engine.stop()

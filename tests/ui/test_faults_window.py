@@ -8,10 +8,8 @@ import json
 import socket
 import sqlite3
 import urllib.parse
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 
 from inspector.core.reply_rules import ReplyRule
@@ -32,24 +30,6 @@ def _post(url: str, path: str, body: bytes) -> int:
     status = conn.getresponse().status
     conn.close()
     return status
-
-
-@pytest.fixture
-def window_on(qtbot, qsettings) -> Iterator[Callable[[EngineSettings], MainWindow]]:
-    engines: list[Engine] = []
-
-    def make(settings: EngineSettings) -> MainWindow:
-        engine = Engine(settings)
-        engine.start()
-        engines.append(engine)
-        w = MainWindow(engine, qsettings)
-        qtbot.addWidget(w)
-        w.show()
-        return w
-
-    yield make
-    for engine in engines:
-        engine.stop()
 
 
 def test_a_loopback_receiver_shows_no_exposure_badge(window_on):

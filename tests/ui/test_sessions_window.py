@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import http.client
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from inspector.core.records import Exchange, ExchangeKind
 from inspector.core.settings import ReceiverSettings
-from inspector.engine.engine import Engine, EngineSettings
+from inspector.engine.engine import EngineSettings
 from inspector.store.library import SessionLibrary
 from inspector.ui.main_window import MainWindow
 from inspector.ui.stored_session import StoredSession
@@ -62,22 +62,9 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def session_window(qtbot, qsettings, data_dir) -> Iterator[Callable[[], MainWindow]]:
+def session_window(window_on, data_dir) -> Callable[[], MainWindow]:
     """A window on a real engine that keeps sessions in `data_dir`."""
-    engines: list[Engine] = []
-
-    def make() -> MainWindow:
-        engine = Engine(EngineSettings(receiver=ReceiverSettings(port=0), data_dir=data_dir))
-        engine.start()
-        engines.append(engine)
-        w = MainWindow(engine, qsettings)
-        qtbot.addWidget(w)
-        w.show()
-        return w
-
-    yield make
-    for engine in engines:
-        engine.stop()
+    return lambda: window_on(EngineSettings(receiver=ReceiverSettings(port=0), data_dir=data_dir))
 
 
 def test_previous_session_shown_at_start_with_light_rows_until_a_row_is_opened(
