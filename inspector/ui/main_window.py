@@ -1,14 +1,19 @@
 """The main window: toolbar, traffic list, detail tabs, reply/submit/timeline docks, demos.
 
-Fed by draining the engine's event queue on a ~30 Hz timer: one batched insert per tick,
+Fed by draining the engine's event queue on a ~30 Hz timer: one batched insert per slice,
 nothing touched from the engine thread, nothing on the UI thread waits for the network
-(engine calls come back through `EngineCalls`).
+(engine calls come back through `EngineCalls`). A tick applies slices of at most
+`DRAIN_SLICE` events until `DRAIN_BUDGET_S` is spent; what is left waits for the next tick,
+so a flood's backlog is listed over several ticks, in order, and the window keeps painting
+and answering meanwhile (issue 8: one `drain(100_000)` was one multi-second stall). The
+status bar's counts are kept as events arrive, never recounted per tick.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -29,8 +34,10 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QTableView,
     QToolBar,
     QToolButton,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +45,7 @@ from PySide6.QtWidgets import (
 from .. import __version__
 from ..core.events import (
     EmulatorEvent,
+    Event,
     ExchangeAdded,
     ExchangeUpdated,
     StorageEvent,
@@ -63,6 +71,8 @@ from .traffic_pane import TrafficPane
 log = logging.getLogger(__name__)
 
 DRAIN_INTERVAL_MS = 33  # about 30 Hz (DESIGN.md)
+DRAIN_SLICE = 1000  # events taken from the queue and applied together (one insert)
+DRAIN_BUDGET_S = 0.010  # a tick takes more slices only while it has spent less than this
 SHORTCUTS = (
     ("Ctrl+F", "Filter the traffic list"),
     ("Esc (in the filter)", "Clear the filter"),
@@ -97,7 +107,9 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.resize(1440, 900)
         self._messages: dict[int, list[WsMessage]] = defaultdict(list)
-        self._errors: dict[int, bool] = {}
+        self._errors: set[int] = set()  # exchanges whose last state is an error
+        self.drain_slice = DRAIN_SLICE
+        self.drain_budget_s = DRAIN_BUDGET_S
         self._open_ws: set[int] = set()
         self._emulator_errors = 0  # requests the emulator rejected
         self._selected_id: int | None = None
@@ -187,9 +199,8 @@ class MainWindow(QMainWindow):
         self.traffic.current_changed.connect(self._on_current)
         self.traffic.message.connect(lambda text: self.statusBar().showMessage(text, 3000))
         # The list's parts, named for the menus and the tests.
-        self.model = self.traffic.model
+        self.model = self.traffic.live_model
         self.proxy = self.traffic.proxy
-        self.table = self.traffic.table
         self.filter_field = self.traffic.filter_field
         self.filter_count = self.traffic.filter_count
         self.group_button = self.traffic.group_button
@@ -208,6 +219,11 @@ class MainWindow(QMainWindow):
         splitter.setSizes([560, 480])
         self.splitter = splitter
         self.setCentralWidget(splitter)
+
+    @property
+    def table(self) -> QTableView | QTreeView:
+        """The list's view shown now (a table when flat and live, a tree otherwise)."""
+        return self.traffic.table
 
     def _build_storage_banner(self) -> None:
         """Above the list: the session file is not taking the capture (disk full, locked,
@@ -510,10 +526,29 @@ class MainWindow(QMainWindow):
 
     # -- draining the engine ----------------------------------------------------------------
     def drain_events(self) -> None:
-        events = self.listener.drain()
-        if not events:
-            return
+        """Apply what the engine queued: slices of `drain_slice` events, in order, while this
+        tick has spent less than `drain_budget_s`; the rest on the next tick."""
+        deadline = time.perf_counter() + self.drain_budget_s
         jobs_touched: set[str] = set()
+        applied = False
+        while True:
+            events = self.listener.drain(self.drain_slice)
+            if not events:
+                break
+            self._apply_events(events, jobs_touched)
+            applied = True
+            if len(events) < self.drain_slice or time.perf_counter() >= deadline:
+                break
+        if not applied:
+            return
+        job = self.timeline.job
+        if job is not None and job.request_id in jobs_touched:
+            self.timeline.refresh()
+        self._refresh_selected()
+        self._update_status()
+        self.traffic.update_filter_count()
+
+    def _apply_events(self, events: Sequence[Event], jobs_touched: set[str]) -> None:
         exchanges: list[Exchange] = []
         for event in events:
             if isinstance(event, WsMessageAdded):
@@ -544,12 +579,6 @@ class MainWindow(QMainWindow):
             mine = self.submit_panel.link(x)
             if live and self._selected_id is None and (mine or x.path == self._select_path):
                 self.select_exchange(x.id)  # the first callback of the user's own submission
-        job = self.timeline.job
-        if job is not None and job.request_id in jobs_touched:
-            self.timeline.refresh()
-        self._refresh_selected()
-        self._update_status()
-        self.traffic.update_filter_count()
 
     def _track(self, x: Exchange) -> None:
         if x.kind is ExchangeKind.WEBSOCKET:
@@ -557,15 +586,19 @@ class MainWindow(QMainWindow):
                 self._open_ws.add(x.id)
             else:
                 self._open_ws.discard(x.id)
-            self._errors[x.id] = (x.status or 0) >= 400 or (
+            error = (x.status or 0) >= 400 or (
                 x.ws_end is not None and x.ws_end.code not in (1000, None)
             )
         else:
-            self._errors[x.id] = (x.status or 0) >= 400
+            error = (x.status or 0) >= 400
+        if error:
+            self._errors.add(x.id)
+        else:
+            self._errors.discard(x.id)
 
     def _update_status(self) -> None:
-        total = len(self.model.exchanges())
-        errors = sum(self._errors.values())
+        total = self.model.exchange_count()
+        errors = len(self._errors)
         parts = [f"{total} exchange{'s' if total != 1 else ''}"]
         if self._open_ws:
             parts.append(f"{len(self._open_ws)} WebSocket open")

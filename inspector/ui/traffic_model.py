@@ -1,10 +1,11 @@
 """The traffic list's model: light rows of `Exchange`, appended in batches, flat or grouped.
 
 The window drains the engine's queue on a timer and hands each batch to `apply_events`,
-which does one `beginInsertRows/endInsertRows` for all new top-level rows (and one per group
-that got new attempts) and one `dataChanged` per updated row; no per-request signal storm
-(DESIGN.md). Grouped by request_id, the attempts of one callback sit under one node whose
-status reads "3 attempts, delivered".
+which makes one `rowsInserted` for all new top-level rows (and one per group that got new
+attempts) and one `dataChanged` per updated row; no per-request signal storm (DESIGN.md).
+The views walk the model's shape without calling Python (`TrafficModel`). Grouped by
+request_id, the attempts of one callback sit under one node whose status reads
+"3 attempts, delivered".
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase
+from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase, QStandardItem, QStandardItemModel
 
 from ..core.events import Event, ExchangeAdded, ExchangeUpdated, WsMessageAdded
 from ..core.records import Exchange, ExchangeKind
@@ -39,6 +40,9 @@ Index = QModelIndex | QPersistentModelIndex
 
 # Colours only add to the text symbols (✓ ↪ ✗ …), never replace them.
 _OK, _REDIRECT, _FAIL, _PENDING = "#2e8b57", "#b8860b", "#d0343a", "#6a7b8c"
+_BRUSHES: dict[str, QBrush] = {}
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 def size_text(n: int) -> str:
@@ -137,12 +141,65 @@ def row_data(
             return f"dg-token {x.dg_token}: the identifier of the API key that submitted the job"
         return None
     if role == Qt.ItemDataRole.ForegroundRole and col == COL_STATUS:
-        return QBrush(QColor(status_colour(x)))
+        colour = status_colour(x)
+        brush = _BRUSHES.get(colour)
+        if brush is None:
+            brush = _BRUSHES[colour] = QBrush(QColor(colour))
+        return brush
     if role == Qt.ItemDataRole.FontRole and col in (COL_REQUEST_ID, COL_TOKEN):
         return mono
     if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_SIZE, COL_ATTEMPT):
-        return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return _RIGHT
     return None
+
+
+_TIP, _FG, _FONT, _ALIGN = (
+    int(Qt.ItemDataRole.ToolTipRole),
+    int(Qt.ItemDataRole.ForegroundRole),
+    int(Qt.ItemDataRole.FontRole),
+    int(Qt.ItemDataRole.TextAlignmentRole),
+)
+
+
+def row_cells(x: Exchange, mono: QFont) -> list[dict[int, Any]]:
+    """Every cell of a row showing `x` (not a request_id's node) at once, by role: what
+    `row_data` answers one role at a time (tests hold the two to the same answers), built
+    in one pass because the live list builds one for every row it paints."""
+    token = x.dg_token
+    cells: list[dict[int, Any]] = [
+        {_DISPLAY: text, EXCHANGE_ROLE: x.id} for text in _texts(x, token)
+    ]
+    cells[COL_PATH][_TIP] = x.target
+    cells[COL_STATUS][_TIP] = x.note or status_text(x)
+    colour = status_colour(x)
+    brush = _BRUSHES.get(colour)
+    if brush is None:
+        brush = _BRUSHES[colour] = QBrush(QColor(colour))
+    cells[COL_STATUS][_FG] = brush
+    if x.request_id:
+        cells[COL_REQUEST_ID][_TIP] = x.request_id
+    if token:
+        cells[COL_TOKEN][_TIP] = (
+            f"dg-token {token}: the identifier of the API key that submitted the job"
+        )
+    cells[COL_REQUEST_ID][_FONT] = cells[COL_TOKEN][_FONT] = mono
+    cells[COL_SIZE][_ALIGN] = cells[COL_ATTEMPT][_ALIGN] = _RIGHT
+    return cells
+
+
+def _texts(x: Exchange, token: str | None) -> list[str]:
+    """`display(x, col)` for every column, in order."""
+    ws = x.kind is ExchangeKind.WEBSOCKET
+    return [
+        datetime.fromtimestamp(x.started).strftime("%H:%M:%S.%f")[:-3],
+        "WS" if ws else x.method,
+        x.target,
+        status_text(x),
+        f"{x.ws_messages} msg" if ws else size_text(x.body_size),
+        short_id(x.request_id),
+        "" if ws else str(x.attempt),
+        token or "",
+    ]
 
 
 def display(x: Exchange, col: int) -> str:
@@ -190,17 +247,43 @@ class _Group:
     members: list[int] = field(default_factory=list)  # exchange ids, arrival order
 
 
-class TrafficModel(QAbstractItemModel):
-    """Flat list (every exchange a top-level row) or grouped by request_id (two levels)."""
+_ROLES = frozenset(
+    int(r)
+    for r in (
+        Qt.ItemDataRole.DisplayRole,
+        EXCHANGE_ROLE,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+    )
+)
+_Node = tuple[Exchange, Callable[[], str], int]  # a request_id node: first, summary, count
+CELL_CACHE = 4096  # rows whose cells are kept (a few screens' worth, repainted often)
+
+
+class TrafficModel(QStandardItemModel):
+    """Flat list (every exchange a top-level row) or grouped by request_id (two levels).
+
+    The shape the views walk on every layout (row counts, indexes, parents, flags) is that
+    of a `QStandardItemModel` without items, as in `stored_model`: only request_id nodes
+    have an item, to hold their attempts. So laying out or filtering-through-the-proxy a
+    list of any length never calls into Python; `data()` alone is Python, and the view asks
+    it for the rows on screen. Rows are added with `setRowCount` (one `rowsInserted` per
+    batch at the top level) and attempts under a node with the node's `setRowCount`.
+    """
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(0, _NCOLS, parent)
         self._rows: list[Exchange] = []
         self._row_of: dict[int, int] = {}
         self._search: dict[int, str] = {}
+        # exchange id -> per column, what the cell shows ({role: value}), for recent rows
+        self._cells: dict[int, list[dict[int, Any]]] = {}
         self._grouped = False
         self._groups: list[_Group] = []
         self._group_row: dict[str, int] = {}
+        self._where: dict[int, tuple[int, int]] = {}  # exchange id -> (group row, position)
         self._outcomes: dict[str, str] = {}  # request_id -> emulator's job outcome
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
@@ -212,16 +295,33 @@ class TrafficModel(QAbstractItemModel):
     def set_grouped(self, grouped: bool) -> None:
         if grouped == self._grouped:
             return
-        self.beginResetModel()
         self._grouped = grouped
         self._rebuild_groups()
-        self.endResetModel()
+        self._reset_shape()
 
     def _rebuild_groups(self) -> None:
         self._groups.clear()
         self._group_row.clear()
+        self._where.clear()
         for x in self._rows:
             self._place(x)
+
+    def _reset_shape(self) -> None:
+        """Make the item-less shape match the rows, in one reset."""
+        self.beginResetModel()
+        self.blockSignals(True)
+        try:
+            self.setRowCount(0)
+            if self._grouped:
+                self.setRowCount(len(self._groups))
+                for g, group in enumerate(self._groups):
+                    if group.request_id:
+                        self.setItem(g, 0, _node(len(group.members)))
+            else:
+                self.setRowCount(len(self._rows))
+        finally:
+            self.blockSignals(False)
+        self.endResetModel()
 
     @staticmethod
     def _group_key(x: Exchange) -> tuple[str, str | None]:
@@ -237,47 +337,12 @@ class TrafficModel(QAbstractItemModel):
             row = len(self._groups)
             self._groups.append(_Group(key, request_id, [x.id]))
             self._group_row[key] = row
+            self._where[x.id] = (row, 0)
             return row, True
-        self._groups[row].members.append(x.id)
+        members = self._groups[row].members
+        self._where[x.id] = (row, len(members))
+        members.append(x.id)
         return row, False
-
-    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if not self._grouped:  # the common case, first: the view calls this per row per layout
-            if 0 <= row < len(self._rows) and 0 <= column < _NCOLS and not parent.isValid():
-                return self.createIndex(row, column, 0)
-            return QModelIndex()
-        if row < 0 or column < 0 or column >= len(COLUMNS):
-            return QModelIndex()
-        if not parent.isValid():
-            if row >= self.rowCount():
-                return QModelIndex()
-            return self.createIndex(row, column, 0)
-        if self._grouped and parent.internalId() == 0:
-            if row >= self.rowCount(parent):
-                return QModelIndex()
-            return self.createIndex(row, column, parent.row() + 1)
-        return QModelIndex()
-
-    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
-        if not index.isValid() or index.internalId() == 0:
-            return QModelIndex()
-        return self.createIndex(index.internalId() - 1, 0, 0)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        if not parent.isValid():
-            return len(self._groups) if self._grouped else len(self._rows)
-        if self._grouped and parent.internalId() == 0 and parent.column() == 0:
-            group = self._groups[parent.row()]
-            return len(group.members) if group.request_id else 0
-        return 0
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return len(COLUMNS)
-
-    def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        if not self._grouped:
-            return not parent.isValid() and bool(self._rows)
-        return self.rowCount(parent) > 0
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -300,7 +365,7 @@ class TrafficModel(QAbstractItemModel):
 
     def group_at(self, index: Index) -> _Group | None:
         """The group of a top-level row in grouped mode (None otherwise)."""
-        if not self._grouped or not index.isValid() or index.internalId() != 0:
+        if not self._grouped or not index.isValid() or index.parent().isValid():
             return None
         return self._groups[index.row()]
 
@@ -308,10 +373,11 @@ class TrafficModel(QAbstractItemModel):
         """The exchange a row shows; a group row shows its latest attempt."""
         if not self._grouped:
             return self._rows[index.row()]
-        if index.internalId() == 0:
+        parent = index.parent()
+        if not parent.isValid():
             group = self._groups[index.row()]
             return self._rows[self._row_of[group.members[-1]]]
-        group = self._groups[index.internalId() - 1]
+        group = self._groups[parent.row()]
         return self._rows[self._row_of[group.members[index.row()]]]
 
     def index_of(self, exchange_id: int) -> QModelIndex:
@@ -320,13 +386,11 @@ class TrafficModel(QAbstractItemModel):
             return QModelIndex()
         if not self._grouped:
             return self.index(self._row_of[exchange_id], 0)
-        for g_row, group in enumerate(self._groups):
-            if exchange_id in group.members:
-                top = self.index(g_row, 0)
-                if group.request_id is None:
-                    return top
-                return self.index(group.members.index(exchange_id), 0, top)
-        return QModelIndex()
+        g_row, at = self._where[exchange_id]
+        top = self.index(g_row, 0)
+        if self._groups[g_row].request_id is None:
+            return top
+        return self.index(at, 0, top)
 
     def group_summary(self, group: _Group) -> str:
         xs = [self._rows[self._row_of[i]] for i in group.members]
@@ -341,7 +405,7 @@ class TrafficModel(QAbstractItemModel):
         if self._grouped:
             row = self._group_row.get(f"id:{request_id}")
             if row is not None:
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+                self.dataChanged.emit(self.index(row, 0), self.index(row, _NCOLS - 1))
 
     def search_text_of(self, exchange_id: int) -> str:
         text = self._search.get(exchange_id)
@@ -360,18 +424,65 @@ class TrafficModel(QAbstractItemModel):
         return needle in self.search_text_of(x.id)
 
     # -- data -----------------------------------------------------------------------------
+    def _shown(self, index: Index) -> tuple[Exchange, _Node | None]:
+        """The exchange a row shows, and its node's cells when it is a request_id's node."""
+        if not self._grouped:
+            return self._rows[index.row()], None
+        parent = index.parent()
+        if parent.isValid():
+            group = self._groups[parent.row()]
+            return self._rows[self._row_of[group.members[index.row()]]], None
+        group = self._groups[index.row()]
+        x = self._rows[self._row_of[group.members[-1]]]
+        if group.request_id is None:  # a lone exchange shows as itself
+            return x, None
+        first = self._rows[self._row_of[group.members[0]]]
+        return x, (first, partial(self.group_summary, group), len(group.members))
+
+    def _values(self, x: Exchange, node: _Node | None, col: int) -> dict[int, Any]:
+        """What cell `col` of a row showing `x` shows, by role; kept for the rows shown
+        lately (the list repaints them on every tick that adds rows)."""
+        if node is not None:  # a request_id's node: its summary changes with its attempts
+            return self._cell(x, col, node)
+        cells = self._cells.get(x.id)
+        if cells is None:
+            if len(self._cells) >= CELL_CACHE:
+                self._cells.clear()
+            cells = row_cells(x, self._mono)
+            self._cells[x.id] = cells
+        return cells[col]
+
+    def _cell(self, x: Exchange, col: int, node: _Node | None) -> dict[int, Any]:
+        values = {}
+        for role in _ROLES:
+            value = row_data(x, col, role, self._mono, node)
+            if value is not None:
+                values[role] = value
+        return values
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role not in _ROLES or not index.isValid():  # most roles the delegate asks: none
             return None
-        x = self.exchange_at(index)
-        group = self.group_at(index)
-        if group is not None and group.request_id is None:
-            group = None  # a lone exchange shows as itself
-        cell = None
-        if group is not None:
-            first = self._rows[self._row_of[group.members[0]]]
-            cell = (first, partial(self.group_summary, group), len(group.members))
-        return row_data(x, index.column(), role, self._mono, cell)
+        x, node = self._shown(index)
+        return self._values(x, node, index.column()).get(role)
+
+    def multiData(self, index: Index, roleDataSpan: Any) -> None:
+        """Every role the delegate asks of a cell, in one call (Qt's default asks `data()`
+        once per role: seven calls into Python per cell per paint, each one taking the GIL
+        from the engine thread). The delegate reuses its span from cell to cell, so every
+        role is set or cleared."""
+        if not index.isValid():
+            for cell in roleDataSpan:
+                cell.clearData()
+            return
+        x, node = self._shown(index)
+        values = self._values(x, node, index.column())
+        for cell in roleDataSpan:
+            value = values.get(cell.role())
+            if value is None:
+                cell.clearData()
+            else:
+                cell.setData(value)
 
     # -- feeding --------------------------------------------------------------------------
     def apply_events(self, events: Sequence[Event]) -> int:
@@ -399,6 +510,7 @@ class TrafficModel(QAbstractItemModel):
                     self._rows[row] = updated or replace(old, ws_messages=old.ws_messages + 1)
                     if updated is not None:
                         self._search.pop(xid, None)
+                    self._cells.pop(xid, None)
                     changed.add(xid)
         if new:
             self._insert(new)
@@ -412,42 +524,50 @@ class TrafficModel(QAbstractItemModel):
             self._insert(xs)
 
     def _insert(self, new: list[Exchange]) -> None:
-        first = len(self._rows)
         if not self._grouped:
-            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
             self._append_rows(new)
-            self.endInsertRows()
+            self.setRowCount(len(self._rows))  # one rowsInserted for the batch
             return
-        # Grouped: new groups in one insert at the top level; attempts of existing groups in
-        # one insert per group. Existing groups first (their rows do not move).
+        # Grouped: attempts of existing groups in one insert per group (their rows do not
+        # move), then new groups at the top level in one insert per run of the same kind.
         old_count = len(self._groups)
         into_existing: dict[int, list[Exchange]] = {}
         fresh: list[Exchange] = []
-        fresh_keys: set[str] = set()
         for x in new:
-            key, _ = self._group_key(x)
-            row = self._group_row.get(key)
+            row = self._group_row.get(self._group_key(x)[0])
             if row is not None and row < old_count:
                 into_existing.setdefault(row, []).append(x)
             else:
                 fresh.append(x)
-                fresh_keys.add(key)
         for row, xs in into_existing.items():
-            top = self.index(row, 0)
-            count = len(self._groups[row].members)
-            self.beginInsertRows(top, count, count + len(xs) - 1)
             self._append_rows(xs)
             for x in xs:
                 self._place(x)
-            self.endInsertRows()
-            self.dataChanged.emit(top, self.index(row, len(COLUMNS) - 1))
+            node = self.item(row, 0)
+            node.setRowCount(len(self._groups[row].members))
+            self.dataChanged.emit(self.index(row, 0), self.index(row, _NCOLS - 1))
         if fresh:
-            groups_after = old_count + len(fresh_keys)
-            self.beginInsertRows(QModelIndex(), old_count, groups_after - 1)
             self._append_rows(fresh)
             for x in fresh:
                 self._place(x)
-            self.endInsertRows()
+            self._add_group_rows(old_count)
+
+    def _add_group_rows(self, start: int) -> None:
+        """Top-level rows for the groups from `start` on: lone exchanges without items, a
+        run of request_id nodes inserted with theirs."""
+        root = self.invisibleRootItem()
+        total = len(self._groups)
+        g = start
+        while g < total:
+            keyed = self._groups[g].request_id is not None
+            end = g
+            while end < total and (self._groups[end].request_id is not None) == keyed:
+                end += 1
+            if keyed:
+                root.insertRows(g, [_node(len(self._groups[k].members)) for k in range(g, end)])
+            else:
+                self.setRowCount(end)
+            g = end
 
     def _append_rows(self, xs: list[Exchange]) -> None:
         for x in xs:
@@ -458,21 +578,30 @@ class TrafficModel(QAbstractItemModel):
         index = self.index_of(exchange_id)
         if not index.isValid():
             return
-        last = index.siblingAtColumn(len(COLUMNS) - 1)
+        last = index.siblingAtColumn(_NCOLS - 1)
         self.dataChanged.emit(index, last)
-        if index.parent().isValid():
-            parent = index.parent()
-            self.dataChanged.emit(parent, parent.siblingAtColumn(len(COLUMNS) - 1))
+        parent = index.parent()
+        if parent.isValid():
+            self.dataChanged.emit(parent, parent.siblingAtColumn(_NCOLS - 1))
 
     def clear(self) -> None:
-        self.beginResetModel()
         self._rows.clear()
         self._row_of.clear()
         self._search.clear()
+        self._cells.clear()
         self._groups.clear()
         self._group_row.clear()
+        self._where.clear()
         self._outcomes.clear()
-        self.endResetModel()
+        self._reset_shape()
+
+
+def _node(rows: int) -> QStandardItem:
+    """A request_id's node: an item only to hold its attempts' (item-less) rows."""
+    node = QStandardItem()
+    node.setColumnCount(_NCOLS)
+    node.setRowCount(rows)
+    return node
 
 
 class TrafficFilter(QSortFilterProxyModel):
@@ -484,6 +613,7 @@ class TrafficFilter(QSortFilterProxyModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._needle = ""
+        self._traffic: TrafficModel | None = None
         self.setRecursiveFilteringEnabled(True)
         self.setAutoAcceptChildRows(True)
 
@@ -499,13 +629,18 @@ class TrafficFilter(QSortFilterProxyModel):
         self._needle = needle
         self.endFilterChange()
 
-    def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        # The view asks this of every row on every layout; flat, the answer needs no mapping
-        # to the source (which costs two calls into Python per row).
-        model = self.sourceModel()
-        if isinstance(model, TrafficModel) and not model.grouped:
-            return not parent.isValid() and self.rowCount() > 0
-        return super().hasChildren(parent)
+    def multiData(self, index: Index, roleDataSpan: Any) -> None:
+        # Qt's proxy answers `multiData` with one `data()` per role, each mapped to the
+        # source: one call into Python per cell instead (`TrafficModel.multiData`).
+        model = self._traffic
+        if model is not None:
+            model.multiData(self.mapToSource(index), roleDataSpan)
+        else:
+            super().multiData(index, roleDataSpan)
+
+    def setSourceModel(self, model: QAbstractItemModel) -> None:
+        self._traffic = model if isinstance(model, TrafficModel) else None
+        super().setSourceModel(model)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if not self._needle:
@@ -517,6 +652,9 @@ class TrafficFilter(QSortFilterProxyModel):
 
     def shown_exchanges(self) -> int:
         """How many exchanges (attempts, not groups) are visible through the filter."""
+        model = self.sourceModel()
+        if isinstance(model, TrafficModel) and not model.grouped:
+            return self.rowCount()  # flat: a row is an exchange
         total = 0
         for row in range(self.rowCount()):
             total += self.rowCount(self.index(row, 0)) or 1

@@ -8,28 +8,41 @@ proxy) or a stored session (`StoredTrafficModel`, shown as it is: it reads its r
 file as they are shown and filters and groups itself in SQL, maybe on a worker thread; its
 `searched` signal says when a result is on screen). A proxy in front of a million stored
 rows would cost Python calls per row on every layout.
+
+The flat live list is a `QTableView` (`flat_view`): rows appended at the end cost the view
+O(new rows), all in C++ (its hidden vertical header of fixed-height sections), where a
+`QTreeView` lays out every row again after each insert at the top level (issue 8: with a
+drain every 33 ms that made each drain O(all rows) and the window fall seconds behind). A
+tree (`tree_view`) shows what has two levels: the live list grouped by request_id, and
+stored sessions. One of the two is shown at a time (`table`); the other has no model.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QKeyEvent, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
+    QStackedWidget,
+    QStyleOptionViewItem,
+    QTableView,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -85,32 +98,52 @@ class TrafficPane(QWidget):
         row.addWidget(self.group_button)
         layout.addLayout(row)
 
-        self.table = QTreeView(self)
-        self.table.setModel(self.proxy)
-        self.table.setRootIsDecorated(False)
-        self.table.setUniformRowHeights(True)
-        self.table.setAlternatingRowColors(True)
-        self.table.setAllColumnsShowFocus(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._context_menu)
-        self.table.setToolTip(
-            "Every request and WebSocket as it arrives; Up/Down to move, right-click to copy"
-        )
-        header = self.table.header()
+        self.tree_view = QTreeView(self)
+        self.tree_view.setRootIsDecorated(False)
+        self.tree_view.setUniformRowHeights(True)
+        self.tree_view.setAllColumnsShowFocus(True)
+        self.flat_view = QTableView(self)
+        self.flat_view.setShowGrid(False)
+        self.flat_view.setWordWrap(False)
+        self.flat_view.setCornerButtonEnabled(False)
+        self.flat_view.setTabKeyNavigation(False)
+        self.flat_view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        rows = self.flat_view.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setMinimumSectionSize(1)
+        columns = self.flat_view.horizontalHeader()
+        columns.setHighlightSections(False)
+        columns.setSectionsMovable(True)
+        columns.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self._stack = QStackedWidget(self)
+        for view in (self.flat_view, self.tree_view):
+            view.setAlternatingRowColors(True)
+            view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+            view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            view.customContextMenuRequested.connect(self._context_menu)
+            view.setToolTip(
+                "Every request and WebSocket as it arrives; Up/Down to move, right-click to copy"
+            )
+            bar = view.verticalScrollBar()
+            bar.valueChanged.connect(partial(self._on_scroll, view))
+            bar.rangeChanged.connect(partial(self._on_range, view))
+            self._stack.addWidget(view)
+        self.table: QTableView | QTreeView = self.flat_view  # the view shown
+        self.flat_view.setModel(self.proxy)
+        self.flat_view.selectionModel().currentRowChanged.connect(self._on_current)
+        header = self._header(self.flat_view)
         header.setStretchLastSection(True)
+        self._header(self.tree_view).setStretchLastSection(True)
         for col, width in enumerate(COLUMN_WIDTHS):
             header.resizeSection(col, width)
-        self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.proxy.rowsInserted.connect(self._expand_new)
         self._model_searched: Any = None  # the stored model whose `searched` we listen to
         self._follow = True  # auto-scroll; off while the user has scrolled up
-        bar = self.table.verticalScrollBar()
-        bar.valueChanged.connect(self._on_scroll)
-        bar.rangeChanged.connect(self._on_range)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self._stack, 1)
+        self._fit_row_height()
         self.scroll_note = QLabel("", self)
         layout.addWidget(self.scroll_note)
         self.update_filter_count()
@@ -169,30 +202,75 @@ class TrafficPane(QWidget):
             self._set_view_model(model)
         else:
             self._set_view_model(self.proxy)
-        self.table.setRootIsDecorated(model.grouped)
-        if model.grouped:
-            self.table.expandAll()
+        self._show_tree()
         self.update_filter_count()
 
+    def _show_tree(self) -> None:
+        """A tree shows its nodes open, with their branch marks (none when flat)."""
+        if self.table is self.tree_view:
+            self.tree_view.setRootIsDecorated(self.model.grouped)
+            if self.model.grouped:
+                self.tree_view.expandAll()
+
+    @staticmethod
+    def _header(view: QTableView | QTreeView) -> QHeaderView:
+        return view.horizontalHeader() if isinstance(view, QTableView) else view.header()
+
+    def _fit_row_height(self) -> None:
+        """The flat list's fixed row height: what the tree's uniform rows measure (the
+        delegate's size for a line of text, in the list's fonts)."""
+        probe = QStandardItemModel(1, 2)
+        probe.setData(probe.index(0, 0), "Xg")
+        probe.setData(probe.index(0, 1), "Xg")
+        probe.setData(
+            probe.index(0, 1),
+            QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont),
+            Qt.ItemDataRole.FontRole,
+        )
+        option = QStyleOptionViewItem()
+        option.initFrom(self.flat_view)
+        delegate = self.flat_view.itemDelegate()
+        height = max(delegate.sizeHint(option, probe.index(0, c)).height() for c in (0, 1))
+        self.flat_view.verticalHeader().setDefaultSectionSize(max(1, height))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._fit_row_height()
+        super().changeEvent(event)
+
     def _set_view_model(self, model: QAbstractItemModel) -> None:
-        """Point the list at `model`, keeping the column widths the user chose."""
-        if self.table.model() is model:
+        """Point the list at `model`, keeping the column widths the user chose: the flat
+        live list in the table, the rest (grouped, stored sessions) in the tree."""
+        flat = model is self.proxy and not self.live_model.grouped
+        view: QTableView | QTreeView = self.flat_view if flat else self.tree_view
+        if view is self.table and view.model() is model:
             return
-        header = self.table.header()
+        old_view = self.table
+        header = self._header(old_view)
         widths = [header.sectionSize(col) for col in range(header.count())]
-        old = self.table.selectionModel()
-        self.table.setModel(model)
+        follow = self._follow
+        if view is not old_view:
+            old_selection = old_view.selectionModel()
+            old_view.setModel(None)  # a hidden view does no work for the rows that arrive
+            if old_selection is not None:
+                old_selection.deleteLater()
+        old = view.selectionModel()
+        view.setModel(model)
         if old is not None:
             old.deleteLater()
-        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        view.selectionModel().currentRowChanged.connect(self._on_current)
+        new_header = self._header(view)
         for col, width in enumerate(widths):
-            header.resizeSection(col, width)
+            new_header.resizeSection(col, width)
+        self.table = view
+        self._stack.setCurrentWidget(view)
+        self._follow = follow
+        if follow:
+            view.scrollToBottom()
 
     def _on_searched(self) -> None:
         """A stored session's new filter or grouping result is in the list."""
-        self.table.setRootIsDecorated(self.model.grouped)
-        if self.model.grouped:
-            self.table.expandAll()
+        self._show_tree()
         if self.current_id is not None:
             if self.model.index_of(self.current_id).isValid():
                 self.select_exchange(self.current_id)
@@ -207,22 +285,23 @@ class TrafficPane(QWidget):
         if self._stored:  # the rest in _on_searched, once the grouping is done
             self.update_filter_count()
             return
-        self.table.setRootIsDecorated(grouped)
-        if grouped:
-            self.table.expandAll()
+        self._set_view_model(self.proxy)  # grouped: the tree; flat: the table
+        self._show_tree()
         if selected is not None:
             self.select_exchange(selected)
         self.update_filter_count()
 
     def _expand_new(self, parent: QModelIndex, first: int, last: int) -> None:
         """Grouped: new groups and groups with new attempts open (not a full expandAll)."""
-        if self._stored or not self.model.grouped:
+        if self._stored or not self.model.grouped or self.table is not self.tree_view:
             return
         if parent.isValid():
-            self.table.expand(parent)
+            self.tree_view.expand(parent)
             return
         for row in range(first, last + 1):
-            self.table.expand(self.proxy.index(row, 0))
+            index = self.proxy.index(row, 0)
+            if self.proxy.hasChildren(index):
+                self.tree_view.expand(index)
 
     # -- selection --------------------------------------------------------------------
     def _to_view(self, index: QModelIndex) -> QModelIndex:
@@ -232,7 +311,7 @@ class TrafficPane(QWidget):
         index = self._to_view(self.model.index_of(exchange_id))
         if not index.isValid():
             return
-        if index.parent().isValid():
+        if index.parent().isValid() and isinstance(self.table, QTreeView):
             self.table.expand(index.parent())
         self.table.setCurrentIndex(index)
         self.table.scrollTo(index)
@@ -256,15 +335,17 @@ class TrafficPane(QWidget):
         self.table.setCurrentIndex(QModelIndex())
 
     # -- auto-scroll --------------------------------------------------------------------
-    def _on_scroll(self, value: int) -> None:
-        self._follow = value >= self.table.verticalScrollBar().maximum() - 2
+    def _on_scroll(self, view: QAbstractItemView, value: int) -> None:
+        if view is not self.table:
+            return
+        self._follow = value >= view.verticalScrollBar().maximum() - 2
         self.scroll_note.setText(
             "" if self._follow else "Auto-scroll paused: scroll to the bottom to follow new rows"
         )
 
-    def _on_range(self, _minimum: int, maximum: int) -> None:
-        if self._follow:
-            self.table.verticalScrollBar().setValue(maximum)
+    def _on_range(self, view: QAbstractItemView, _minimum: int, maximum: int) -> None:
+        if self._follow and view is self.table:
+            view.verticalScrollBar().setValue(maximum)
 
     # -- right-click --------------------------------------------------------------------
     def context_actions(self, x: Exchange) -> list[tuple[str, Action | None]]:

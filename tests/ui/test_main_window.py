@@ -371,3 +371,59 @@ def test_gui_screenshot_writes_a_png_of_the_window(tmp_path):
     assert result.returncode == 0, result.stderr
     image = QImage(str(out))
     assert image.width() >= 800 and image.height() >= 500
+
+
+def test_a_backlog_is_listed_over_several_ticks_in_order(qtbot, start_engine, window):
+    engine, log = start_engine(rules=(ReplyRule(status=500, match_path_prefix="/bad"),))
+    w = window(engine)
+    w.timer.stop()  # the backlog builds up; each drain below is one tick
+    w.drain_slice = 100
+    w.drain_budget_s = 0.0  # one slice per tick, whatever the machine's speed
+    inserts = []
+    w.model.rowsInserted.connect(lambda _parent, first, last: inserts.append((first, last)))
+    paths = [f"/bad{n}" if n % 10 == 0 else f"/ok{n}" for n in range(250)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda p: _request(engine.receiver_url, "POST", p, b"{}"), paths))
+    seen = []
+    log.wait_for(lambda e: seen.append(e) or len(seen) == 250, timeout=30)
+    w.drain_events()
+    assert w.model.rowCount() == 100 and w.count_label.text().startswith("100 exchanges")
+    w.drain_events()
+    assert w.model.rowCount() == 200
+    w.timer.start()  # the rest on the next tick
+    qtbot.waitUntil(lambda: w.model.rowCount() == 250, timeout=TIMEOUT_MS)
+    assert inserts == [(0, 99), (100, 199), (200, 249)]
+    ids = [w.model.exchange_at(w.model.index(r, 0)).id for r in range(250)]
+    assert ids == [e.exchange.id for e in seen]  # none lost, none twice, in arrival order
+    assert sorted(w.model.index(r, 2).data() for r in range(250)) == sorted(paths)
+    assert w.count_label.text().startswith("250 exchanges  ·  25 errors ✗")
+    assert w.filter_count.text() == "250 total"
+    w.filter_field.setText("/bad")
+    assert w.filter_count.text() == "25 of 250"
+
+
+def test_the_flat_list_is_a_table_and_grouping_shows_a_tree_keeping_the_selection(
+    qtbot, start_engine, window
+):
+    engine, _ = start_engine()
+    w = window(engine)
+    for _ in range(2):
+        _request(engine.receiver_url, "POST", "/cb", RESULT)
+    _request(engine.receiver_url, "GET", "/health")
+    qtbot.waitUntil(lambda: w.model.rowCount() == 3, timeout=TIMEOUT_MS)
+    assert w.table is w.traffic.flat_view and w.table.model() is w.proxy
+    assert w.traffic.tree_view.model() is None  # the hidden view does no work
+    w.table.horizontalHeader().resizeSection(2, 222)
+    _select(w, 1)
+    assert w.detail.exchange is not None and w.detail.exchange.id == 2
+    w.group_action.trigger()
+    assert w.table is w.traffic.tree_view and w.table.model() is w.proxy
+    assert w.traffic.flat_view.model() is None
+    assert w.table.header().sectionSize(2) == 222  # the width the user chose
+    current = w.table.currentIndex()
+    assert current.parent().isValid() and w.traffic.exchange_at(current).id == 2
+    assert w.table.isExpanded(current.parent())
+    w.group_action.trigger()
+    assert w.table is w.traffic.flat_view and w.table.horizontalHeader().sectionSize(2) == 222
+    assert w.traffic.exchange_at(w.table.currentIndex()).id == 2
+    assert _cell(w, 2, 2) == "/health"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, QModelRoleData, QModelRoleDataSpan, Qt
+from PySide6.QtGui import QBrush
 
 from inspector.core.body_view import view_body
 from inspector.core.events import ExchangeAdded, ExchangeUpdated, WsMessageAdded
 from inspector.core.records import Direction, Exchange, ExchangeKind, WsKind, WsMessage
-from inspector.ui.traffic_model import COL_STATUS, TrafficFilter, TrafficModel
+from inspector.ui.traffic_model import COL_STATUS, EXCHANGE_ROLE, TrafficFilter, TrafficModel
 
 
 def _x(i, rid=None, status=200, kind=ExchangeKind.HTTP, attempt=1):
@@ -70,3 +71,132 @@ def test_filter_matches_header_values_and_counts_exchanges(qtbot):
     model.set_grouped(True)
     proxy.set_needle("a")  # the request_id matches the group: all its attempts shown
     assert proxy.rowCount(QModelIndex()) == 1 and proxy.shown_exchanges() == 2
+
+
+def test_the_views_walk_an_item_less_shape_and_attempts_land_under_their_node(qtbot):
+    model = TrafficModel()
+    inserts = []
+    model.rowsInserted.connect(
+        lambda parent, first, last: inserts.append((parent.row(), first, last))
+    )
+    model.set_grouped(True)
+    model.apply_events([ExchangeAdded(_x(1, "a", 500)), ExchangeAdded(_x(2))])
+    model.apply_events(
+        [
+            ExchangeAdded(_x(3, "a", 500, attempt=2)),  # under the existing node
+            ExchangeAdded(_x(4, "b")),  # a new node, then a lone row, then a new node
+            ExchangeAdded(_x(5)),
+            ExchangeAdded(_x(6, "c")),
+            ExchangeAdded(_x(7, "c", attempt=2)),
+        ]
+    )
+    # Top level: a (3 rows), lone 2, b, lone 5, c (2 rows); attempts under "a" at row 1.
+    assert model.rowCount() == 5
+    assert (0, 1, 1) in inserts
+    assert [model.rowCount(model.index(g, 0)) for g in range(5)] == [2, 0, 1, 0, 2]
+    assert [model.index(g, 2).data() for g in range(5)] == ["/p3", "/p2", "/p4", "/p5", "/p7"]
+    assert model.index(0, COL_STATUS).data() == "2 attempts, failing"
+    for xid in range(1, 8):  # every exchange found where it is shown
+        index = model.index_of(xid)
+        assert model.exchange_at(index).id == xid
+    model.set_grouped(False)
+    assert [model.index(r, 2).data() for r in range(7)] == [f"/p{i}" for i in range(1, 8)]
+    model.set_grouped(True)
+    assert model.rowCount(model.index(4, 0)) == 2 and model.index_of(7).parent().row() == 4
+    model.clear()
+    assert model.rowCount() == 0 and model.exchange_count() == 0 and model.exchanges() == []
+
+
+def test_a_cell_shows_the_latest_state_of_its_exchange(qtbot):
+    model = TrafficModel()
+    model.apply_events([ExchangeAdded(_x(1, status=None))])
+    assert model.index(0, COL_STATUS).data() == "pending …"  # and now kept for repaints
+    changed = []
+    model.dataChanged.connect(lambda first, last: changed.append((first.row(), last.column())))
+    model.apply_events([ExchangeUpdated(_x(1, status=502))])
+    assert changed == [(0, 7)]
+    assert model.index(0, COL_STATUS).data() == "502 ✗"
+    assert model.index(0, COL_STATUS).data(Qt.ItemDataRole.ForegroundRole).color().name() == (
+        "#d0343a"
+    )
+    assert model.index(0, COL_STATUS).data(Qt.ItemDataRole.DecorationRole) is None
+
+
+def test_filter_over_the_item_less_model_follows_new_rows(qtbot):
+    model = TrafficModel()
+    proxy = TrafficFilter()
+    proxy.setSourceModel(model)
+    proxy.set_needle("v2")
+    model.apply_events([ExchangeAdded(_x(i)) for i in range(1, 4)])
+    assert proxy.rowCount() == 1 and proxy.index(0, 2).data() == "/p2"
+    model.apply_events([ExchangeAdded(_x(i)) for i in range(20, 23)])  # v20, v21, v22 match
+    assert [proxy.index(r, 2).data() for r in range(proxy.rowCount())] == [
+        "/p2",
+        "/p20",
+        "/p21",
+        "/p22",
+    ]
+    assert proxy.shown_exchanges() == 4
+    proxy.set_needle("")
+    assert proxy.rowCount() == 6
+
+
+def test_multi_data_answers_every_role_as_data_does_and_clears_the_rest(qtbot):
+    # The delegate asks all the roles of a cell in one `multiData` call, reusing its span
+    # from cell to cell: a role this cell has no value for must not keep the last one.
+    model = TrafficModel()
+    proxy = TrafficFilter()
+    proxy.setSourceModel(model)
+    model.apply_events([ExchangeAdded(_x(1, "a", 500)), ExchangeAdded(_x(2, "a", 200))])
+    roles = [int(r) for r in Qt.ItemDataRole if int(r) < int(Qt.ItemDataRole.UserRole)]
+    roles.append(EXCHANGE_ROLE)
+    for grouped in (False, True):
+        model.set_grouped(grouped)
+        indexes = [proxy.index(0, c) for c in range(8)]
+        if grouped:
+            indexes += [proxy.index(1, c, indexes[0]) for c in range(8)]
+        for index in indexes:
+            for role in roles:
+                cell = QModelRoleData(role)
+                cell.setData("stale")
+                proxy.multiData(index, QModelRoleDataSpan(cell))
+                expected = index.data(role)
+                if isinstance(expected, QBrush):
+                    assert cell.data().color() == expected.color()
+                else:
+                    assert cell.data() == expected, (grouped, index.column(), role)
+
+
+def test_a_row_built_at_once_shows_what_each_role_asked_alone_shows(qtbot):
+    # The live list builds a row's cells in one pass (`row_cells`); the stored list asks
+    # `row_data` one role at a time: both must show the same.
+    from dataclasses import replace
+
+    from PySide6.QtGui import QFontDatabase
+
+    from inspector.core.records import ClosedBy, WsEnd
+    from inspector.ui.traffic_model import row_cells, row_data
+
+    mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    base = _x(7, "job-1234567890abcdef", 503, attempt=3)
+    variants = [
+        base,
+        replace(base, headers=(("dg-token", "key-1"),), status=None, note="slow reply"),
+        replace(base, status=302, body_size=5000, started=1_700_000_000.25),
+        replace(_x(8, kind=ExchangeKind.WEBSOCKET, status=101), ws_messages=3),
+        replace(
+            _x(9, kind=ExchangeKind.WEBSOCKET, status=101), ws_end=WsEnd(ClosedBy.CLIENT, 1011)
+        ),
+    ]
+    roles = [int(r) for r in Qt.ItemDataRole if int(r) < int(Qt.ItemDataRole.UserRole)]
+    roles.append(EXCHANGE_ROLE)
+    for x in variants:
+        cells = row_cells(x, mono)
+        for col in range(8):
+            for role in roles:
+                expected = row_data(x, col, role, mono)
+                got = cells[col].get(role)
+                if isinstance(expected, QBrush):
+                    assert got.color() == expected.color()
+                else:
+                    assert got == expected, (x.id, col, role)
