@@ -134,6 +134,7 @@ class Engine:
         except BaseException as exc:  # reported to start()'s caller
             ready.set_exception(exc)
             loop.run_until_complete(self._stop_servers())
+            self._discard_unused_session()
             loop.close()
             self._loop = None
             return
@@ -146,9 +147,11 @@ class Engine:
             loop.close()
 
     async def _start_servers(self) -> None:
+        await self.receiver.start()
+        # The session file once the receiver listens (a port in use makes no empty file), and
+        # before any request can be handled: no `await` in between.
         if self.settings.data_dir is not None:
             self._open_session(self.settings.data_dir)
-        await self.receiver.start()
         # A restart (Stop, Start) listens on the same port, even when port 0 chose it: the
         # URL given to Deepgram stays valid. If something took the port meanwhile, start()
         # raises PortInUseError and the caller says so.
@@ -170,6 +173,7 @@ class Engine:
             self.emulator = Emulator(settings, self._publish_emulator_event)
             await self.emulator.start()
             self.emulator.settings = replace(self.emulator.settings, port=self.emulator.port)
+        self._prune_sessions()  # only once everything started: a failed start deletes nothing
 
     async def _stop_servers(self) -> None:
         if self.emulator is not None:
@@ -184,7 +188,9 @@ class Engine:
         A data dir that cannot hold one (read-only, full, not a directory) does not stop the
         engine: the capture stays in memory and a "unavailable" StorageEvent says why."""
         library = SessionLibrary(data_dir)
-        self.storage_problem = None
+        # Nothing of a previous run's file (a restart): it is closed.
+        self.persister, self.session_path, self.receiver.persist = None, None, None
+        earlier_problem, self.storage_problem = self.storage_problem, None
         try:
             writer = library.create(source="capture")
         except (OSError, SessionFileError) as exc:
@@ -197,17 +203,38 @@ class Engine:
             self.storage_problem = StorageEvent("unavailable", time.time(), message, str(data_dir))
             self.publish(self.storage_problem)
             return
-        if self.settings.keep_sessions is not None:
-            pruned = library.prune(self.settings.keep_sessions, current=writer.path.stem)
-            if pruned:
-                log.info(
-                    "deleted %d old session(s) beyond the last %d",
-                    len(pruned),
-                    self.settings.keep_sessions,
-                )
         self.persister = Persister(writer, self._on_storage_event)
         self.session_path = writer.path
         self.receiver.persist = self.persister.persist
+        if earlier_problem is not None:  # a restart after a storage fault: it is over
+            self.publish(
+                StorageEvent(
+                    "recovered", time.time(), "sessions are saved again", str(writer.path)
+                )
+            )
+
+    def _prune_sessions(self) -> None:
+        """Retention: delete the oldest captured sessions beyond `keep_sessions`."""
+        if self.settings.keep_sessions is None or self.session_path is None:
+            return
+        library = SessionLibrary(self.session_path.parent.parent)
+        pruned = library.prune(self.settings.keep_sessions, current=self.session_path.stem)
+        if pruned:
+            log.info(
+                "deleted %d old session(s) beyond the last %d",
+                len(pruned),
+                self.settings.keep_sessions,
+            )
+
+    def _discard_unused_session(self) -> None:
+        """After a failed start: the session file opened for it goes if nothing reached it."""
+        persister, path = self.persister, self.session_path
+        self.persister, self.session_path, self.receiver.persist = None, None, None
+        if persister is not None and path is not None and persister.writer.committed == 0:
+            try:
+                SessionLibrary(path.parent.parent).delete(path.stem)
+            except (OSError, LookupError) as exc:
+                log.warning("could not remove the unused session %s: %s", path, exc)
 
     def _on_storage_event(self, event: StorageEvent) -> None:
         self.storage_problem = None if event.state == "recovered" else event

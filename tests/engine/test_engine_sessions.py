@@ -3,9 +3,14 @@ honours the retention limit."""
 
 from __future__ import annotations
 
+import socket
 import urllib.request
+from dataclasses import replace
+
+import pytest
 
 from inspector.core.settings import ReceiverSettings
+from inspector.engine.binding import PortInUseError
 from inspector.engine.engine import Engine, EngineSettings
 from inspector.store.library import SessionLibrary
 from inspector.store.session import SessionReader
@@ -33,3 +38,26 @@ def test_each_run_keeps_its_requests_and_old_sessions_beyond_the_limit_go(tmp_pa
 
     kept = [info.path for info in SessionLibrary(tmp_path).list()]
     assert kept == [paths[2], paths[1]]  # newest first; the first run's session was pruned
+
+
+def test_a_start_that_fails_deletes_no_session_and_leaves_no_empty_file(tmp_path):
+    settings = EngineSettings(receiver=ReceiverSettings(port=0), data_dir=tmp_path, keep_sessions=2)
+    for _ in range(2):  # two captured sessions, the most the limit keeps
+        engine = Engine(settings)
+        engine.start()
+        try:
+            request = urllib.request.Request(f"{engine.receiver_url}/r", data=b"{}", method="POST")
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                assert reply.status == 200
+        finally:
+            engine.stop()
+    before = [(info.path, info.count) for info in SessionLibrary(tmp_path).list()]
+    with socket.socket() as other:  # the port is taken: Start fails, twice
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        taken = Engine(replace(settings, receiver=ReceiverSettings(port=other.getsockname()[1])))
+        for _ in range(2):
+            with pytest.raises(PortInUseError):
+                taken.start()
+    assert [(info.path, info.count) for info in SessionLibrary(tmp_path).list()] == before
+    assert taken.session_path is None and taken.persister is None
