@@ -33,6 +33,7 @@ _lock = threading.Lock()
 _AUTH_VALUE = re.compile(r"(?i)\b(token|bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{16,})")
 _URL_PASSWORD = re.compile(r"(://[^/\s:@]*:)([^/\s@]+)(@)")
 _MIN_SECRET = 4  # shorter strings would mask innocent text everywhere
+MAX_REPORTS_PER_RUN = 5
 
 
 def register(secret: str | None) -> None:
@@ -65,7 +66,10 @@ class MaskingFilter(logging.Filter):
     """Masks secrets in a record's final message (and its traceback) before any handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad %-format: logging reports it through handleError itself
+            return True
         masked = mask(message)
         if masked != message:
             record.msg, record.args = masked, None
@@ -118,6 +122,8 @@ def install_crash_handler(directory: Callable[[], Path]) -> None:
     """Uncaught exceptions (main thread, other threads, Qt slots, which PySide6 routes to
     `sys.excepthook`) are written, masked, to a report in `directory()` and to stderr."""
 
+    seen: set[tuple[str, str, int]] = set()
+
     def report(
         kind: type[BaseException], value: BaseException, tb: TracebackType | None, where: str
     ) -> None:
@@ -125,6 +131,15 @@ def install_crash_handler(directory: Callable[[], Path]) -> None:
             sys.__excepthook__(kind, value, tb)
             return
         text = crash_report(kind, value, tb, where)
+        # One report per place an error comes from, a few per run at most: an error raised
+        # on every repaint must not fill the disk with copies.
+        frames = traceback.extract_tb(tb)
+        place = (kind.__name__, frames[-1].filename, frames[-1].lineno or 0) if frames else None
+        if (place is not None and place in seen) or len(seen) >= MAX_REPORTS_PER_RUN:
+            sys.stderr.write(mask(f"{kind.__name__}: {value} (again; no new report)\n"))
+            return
+        if place is not None:
+            seen.add(place)
         path = save_crash_report(text, directory())
         saved = f"a report (no secrets) is in {path}" if path else "no report could be saved"
         sys.stderr.write(f"{text}\ncallback-inspector: unexpected error; {saved}\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import subprocess
 import sys
 
 from inspector import redact
@@ -70,3 +71,24 @@ def test_a_report_that_cannot_be_saved_returns_none(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     assert redact.save_crash_report("text", blocker / "reports") is None
+
+
+def test_a_log_call_with_a_bad_format_does_not_raise_through_the_filter():
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "bad %d", ("text",), None)
+    assert redact.MaskingFilter().filter(record) is True
+
+
+def test_the_same_crash_again_writes_no_second_report(tmp_path):
+    script = (
+        "import pathlib, threading\n"
+        "from inspector import redact\n"
+        f"redact.install_crash_handler(lambda: pathlib.Path({str(tmp_path)!r}))\n"
+        "def boom():\n"
+        "    raise RuntimeError('again and again')\n"
+        "threads = [threading.Thread(target=boom) for _ in range(20)]\n"
+        "for t in threads: t.start(); t.join()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert len(list(tmp_path.glob("crash-*.txt"))) == 1
+    assert result.stderr.count("(again; no new report)") == 19

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QStandardItem, QStandardItemModel
 
 from ..core.records import Exchange
@@ -67,6 +67,7 @@ class StoredTrafficModel(QStandardItemModel):
         self._grouped = False  # asked for
         self._needle = ""
         self._cache: OrderedDict[int, Exchange] = OrderedDict()
+        self._unreadable: set[int] = set()  # ids whose rows the file cannot give
         self._search_no = 0
         self.busy = False
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
@@ -187,10 +188,25 @@ class StoredTrafficModel(QStandardItemModel):
         if x is not None:
             cache.move_to_end(exchange_id)
             return x
+        if exchange_id in self._unreadable:
+            return None
         start = at - at % PAGE_ROWS
         wanted = set(around[start : start + PAGE_ROWS])
         wanted.add(exchange_id)
-        for row in self.stored.light_rows(sorted(wanted)):
+        try:
+            rows = self.stored.light_rows(sorted(wanted))
+        except SessionFileError:
+            # A damaged page: read this row alone, so one bad row blanks only itself. Never
+            # raised into Qt's paint (an exception per cell per repaint).
+            try:
+                rows = self.stored.light_rows([exchange_id])
+            except SessionFileError as exc:
+                self._unreadable.add(exchange_id)
+                if len(self._unreadable) == 1:  # said once, and after the paint, not in it
+                    why = f"some rows cannot be read ({exc.reason})"
+                    QTimer.singleShot(0, lambda: self.search_failed.emit(why))
+                return None
+        for row in rows:
             cache[row.id] = row
         while len(cache) > ROW_CACHE:
             cache.popitem(last=False)

@@ -5,6 +5,7 @@ sessions dialog, HAR export and import."""
 from __future__ import annotations
 
 import http.client
+import sqlite3
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
@@ -242,3 +243,20 @@ def test_replay_of_a_stored_row_arrives_live_with_the_stored_body(qtbot, session
     assert live is not None and live.target == "/again" and live.body == dialog.body()
     w.select_exchange(1)
     assert "replay of #7" in w.detail.headers.auth.text()
+
+
+def test_a_damaged_row_blanks_only_itself_and_is_said_once(qtbot, session_window, data_dir):
+    path = write_session(SessionLibrary(data_dir), 40, started=1_700_000_000.0)
+    db = sqlite3.connect(str(path))
+    db.execute("UPDATE exchanges SET kind = 'bogus' WHERE id = 7")  # a row the list can't read
+    db.commit()
+    db.close()
+    w = session_window()
+    assert w.sessions.open_path(path)
+    shown = w.table.model()
+    qtbot.waitUntil(lambda: "rows cannot be read" in (w.sessions.last_error or ""), timeout=5000)
+    paths = [shown.index(r, 2).data() for r in range(shown.rowCount())]  # Qt's paint asks too
+    assert paths[5] == "/cb/6" and paths[6] is None and paths[7] == "/cb/8"
+    assert paths.count(None) == 1
+    w.table.viewport().repaint()
+    assert w.sessions.last_error.count("rows cannot be read") == 1
