@@ -102,7 +102,6 @@ class Receiver:
         self.port: int | None = None
         # Set by the engine when a session file is kept: awaited before each reply leaves.
         self.persist: Callable[[Exchange | WsMessage], Awaitable[None]] | None = None
-        self._persist_failures = 0
         self._refusals = RefusalLimiter(settings.max_listed_refusals)
         self._held_flush: asyncio.TimerHandle | None = None
         self._background: set[asyncio.Task[None]] = set()
@@ -520,16 +519,11 @@ class Receiver:
     async def _keep(self, item: Exchange | WsMessage) -> None:
         """Write `item` to the session file, when one is kept, and wait for the commit.
 
-        A failing disk must not take the receiver down: capture goes on in memory and the
-        failure is logged (the first time, then every 1000th)."""
-        if self.persist is None:
-            return
-        try:
-            await self.persist(item)
-        except Exception as exc:
-            if self._persist_failures % 1000 == 0:
-                log.error("could not write the session file (capture goes on in memory): %s", exc)
-            self._persist_failures += 1
+        A failing disk does not raise here: the Persister (engine/persist.py) reports it once
+        and stops holding replies; the capture goes on in memory."""
+        persist = self.persist
+        if persist is not None:
+            await persist(item)
 
     # -- control of live sockets (called through Engine.call) ---------------------------
     def live_websockets(self) -> list[int]:

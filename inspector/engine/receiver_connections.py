@@ -43,6 +43,9 @@ REFUSED_LINGER = 2.0
 TOO_MANY_HEADERS = "Too many headers received"  # aiohttp's parser message
 
 
+
+NEVER = 10.0**9  # seconds: an idle timeout of 0 ("never") as aiohttp's keep-alive
+
 class IncompleteBody(Exception):
     """A request body that will never complete: the client shut its side, or sent a malformed
     chunk. Set on the request's payload, so the receiver's body read raises it."""
@@ -135,7 +138,8 @@ class ReceiverServer(web.Server):
             access_log=None,
             # aiohttp's keep-alive timer runs from the connection's start and from each reply
             # until a complete request head: exactly the idle timeout (default 3630 s).
-            keepalive_timeout=s.idle_timeout,
+            # 0 means never: aiohttp would close at once after each reply on 0.
+            keepalive_timeout=s.idle_timeout or NEVER,
             max_line_size=s.max_line_size,
             max_field_size=s.max_field_size,
             max_headers=s.max_headers,

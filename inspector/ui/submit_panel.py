@@ -325,7 +325,9 @@ class SubmitPanel(QWidget):
         self._stored_key: concurrent.futures.Future[str | None] = concurrent.futures.Future()
         self.key_looked_up.connect(self._show_key_state)
         self._show_key_state()
-        threading.Thread(target=self._look_up_key, name="keyring-lookup", daemon=True).start()
+        threading.Thread(
+            target=self._look_up_key, args=(self._stored_key,), name="keyring-lookup", daemon=True
+        ).start()
 
     # -- form -------------------------------------------------------------------------
     def reset_callback(self, path: str = DEFAULT_CALLBACK_PATH) -> None:
@@ -389,10 +391,17 @@ class SubmitPanel(QWidget):
         keys.append(emulator.api_key if emulator is not None else None)
         return [k for k in keys if k]
 
-    def _look_up_key(self) -> None:
-        key = load_api_key()  # never raises: no keyring is "no key"
-        redact.register(key)
-        self._stored_key.set_result(key)
+    def _look_up_key(self, found: concurrent.futures.Future[str | None]) -> None:
+        """On the lookup thread: fills `found` whatever happens (a keyring backend may raise
+        anything, e.g. a D-Bus error); a key saved meanwhile has replaced it, and wins."""
+        key: str | None = None
+        try:
+            key = load_api_key()
+        except Exception as exc:
+            log.warning("could not read the OS keyring: %s", type(exc).__name__)
+        finally:
+            redact.register(key)
+            found.set_result(key)
         try:
             self.key_looked_up.emit()
         except RuntimeError:  # the panel was closed meanwhile

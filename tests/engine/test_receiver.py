@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import select
 import socket
 import urllib.parse
 
@@ -372,3 +373,17 @@ def test_attempt_memory_setting_bounds_the_request_ids_remembered(start_engine):
     assert [attempt_of(r, f"/{i}") for i, r in enumerate(["a", "b", "a", "c"])] == [1, 1, 2, 1]
     # "b" was the least recently seen of three with room for two: forgotten; "a" kept.
     assert (attempt_of("b", "/4"), attempt_of("c", "/5")) == (1, 2)
+
+
+def test_idle_timeout_zero_keeps_an_idle_keep_alive_connection_open(start_engine):
+    engine, log = start_engine(idle_timeout=0)
+    port = urllib.parse.urlsplit(engine.receiver_url).port
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+        # A negative check has no event to wait on: bounded, it must stay open (0 = never).
+        ready, _, _ = select.select([sock], [], [], 1.0)
+        assert not ready, "the receiver closed an idle connection despite --idle-timeout 0"
+        sock.sendall(b"POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+    assert _answered(log, "/b").status == 200

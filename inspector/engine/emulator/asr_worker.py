@@ -210,6 +210,11 @@ class AsrWorker:
         )
         parts: list[Transcription] = []
         for outcome in outcomes:  # every part sees the same audio: the first error will do
+            if isinstance(outcome, AsrWorkerError) and self._conn is not None:
+                # A helper died (e.g. out of memory): this process decodes the whole file.
+                log.warning("a recognition helper failed (%s); decoding in one process", outcome)
+                whole: Transcription = await self._request("transcribe", audio)
+                return whole
             if isinstance(outcome, BaseException):
                 raise outcome
             parts.append(outcome)
@@ -251,9 +256,12 @@ class AsrWorker:
         await self._request("close", sid)
 
     async def stop(self) -> None:
+        """End this process and its helpers, all at once: each may wait up to
+        STOP_SEND_TIMEOUT + 5 s for its child, and the engine's stop waits 10 s in all."""
         helpers, self._helpers = self._helpers, []
-        for helper in helpers:
-            await helper.stop()
+        await asyncio.gather(*(helper.stop() for helper in helpers), self._stop_own())
+
+    async def _stop_own(self) -> None:
         conn, self._conn = self._conn, None
         loop = asyncio.get_running_loop()
         if conn is not None:
