@@ -6,7 +6,7 @@ TMP` on 127.0.0.1, and a load generator in its own process (asyncio + aiohttp cl
 sends, on an absolute schedule (request n leaves at start + n / rate, so no sleep drift):
 
 - 2 KB Deepgram-callback-like JSON POSTs, each first attempt with its own metadata.request_id;
-  every 10th slot carries a retry of an earlier, answered request instead (attempt 2, and for
+  every 8th slot carries a retry of an earlier, answered request instead (attempt 2, and for
   some attempt 3), about a second after its previous attempt was answered. The expected attempt
   number rides in the query string and is checked against the `attempt` serve prints.
 - a few short-lived WebSockets per second, each sending a few text messages and closing, and a
@@ -49,9 +49,13 @@ EXE = [sys.executable, "-m", "inspector"]
 REPO = Path(__file__).resolve().parent.parent
 
 WARM_UP_PATH = "/soak/warm-up"
-RETRY_EVERY = 10  # every 10th slot is a retry, when one is due
 RETRIED_EVERY = 10  # every 10th first attempt gets a retry (attempt 2) ...
 THIRD_EVERY = 50  # ... and every 50th a third attempt
+# Every 8th slot is a retry when one is due (else a first attempt). Retries must have room:
+# 7 first attempts ask for 7 x (1/10 + 1/50) = 0.84 retries per 8 slots. With every 10th
+# slot (1.08 asked per 10) the queue grew all hour; after ~19 minutes retries came more than
+# --attempt-memory (16,384) ids late and the receiver rightly counted them as attempt 1.
+RETRY_EVERY = 8
 RETRY_AFTER = 1.0  # seconds after the previous attempt was answered
 MAX_IN_FLIGHT = 256  # the generator waits (and falls behind) rather than pile up more
 LONG_LIVED_IDS = 1 << 40  # socket numbers of the long-lived ones, apart from the short ones
