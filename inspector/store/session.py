@@ -22,6 +22,7 @@ import threading
 import time
 from array import array
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -495,17 +496,23 @@ class SessionReader:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        """Every row of `sql`; a damaged file is a SessionFileError, never a traceback."""
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A damaged file is a SessionFileError, never a traceback; an interrupted read (a
+        newer search, `interrupt()`) is ReadInterrupted."""
         try:
-            with self._lock:
-                return self._db.execute(sql, params).fetchall()
+            yield
         except sqlite3.OperationalError as exc:
             if "interrupt" in str(exc):
                 raise ReadInterrupted(str(exc)) from None
             raise SessionFileError(self.path, f"damaged ({exc})") from None
         except sqlite3.DatabaseError as exc:
             raise SessionFileError(self.path, f"damaged ({exc})") from None
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Every row of `sql` (errors as `_reading` says)."""
+        with self._reading(), self._lock:
+            return self._db.execute(sql, params).fetchall()
 
     def meta(self) -> SessionMeta:
         values = dict(self._query("SELECT key, value FROM session"))
@@ -582,17 +589,10 @@ class SessionReader:
 
     def _scan(self, sql: str, params: tuple[Any, ...] = (), chunk: int = 10_000) -> Iterator[Any]:
         """The rows of `sql` a chunk at a time (a million rows never all in memory)."""
-        try:
-            with self._lock:
-                cursor = self._db.execute(sql, params)
-                while rows := cursor.fetchmany(chunk):
-                    yield from rows
-        except sqlite3.OperationalError as exc:
-            if "interrupt" in str(exc):
-                raise ReadInterrupted(str(exc)) from None
-            raise SessionFileError(self.path, f"damaged ({exc})") from None
-        except sqlite3.DatabaseError as exc:
-            raise SessionFileError(self.path, f"damaged ({exc})") from None
+        with self._reading(), self._lock:
+            cursor = self._db.execute(sql, params)
+            while rows := cursor.fetchmany(chunk):
+                yield from rows
 
     def _match(self, needle: str) -> tuple[str, tuple[Any, ...]]:
         """The condition of the filter box's `needle` (lower case), and its parameter."""
