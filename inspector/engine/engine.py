@@ -217,7 +217,7 @@ class Engine:
         """Retention: delete the oldest captured sessions beyond `keep_sessions`."""
         if self.settings.keep_sessions is None or self.session_path is None:
             return
-        library = SessionLibrary(self.session_path.parent.parent)
+        library = SessionLibrary(self.settings.data_dir)  # a session file: a data dir
         pruned = library.prune(self.settings.keep_sessions, current=self.session_path.stem)
         if pruned:
             log.info(
@@ -232,7 +232,7 @@ class Engine:
         self.persister, self.session_path, self.receiver.persist = None, None, None
         if persister is not None and path is not None and persister.writer.committed == 0:
             try:
-                SessionLibrary(path.parent.parent).delete(path.stem)
+                SessionLibrary(self.settings.data_dir).delete(path.stem)
             except (OSError, LookupError) as exc:
                 log.warning("could not remove the unused session %s: %s", path, exc)
 
