@@ -31,9 +31,6 @@ from inspector.core.transcript import StreamUpdate, StreamUpdateKind, Transcript
 TRANSACTION_KEY = "deprecated"
 """`metadata.transaction_key` is always this string now [OAS default][AAS]."""
 
-STREAM_SHA256 = "incomplete"
-"""`sha256` in the streaming `Metadata` message [REFERENCE §3]."""
-
 EMULATOR_MODEL_UUID = "5f3a8c2e-9b1d-4e7f-a6c0-2d8b4e1f7a93"
 """The emulator's fixed model uuid, listed in `metadata.models` and keyed in `model_info`.
 Not a real Deepgram model: it identifies output that came from this emulator."""
@@ -216,9 +213,13 @@ def build_stream_metadata(
     created: datetime,
     duration: float,
     channels: int,
+    sha256: str,
     extra: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The `Metadata` message sent when a stream closes [AAS].
+
+    `sha256` is the hex SHA-256 of the audio bytes the client sent, as on real streams
+    (64 hex digits [REFERENCE §3]).
 
     [AAS] requires only type..channels; `models` and `model_info` ({uuid: {...}}) are added
     because Deepgram sends them and the SDK reads them [SDK]; `extra` when the request had any.
@@ -227,7 +228,7 @@ def build_stream_metadata(
         "type": "Metadata",
         "transaction_key": TRANSACTION_KEY,
         "request_id": request_id,
-        "sha256": STREAM_SHA256,
+        "sha256": sha256,
         "created": format_created(created),
         "duration": duration,
         "channels": channels,

@@ -330,19 +330,24 @@ def test_speech_started_and_utterance_end() -> None:
 
 def test_stream_metadata() -> None:
     message = build_stream_metadata(
-        request_id=REQUEST_ID, created=CREATED, duration=12.5, channels=1, extra={"a": "b"}
+        request_id=REQUEST_ID,
+        created=CREATED,
+        duration=12.5,
+        channels=1,
+        sha256="ef" * 32,
+        extra={"a": "b"},
     )
     validate_stream("Metadata", message)
     assert message["type"] == "Metadata"
     assert message["transaction_key"] == "deprecated"
-    assert message["sha256"] == "incomplete"
+    assert message["sha256"] == "ef" * 32
     assert message["created"] == "2026-07-01T12:30:45.678Z"
     assert message["models"] == [EMULATOR_MODEL_UUID]
     assert set(message["model_info"]) == {EMULATOR_MODEL_UUID}
     # Sent by Deepgram and read by the SDK, but not declared in asyncapi.yml:
     assert undeclared_stream_properties("Metadata", message) == {"models", "model_info", "extra"}
     without_extra = build_stream_metadata(
-        request_id=REQUEST_ID, created=CREATED, duration=0.0, channels=1
+        request_id=REQUEST_ID, created=CREATED, duration=0.0, channels=1, sha256="00" * 32
     )
     assert "extra" not in without_extra
     validate_stream("Metadata", without_extra)

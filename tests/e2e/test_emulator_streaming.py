@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -21,8 +22,16 @@ def _pcm(wav: Path) -> bytes:
     return data[data.index(b"data") + 8 :]
 
 
-def _stream(url: str, audio: bytes, *, subprotocol_auth: bool = False, close_stream: bool = True):
-    """Send audio in 100 ms frames, then CloseStream; the messages and the close frame."""
+def _stream(
+    url: str,
+    audio: bytes,
+    *,
+    subprotocol_auth: bool = False,
+    close_stream: bool = True,
+    finalize_at: int | None = None,
+):
+    """Send audio in 100 ms frames (a `Finalize` once `finalize_at` bytes are sent), then
+    CloseStream; the messages and the close frame."""
     kwargs = (
         {"subprotocols": ["token", KEY]}
         if subprotocol_auth
@@ -32,6 +41,8 @@ def _stream(url: str, audio: bytes, *, subprotocol_auth: bool = False, close_str
     with connect(url, **kwargs) as ws:
         request_id = ws.response.headers["dg-request-id"]
         for i in range(0, len(audio), CHUNK):
+            if i == finalize_at:
+                ws.send(json.dumps({"type": "Finalize"}))
             ws.send(audio[i : i + CHUNK])
         if close_stream:
             ws.send(json.dumps({"type": "CloseStream"}))
@@ -55,21 +66,39 @@ def _listen(serve, query: str) -> str:
 
 def test_interim_and_final_results_metadata_and_close_1000(serve):
     wav = shortest_sample()
+    audio = _pcm(wav)
     rid, messages, code, _ = _stream(
         _listen(
             serve,
             "encoding=linear16&sample_rate=16000&channels=1&interim_results=true&punctuate=true",
         ),
-        _pcm(wav),
+        audio,
     )
     results = [m for m in messages if m["type"] == "Results"]
     assert any(not m["is_final"] for m in results), "no interim Results"
     finals = [m for m in results if m["is_final"]]
     assert finals
+    # CloseStream's flush is not a Finalize: Deepgram documents from_finalize for Finalize only.
+    assert not any(m["from_finalize"] for m in results), [m["from_finalize"] for m in results]
     assert messages[-1]["type"] == "Metadata" and messages[-1]["request_id"] == rid
+    # As on real streams: the SHA-256 of the audio bytes received, 64 hex digits.
+    assert messages[-1]["sha256"] == hashlib.sha256(audio).hexdigest()
     assert code == 1000
     transcript = " ".join(m["channel"]["alternatives"][0]["transcript"] for m in finals)
     assert word_overlap(transcript, wav) >= 0.6, transcript
+
+
+def test_only_the_finalize_flush_is_from_finalize(serve):
+    """Finalize mid-speech flushes a FINAL marked from_finalize; CloseStream's flush is not."""
+    audio = _pcm(shortest_sample())
+    middle = len(audio) // 2 // CHUNK * CHUNK
+    _, messages, code, _ = _stream(
+        _listen(serve, "encoding=linear16&sample_rate=16000"), audio, finalize_at=middle
+    )
+    finals = [m for m in messages if m["type"] == "Results" and m["is_final"]]
+    assert code == 1000 and len(finals) >= 2, messages
+    assert [m["from_finalize"] for m in finals].count(True) == 1, finals
+    assert finals[-1]["from_finalize"] is False
 
 
 def test_subprotocol_auth_and_wav_container_without_encoding(serve):

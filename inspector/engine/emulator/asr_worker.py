@@ -79,6 +79,9 @@ def worker_main(conn: Connection, spec: str) -> None:
             elif op == "finalize":
                 stream = streams[args[0]]
                 result = (stream.finalize(), stream.audio_seconds)
+            elif op == "end":
+                stream = streams[args[0]]
+                result = (stream.close(), stream.audio_seconds)
             elif op == "close":
                 closing = streams.pop(args[0], None)
                 if closing is not None and hasattr(closing, "close"):
@@ -250,6 +253,12 @@ class AsrWorker:
 
     async def finalize(self, sid: int) -> tuple[list[StreamUpdate], float]:
         result: tuple[list[StreamUpdate], float] = await self._request("finalize", sid)
+        return result
+
+    async def end_stream(self, sid: int) -> tuple[list[StreamUpdate], float]:
+        """The stream's end (`CloseStream`): the remaining audio as updates ending in one
+        FINAL that is not `from_finalize`; `close_stream` afterwards only forgets it."""
+        result: tuple[list[StreamUpdate], float] = await self._request("end", sid)
         return result
 
     async def close_stream(self, sid: int) -> None:

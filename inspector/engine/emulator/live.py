@@ -10,6 +10,7 @@ WebSocket for ws(s) whose loss kills the stream with 1011 [CB] (REFERENCE.md sec
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 from datetime import UTC, datetime
@@ -72,6 +73,7 @@ class LiveSession:
         self.ws.headers["dg-request-id"] = request_id  # on every upgrade reply [WSE]
         self.created = datetime.now(UTC)
         self.audio_seconds = 0.0
+        self._audio_hash = hashlib.sha256()  # of every audio byte received: Metadata.sha256
         self.callback_ws: Any = None
         self._http_queue: asyncio.Queue[bytes | None] | None = None
         self._tasks: list[asyncio.Task[Any]] = []
@@ -141,6 +143,7 @@ class LiveSession:
                 if not msg.data:  # a zero-length frame ends the stream [WSE]
                     await self._finish(sid)
                     return
+                self._audio_hash.update(msg.data)
                 try:
                     updates, self.audio_seconds = await asr.feed(sid, msg.data)
                 except AudioDecodeError as exc:
@@ -160,9 +163,12 @@ class LiveSession:
                 return
 
     async def _finish(self, sid: int) -> None:
-        """Flush final results, send Metadata, close 1000 [AAS]."""
+        """Flush final results, send Metadata, close 1000 [AAS].
+
+        The flush is the stream's end, not a `Finalize`: its Results carry
+        `from_finalize: false`, the flag Deepgram documents for `Finalize` only."""
         try:
-            updates, self.audio_seconds = await self.emulator.live_asr.finalize(sid)
+            updates, self.audio_seconds = await self.emulator.live_asr.end_stream(sid)
             await self._emit(updates)
         except AudioDecodeError as exc:
             await self.close(CLOSE_POLICY, f"DATA-0000: could not decode the audio: {exc}")
@@ -186,6 +192,7 @@ class LiveSession:
             created=self.created,
             duration=self.audio_seconds,
             channels=self.options.channels,
+            sha256=self._audio_hash.hexdigest(),
             extra=self.options.extra or None,
         )
 
