@@ -10,6 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+# Deepgram's retry policy [CB]: "retried up to 10 times, 30 s apart". The one place these
+# numbers are written; the emulator's settings take their defaults from here.
+DEEPGRAM_MAX_RETRIES = 10
+DEEPGRAM_RETRY_DELAY = 30.0
+
 
 class Outcome(Enum):
     DELIVERED = "delivered"
@@ -19,8 +24,8 @@ class Outcome(Enum):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_retries: int = 10  # retries after the first attempt [CB]
-    retry_delay: float = 30.0  # seconds between attempts [CB]
+    max_retries: int = DEEPGRAM_MAX_RETRIES  # retries after the first attempt
+    retry_delay: float = DEEPGRAM_RETRY_DELAY  # seconds between attempts
     redirect_is_failure: bool = True
 
     @property

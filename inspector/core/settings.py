@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .delivery import DEEPGRAM_MAX_RETRIES, DEEPGRAM_RETRY_DELAY
 from .reply_rules import ATTEMPT_MEMORY
 
 MIB = 1024 * 1024
@@ -112,12 +113,18 @@ class EmulatorSettings:
     relaxed_ports: bool = setting(
         False, "accept callback URLs on any port, not only 80/443/8080/8443", "--relaxed-ports"
     )
-    # "retried up to 10 times, 30 s apart" [CB]
+    # "retried up to 10 times, 30 s apart" [CB]: core/delivery.py
     retry_delay: float = setting(
-        30.0, "seconds between callback attempts (Deepgram: 30)", "--retry-delay", "SECONDS"
+        DEEPGRAM_RETRY_DELAY,
+        f"seconds between callback attempts (Deepgram: {DEEPGRAM_RETRY_DELAY:g})",
+        "--retry-delay",
+        "SECONDS",
     )
     max_retries: int = setting(
-        10, "retries after the first failed attempt (Deepgram: 10)", "--max-retries", "N"
+        DEEPGRAM_MAX_RETRIES,
+        f"retries after the first failed attempt (Deepgram: {DEEPGRAM_MAX_RETRIES})",
+        "--max-retries",
+        "N",
     )
     attempt_timeout: float = setting(
         30.0,

@@ -85,9 +85,14 @@ class Dispatcher:
         method: str,
         body: dict[str, Any],
         key_id: str,
+        policy: RetryPolicy | None = None,
     ) -> asyncio.Task[Outcome]:
-        """Start delivering `body`; the task ends with the outcome."""
-        task = asyncio.ensure_future(self._deliver(request_id, target, method, body, key_id))
+        """Start delivering `body` under `policy` (default: the dispatcher's now), kept for the
+        whole job: a settings change meanwhile applies to the next job, as the `job` event that
+        announced this one said. The task ends with the outcome."""
+        task = asyncio.ensure_future(
+            self._deliver(request_id, target, method, body, key_id, policy or self.policy)
+        )
         self._jobs[request_id] = task
         task.add_done_callback(lambda _t: self._jobs.pop(request_id, None))
         return task
@@ -99,6 +104,7 @@ class Dispatcher:
         method: str,
         body: dict[str, Any],
         key_id: str,
+        policy: RetryPolicy,
     ) -> Outcome:
         data = json.dumps(body).encode()
         headers = callback_headers(target, key_id, self.user_agent)
@@ -110,7 +116,7 @@ class Dispatcher:
                     target.url_without_userinfo, method, data, headers, number
                 )
                 finished = time.time()
-                due = next_retry_at(attempt, finished, self.policy)
+                due = next_retry_at(attempt, finished, policy)
                 self._event(
                     "attempt",
                     request_id=request_id,
@@ -120,7 +126,7 @@ class Dispatcher:
                     latency_ms=round(attempt.latency_ms, 3),
                     next_retry_at=iso_time(due) if due is not None else None,
                 )
-                if attempt_succeeded(attempt, self.policy):
+                if attempt_succeeded(attempt, policy):
                     outcome = Outcome.DELIVERED
                     break
                 if due is None:

@@ -54,6 +54,9 @@ class JobTrack:
     request_id: str
     started: float
     mode: str = ""  # callback, sync, none, http-callback, ws-callback
+    # The job's own retry policy, from its `job` event (None until it says: a job that
+    # started before this window listened).
+    max_attempts: int | None = None
     callback: str | None = None
     method: str | None = None
     streaming: bool = False
@@ -118,6 +121,8 @@ class DeliveryTracker:
             job.mode = str(f.get("mode") or "")
             job.callback = f.get("callback")
             job.method = f.get("method")
+            max_attempts = f.get("max_attempts")
+            job.max_attempts = max_attempts if isinstance(max_attempts, int) else None
         elif name == "rejected":
             job.rejected = f"{f.get('status')} {f.get('err_msg', '')} {f.get('detail', '')}".strip()
         elif name == "transcribed":

@@ -288,7 +288,7 @@ class MainWindow(QMainWindow):
         self.submit_panel.submitted.connect(self._on_submitted)
         self.submit_panel.sending.connect(self._on_sending)
         self.submit_panel.callback_activated.connect(self.select_exchange)
-        self.timeline = TimelineView(self._max_attempts(), self)
+        self.timeline = TimelineView(self)
 
         self.reply_dock = self._dock("Reply controls", "reply_dock", self.reply_controls, True)
         self.submit_dock = self._dock("Submit", "submit_dock", self.submit_panel)
@@ -641,14 +641,8 @@ class MainWindow(QMainWindow):
         )
 
     # -- submissions, timeline, demos -------------------------------------------------------
-    def _max_attempts(self) -> int:
-        emulator = self.engine.emulator
-        settings = getattr(emulator, "settings", None) or self.engine.settings.emulator
-        return 1 + (settings.max_retries if settings is not None else 10)
-
     def _on_sending(self) -> None:
         self._follow_next_job = True  # the timeline shows the job this submission starts
-        self.timeline.max_attempts = self._max_attempts()
 
     def _on_submitted(self, request_id: str) -> None:
         job = self.tracker.get(request_id)

@@ -25,8 +25,10 @@ def _clock(t: float) -> str:
     return datetime.fromtimestamp(t).strftime("%H:%M:%S.%f")[:-3]
 
 
-def summary_text(job: JobTrack, max_attempts: int, now: float) -> str:
-    """The headline: "3 of 11 attempts, next retry in 0.6 s" / "4 of 11 attempts, delivered"."""
+def summary_text(job: JobTrack, now: float) -> str:
+    """The headline: "3 of 11 attempts, next retry in 0.6 s" / "4 of 11 attempts, delivered".
+
+    The maximum is the job's own (its `job` event), never today's settings."""
     if job.rejected:
         return f"Rejected by the emulator: {job.rejected}"
     if job.streaming:
@@ -38,7 +40,10 @@ def summary_text(job: JobTrack, max_attempts: int, now: float) -> str:
         why = f": {reason}" if reason else ""
         return f"{head}, closed {code}{why}"
     n = len(job.attempts)
-    head = f"{n} of {max_attempts} attempts"
+    if job.max_attempts:
+        head = f"{n} of {job.max_attempts} attempts"
+    else:
+        head = f"{n} attempt{'s' if n != 1 else ''}"
     if job.outcome:
         return f"{head}, {job.outcome.replace('_', ' ')}"
     if job.next_retry_at is not None:
@@ -154,9 +159,8 @@ class TimelineCanvas(QWidget):
 class TimelineView(QWidget):
     """Headline, canvas and the table of attempts (or stream messages) for one request_id."""
 
-    def __init__(self, max_attempts: int = 11, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.max_attempts = max_attempts
         self.job: JobTrack | None = None
         layout = QVBoxLayout(self)
         self.title = plain_label(EMPTY_TITLE, self)
@@ -204,7 +208,7 @@ class TimelineView(QWidget):
         what = "stream" if job.streaming else f"{job.method or 'POST'} callback"
         target = f" to {job.callback}" if job.callback else ""
         self.title.setText(f"request_id {job.request_id}: {what}{target}")
-        self.summary.setText(summary_text(job, self.max_attempts, time.time()))
+        self.summary.setText(summary_text(job, time.time()))
         rows = len(job.messages) + (1 if job.closed else 0) if job.streaming else len(job.attempts)
         if rows != self._rows_shown:
             self._rows_shown = rows
@@ -249,5 +253,5 @@ class TimelineView(QWidget):
         if self.job is None:
             self.timer.stop()
             return
-        self.summary.setText(summary_text(self.job, self.max_attempts, time.time()))
+        self.summary.setText(summary_text(self.job, time.time()))
         self.canvas.update()

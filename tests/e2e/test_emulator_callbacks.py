@@ -170,7 +170,9 @@ def test_gives_up_after_max_retries_when_every_attempt_fails(tmp_path):
             silent_wav(tmp_path / "silence.wav"),
         )
         rid = body["request_id"]
+        job = serve.wait_for("job", timeout=30, request_id=rid)
         done = serve.wait_for("job_done", timeout=60, request_id=rid)
+    assert (job["max_attempts"], job["retry_delay"]) == (3, 0.2)  # the job's own policy
     assert (done["outcome"], done["attempts"]) == ("gave_up", 3)
 
 

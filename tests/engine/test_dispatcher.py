@@ -104,3 +104,32 @@ def test_stop_cancels_jobs_in_flight_and_says_so(start_engine):
 
     engine.call(run()).result(30)
     assert events[-1].name == "job_done" and events[-1].fields["outcome"] == "cancelled"
+
+
+def test_a_job_keeps_its_retry_policy_when_the_settings_change_meanwhile(start_engine):
+    """The `job` event announced a maximum; a later settings change applies to later jobs."""
+    engine, _ = start_engine(rules=(ReplyRule(status=503),))
+    events: list[EmulatorEvent] = []
+
+    async def run() -> Outcome:
+        first_attempt = asyncio.Event()
+
+        def publish(event: EmulatorEvent) -> None:
+            events.append(event)
+            if event.name == "attempt":
+                first_attempt.set()
+
+        dispatcher = Dispatcher(RetryPolicy(max_retries=2, retry_delay=0.05), 5.0, "ua", publish)
+        await dispatcher.start()
+        try:
+            target = validate_callback_url(engine.receiver_url + "/p", relaxed_ports=True)
+            job = dispatcher.deliver("rid-3", target, "POST", {}, "k")
+            await first_attempt.wait()
+            dispatcher.policy = RetryPolicy(max_retries=6, retry_delay=0.05)  # new settings
+            return await job
+        finally:
+            await dispatcher.stop()
+
+    outcome = engine.call(run()).result(30)
+    assert outcome is Outcome.GAVE_UP
+    assert [e.fields["attempt"] for e in events if e.name == "attempt"] == [1, 2, 3]

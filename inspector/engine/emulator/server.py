@@ -210,6 +210,9 @@ class Emulator:
             self._rejected(exc, request_id)
             return exc.response(request_id)
         mode = "callback" if target is not None else "sync"
+        # The job keeps the retry policy it started with; its event says so, so a timeline
+        # never reads today's settings for an earlier job.
+        policy = self.dispatcher.policy
         self.event(
             "job",
             request_id=request_id,
@@ -217,6 +220,8 @@ class Emulator:
             bytes=len(audio),
             callback=target.url_without_userinfo if target else None,
             method=options.callback_method.value if target else None,
+            max_attempts=policy.max_attempts if target else None,
+            retry_delay=policy.retry_delay if target else None,
         )
         if target is None:
             try:
@@ -225,7 +230,7 @@ class Emulator:
                 return exc.response(request_id)
             return web.json_response(body, headers={"dg-request-id": request_id})
         task = asyncio.ensure_future(
-            self._callback_job(audio, options, target, request_id, key_identifier(key))
+            self._callback_job(audio, options, target, request_id, key_identifier(key), policy)
         )
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
@@ -310,6 +315,7 @@ class Emulator:
         target: CallbackTarget,
         request_id: str,
         key_id: str,
+        policy: RetryPolicy,
     ) -> None:
         try:
             body = await self._transcribe(audio, options, request_id)
@@ -324,7 +330,7 @@ class Emulator:
             )
             raise
         await self.dispatcher.deliver(
-            request_id, target, options.callback_method.value, body, key_id
+            request_id, target, options.callback_method.value, body, key_id, policy
         )
 
     # -- live -------------------------------------------------------------------------
