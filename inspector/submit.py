@@ -18,6 +18,7 @@ from .engine.client import (
     DEEPGRAM_BASE_URL,
     EMULATOR_PLACEHOLDER_KEY,
     SubmitError,
+    refusal_text,
     stream,
     transcribe,
 )
@@ -93,6 +94,11 @@ def run_submit(args: argparse.Namespace) -> int:
         reply.body if isinstance(reply.body, dict) else {"status": reply.status, "body": reply.body}
     )
     if reply.status != 200:
-        print(f"callback-inspector: {base_url} answered {reply.status}", file=sys.stderr)
+        message = reply.body.get("err_msg", "") if isinstance(reply.body, dict) else ""
+        why = refusal_text(str(message), reply.detail)
+        print(
+            f"callback-inspector: {base_url} answered {reply.status}" + (f": {why}" if why else ""),
+            file=sys.stderr,
+        )
         return 1
     return 0

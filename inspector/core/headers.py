@@ -31,3 +31,14 @@ def first_header(headers: Sequence[Header], name: str) -> str | None:
     """The first value of header `name`, or None."""
     values = header_values(headers, name)
     return values[0] if values else None
+
+
+# The emulator's own header (Deepgram sends no such thing): why it refused a request, in full,
+# beside Deepgram's exact error body. `submit` prints it.
+EMULATOR_DETAIL_HEADER = "x-callback-inspector-detail"
+
+
+def header_safe(text: str, limit: int = 1000) -> str:
+    """`text` as one line of printable ASCII, at most `limit` characters: what a header value
+    can carry."""
+    return "".join(c if " " <= c <= "~" else "?" for c in text)[:limit]

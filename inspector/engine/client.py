@@ -20,6 +20,8 @@ from typing import Any
 import aiohttp
 import websockets
 
+from ..core.headers import EMULATOR_DETAIL_HEADER
+
 log = logging.getLogger(__name__)
 
 DEEPGRAM_BASE_URL = "https://api.deepgram.com"
@@ -36,6 +38,7 @@ class Reply:
     status: int
     body: Any  # parsed JSON, or the text when it was not JSON
     request_id: str | None
+    detail: str | None = None  # the emulator's reason for a refusal, when it gave one
 
 
 def listen_url(base_url: str, params: Sequence[tuple[str, str]], websocket: bool = False) -> str:
@@ -104,7 +107,23 @@ async def _post_listen(
             request_id = (
                 body.get("request_id") or body.get("metadata", {}).get("request_id") or request_id
             )
-        return Reply(status=response.status, body=body, request_id=request_id)
+        return Reply(
+            status=response.status,
+            body=body,
+            request_id=request_id,
+            detail=response.headers.get(EMULATOR_DETAIL_HEADER),
+        )
+
+
+def refusal_text(message: str, detail: str | None) -> str:
+    """Deepgram's message, with the emulator's reason and what to do about it when it gave one
+    (Deepgram's own "Invalid callback url." does not say that the port was the problem)."""
+    text = message.strip()
+    if detail:
+        text = f"{text} ({detail})" if text else detail
+        if "relaxed ports" in detail:
+            text += "; start the emulator with --relaxed-ports (serve/gui) or tick Relaxed ports"
+    return text
 
 
 def _wav_layout(data: bytes) -> tuple[int, int] | None:
@@ -165,9 +184,10 @@ async def stream(
             url, additional_headers={"Authorization": f"Token {key}"}, max_size=None
         )
     except websockets.InvalidStatus as exc:
+        refused = exc.response.headers
         raise SubmitError(
             f"{url.split('?')[0]} refused the stream with {exc.response.status_code}: "
-            f"{exc.response.headers.get('dg-error', '')}"
+            + refusal_text(refused.get("dg-error", ""), refused.get(EMULATOR_DETAIL_HEADER))
         ) from None
     except (OSError, websockets.WebSocketException) as exc:
         raise SubmitError(f"could not connect to {url.split('?')[0]}: {exc}") from None

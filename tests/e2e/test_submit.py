@@ -110,3 +110,19 @@ def test_an_unreachable_deepgram_fake_closed_port_exits_1_with_one_clear_line():
     assert result.returncode == 1
     assert result.stderr.startswith("callback-inspector: could not reach http://127.0.0.1:9")
     assert "Traceback" not in result.stderr and "k" * 40 not in result.stderr
+
+
+def test_a_refused_callback_port_prints_the_emulators_reason_and_the_flag():
+    """Deepgram's body says only "Invalid callback url."; submit also says why and what to do."""
+    with ServeProcess("--port", "0", "--emulator-port", "0") as strict:  # no --relaxed-ports
+        result = _submit(
+            str(sample_wavs()[0]),
+            "--base-url",
+            strict.emulator_url,
+            "--callback",
+            "http://127.0.0.1:9999/hook",
+        )
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["err_msg"] == "Invalid callback url."  # Deepgram's, exact
+    assert "answered 400: Invalid callback url." in result.stderr
+    assert "port 9999" in result.stderr and "--relaxed-ports" in result.stderr

@@ -23,6 +23,7 @@ from ...core.callback_url import CallbackTarget, CallbackUrlError, validate_call
 from ...core.deepgram_auth import key_identifier, parse_api_key
 from ...core.delivery import Outcome, RetryPolicy
 from ...core.events import EmulatorEvent, Event
+from ...core.headers import EMULATOR_DETAIL_HEADER, header_safe
 from ...core.listen_options import ListenOptionError, ListenOptions, parse_listen_options
 from ...core.listen_response import (
     INVALID_CALLBACK_URL_MESSAGE,
@@ -57,8 +58,13 @@ class ListenError(Exception):
         self.status, self.err_code, self.err_msg, self.detail = status, err_code, err_msg, detail
 
     def response(self, request_id: str) -> web.Response:
+        """Deepgram's body to the letter; the emulator's longer reason, when it has one, in a
+        header of its own that Deepgram does not send (`submit` prints it)."""
         body = build_error_body(self.err_code, self.err_msg, request_id)
-        return web.json_response(body, status=self.status, headers={"dg-request-id": request_id})
+        headers = {"dg-request-id": request_id}
+        if self.detail:
+            headers[EMULATOR_DETAIL_HEADER] = header_safe(self.detail)
+        return web.json_response(body, status=self.status, headers=headers)
 
 
 @web.middleware
