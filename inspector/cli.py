@@ -10,6 +10,8 @@ import argparse
 import dataclasses
 import logging
 import os
+import shlex
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -363,6 +365,30 @@ def _serve(args: argparse.Namespace) -> int:
     return run_serve(settings)
 
 
+def _command_name() -> str:
+    """How the user can run this program again from where they are: `callback-inspector` when
+    that is what the shell finds, else the path they (or `make run`) used, e.g.
+    `.venv/bin/callback-inspector`."""
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else "callback-inspector"
+    name = Path(argv0).name
+    if name in ("__main__.py", "-c"):  # python -m inspector
+        return f"{_shown_path(sys.executable)} -m inspector"
+    found = shutil.which(name)
+    if found and (os.sep not in argv0 or Path(found).resolve() == Path(argv0).resolve()):
+        return name
+    return _shown_path(argv0)
+
+
+def _shown_path(path: str) -> str:
+    """`path` relative to the working directory when it is below it, quoted for a shell."""
+    resolved = Path(path).absolute()
+    try:
+        shown = str(resolved.relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(resolved)
+    return shlex.quote(shown)
+
+
 def _gui(args: argparse.Namespace) -> int:
     if (
         not os.environ.get("DISPLAY")
@@ -370,10 +396,11 @@ def _gui(args: argparse.Namespace) -> int:
         and not os.environ.get("QT_QPA_PLATFORM")
         and sys.platform.startswith("linux")
     ):
+        exe = _command_name()
         print(
             "callback-inspector: no display here (DISPLAY is not set).\n"
-            "  Headless, run the receiver with:  callback-inspector serve --port 8080\n"
-            "  or force an offscreen window:     QT_QPA_PLATFORM=offscreen callback-inspector gui "
+            f"  Headless, run the receiver with:  {exe} serve --port 8080\n"
+            f"  or force an offscreen window:     QT_QPA_PLATFORM=offscreen {exe} gui "
             "--screenshot out.png",
             file=sys.stderr,
         )
