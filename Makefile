@@ -23,14 +23,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check inspector tests bench
 	$(BIN)/mypy
 
-# Lint + the whole suite but the slow packaging tests (make test-slow; CI runs both).
+# Lint + the whole suite but the slow tests (installers, 2-minute soak: make test-slow;
+# CI runs both).
 # pytest's exit 5 ("no tests ran") is a failure, not a pass.
 test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow" tests; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): a failure" >&2; exit 1; fi; \
 	exit $$rc
 
-# Builds the .deb and the wheel and runs the packaged app (a few minutes).
+# The slow tests: builds the .deb and the wheel and runs the packaged app, and the 2-minute
+# soak (about 6 minutes).
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m slow tests; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test-slow: pytest collected no tests (exit 5): a failure" >&2; exit 1; fi; \

@@ -1,5 +1,8 @@
 """Two minutes of the soak (`make soak` runs an hour): nothing in serve grows without bound.
 
+Marked slow: two minutes are nearly half of `make test`, so `make test-slow` (which CI runs
+too, after `make test`) carries it.
+
 The real `serve --data-dir` on port 0 under 200 req/s of 2 KB callbacks with retries and
 WebSockets (tests/soak_driver.py, the same driver as bench/soak.py). Asserts counts, not
 timings: every request answered and printed with the right attempt number, WebSockets back to
@@ -19,6 +22,7 @@ MINUTES = 2.0
 RATE = 200.0
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_two_minutes_at_200_per_second_nothing_grows(tmp_path):
     report = run_soak(tmp_path / "data", minutes=MINUTES, rate=RATE)
