@@ -24,6 +24,78 @@ def parse_json(data: bytes) -> tuple[bool, Any]:
         return False, None
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """ "1 item", "3 items"."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def json_type(value: Any) -> str:
+    """A parsed JSON value's type as JSON names it: `object {2}`, `array [3]`, `string`,
+    `number`, `boolean`, `null` (never Python's `float`, `int` or `dict`)."""
+    if isinstance(value, dict):
+        return f"object {{{len(value)}}}"
+    if isinstance(value, list):
+        return f"array [{len(value)}]"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return "null"
+
+
+def json_scalar_text(value: Any) -> str:
+    """A scalar as JSON writes it (strings unquoted: they are shown as text)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def json_preview(value: Any, limit: int = 120) -> str:
+    """A container on one line, as compact JSON cut at `limit` characters: what a collapsed
+    node of the tree shows. Stops writing at the limit, so a node of a huge body costs no
+    more than a small one."""
+    parts: list[str] = []
+    left = [limit + 1]
+
+    def put(text: str) -> bool:
+        parts.append(text[: left[0]])
+        left[0] -= len(text)
+        return left[0] > 0
+
+    def walk(v: Any) -> bool:
+        if isinstance(v, dict):
+            if not put("{"):
+                return False
+            for n, (k, child) in enumerate(v.items()):
+                if (n and not put(",")) or not put(json.dumps(str(k), ensure_ascii=False) + ":"):
+                    return False
+                if not walk(child):
+                    return False
+            return put("}")
+        if isinstance(v, list):
+            if not put("["):
+                return False
+            for n, child in enumerate(v):
+                if (n and not put(",")) or not walk(child):
+                    return False
+            return put("]")
+        if isinstance(v, str):
+            v = v[: left[0]]  # a huge string costs only what is shown of it
+        try:
+            return put(json.dumps(v, ensure_ascii=False))
+        except ValueError:
+            return put("?")
+
+    try:
+        complete = walk(value)
+    except RecursionError:
+        complete = False
+    text = "".join(parts)
+    return text if complete and len(text) <= limit else text[: limit - 1] + "…"
+
+
 def is_binary(data: bytes) -> bool:
     """Not valid UTF-8, or control bytes other than whitespace/ESC: shown as hex."""
     try:

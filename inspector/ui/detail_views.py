@@ -10,28 +10,31 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
-    QComboBox,
-    QHBoxLayout,
     QSplitter,
     QTabWidget,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
 from ..core.records import Direction, Exchange, ExchangeKind, WsKind, WsMessage
-from .body_format import hexdump, parse_json, pretty_text, raw_text, transcript_view
+from ..core.ws_close_codes import close_code_text
+from .body_format import TranscriptView, hexdump, parse_json, transcript_view
+from .body_tab import BodyTab
+from .code_view import CodeView
 from .replay_dialog import REPLAY_OF_HEADER, replay_of
 from .traffic_model import size_text, status_text
-from .widgets import item, mono_font, plain_label, set_rows, table_view, text_view
+from .widgets import fit_rows, item, mono_font, plain_label, set_rows, table_view
 
-JSON_TREE_MAX_ITEMS = 20_000  # a huge transcript is still readable in Pretty/Raw
+REPLY_ROWS_SHOWN = 7  # reply headers shown without scrolling (what aiohttp sends is 4-5)
 DG_TOKEN_MARK = "◆ dg-token"
+DG_TOKEN_TIP = (
+    "dg-token: the identifier (a uuid) of the Deepgram API key that submitted the job, never "
+    "the key itself; checked against the keys this app sends with"
+)
 
 
 def _time(t: float) -> str:
@@ -56,10 +59,14 @@ def header_rows(
         shown = value
         lower = name.lower()
         if lower == "dg-token":
-            note = DG_TOKEN_MARK + ": Deepgram API key identifier"
-            if known_tokens:
-                whose = known_tokens.get(value)
-                note += f" ✓ {whose}" if whose else " ? not one of the keys this app sends with"
+            # The verdict first: it is what a narrow Note column must not cut off.
+            whose = known_tokens.get(value) if known_tokens else None
+            if whose:
+                note = f"{DG_TOKEN_MARK} ✓ {whose}"
+            elif known_tokens:
+                note = f"{DG_TOKEN_MARK} ? not one of the keys this app sends with"
+            else:
+                note = f"{DG_TOKEN_MARK}: Deepgram API key identifier"
         elif lower == REPLAY_OF_HEADER.lower():
             note = f"↻ replay of #{value}: sent again from this app (Replay…)"
         elif lower == "authorization":
@@ -69,35 +76,6 @@ def header_rows(
                 note = f"basic auth: user {auth.user!r}, password {_masked(auth.password)}"
         rows.append((str(number), name, shown, note))
     return rows
-
-
-def json_tree_items(
-    value: Any, parent: QStandardItem | QStandardItemModel, budget: list[int]
-) -> None:
-    """Append (key, value, type) rows for `value` under `parent`; stops when budget runs out."""
-    entries: list[tuple[str, Any]]
-    if isinstance(value, dict):
-        entries = [(str(k), v) for k, v in value.items()]
-    elif isinstance(value, list):
-        entries = [(f"[{i}]", v) for i, v in enumerate(value)]
-    else:
-        return
-    for key, child in entries:
-        if budget[0] <= 0:
-            parent.appendRow([item("…"), item("(tree truncated; see Pretty)"), item("")])
-            return
-        budget[0] -= 1
-        if isinstance(child, dict):
-            row = [item(key), item(f"{{{len(child)} keys}}"), item("object")]
-        elif isinstance(child, list):
-            row = [item(key), item(f"[{len(child)} items]"), item("array")]
-        else:
-            kind = "null" if child is None else type(child).__name__.replace("str", "string")
-            text = json.dumps(child, ensure_ascii=False) if not isinstance(child, str) else child
-            row = [item(key), item(text, mono=True), item(kind)]
-        parent.appendRow(row)
-        if isinstance(child, dict | list):
-            json_tree_items(child, row[0], budget)
 
 
 class HeadersTab(QWidget):
@@ -116,7 +94,6 @@ class HeadersTab(QWidget):
         self.reply_model.setHorizontalHeaderLabels(["Name", "Value"])
         self.reply_table = table_view(self.reply_model, self)
         self.reply_table.setToolTip("The headers the receiver answered with")
-        self.reply_table.setMaximumHeight(110)
         for view in (self.table, self.reply_table):
             view.setFont(mono_font())
         self.table.setColumnWidth(0, 30)
@@ -163,7 +140,13 @@ class HeadersTab(QWidget):
         self.auth.setVisible(bool(notes))
         rows = []
         for number, name, value, note in header_rows(x.headers, known_tokens):
-            cells = [item(number), item(name), item(value, tooltip=value), item(note)]
+            tip = f"{note}\n\n{DG_TOKEN_TIP}" if note.startswith(DG_TOKEN_MARK) else note
+            cells = [
+                item(number),
+                item(name, tooltip=name),
+                item(value, tooltip=value),
+                item(note, tooltip=tip),
+            ]
             if note.startswith(DG_TOKEN_MARK):
                 for cell in cells:
                     font = cell.font()
@@ -173,66 +156,30 @@ class HeadersTab(QWidget):
         set_rows(self.model, rows)
         reply = "pending" if x.status is None else str(x.status)
         self.reply_label.setText(f"Reply: {reply}, {len(x.reply_body)} bytes of body")
-        set_rows(self.reply_model, [[item(n), item(v, tooltip=v)] for n, v in x.reply_headers])
+        set_rows(
+            self.reply_model,
+            [[item(n, tooltip=n), item(v, tooltip=v)] for n, v in x.reply_headers],
+        )
+        fit_rows(self.reply_table, REPLY_ROWS_SHOWN)
 
 
-class BodyTab(QWidget):
-    """Request or reply body as a JSON tree, pretty text, or raw (hex for binary)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        top = QHBoxLayout()
-        self.which = QComboBox(self)
-        self.which.addItems(["Request body", "Reply body"])
-        self.which.setToolTip("Show the body that arrived, or the one the receiver answered")
-        self.which.currentIndexChanged.connect(self._render)
-        self.info = plain_label("", self, wrap=False)
-        top.addWidget(self.which)
-        top.addWidget(self.info, 1)
-        layout.addLayout(top)
-        self.views = QTabWidget(self)
-        self.tree_model = QStandardItemModel(0, 3, self)
-        self.tree_model.setHorizontalHeaderLabels(["Key", "Value", "Type"])
-        self.tree = QTreeView(self)
-        self.tree.setModel(self.tree_model)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setEditTriggers(QTreeView.EditTrigger.NoEditTriggers)
-        self.tree.setToolTip("The JSON body as an expandable tree")
-        self.pretty = text_view(self, "No body.")
-        self.pretty.setToolTip("JSON indented; other text as received")
-        self.raw = text_view(self, "No body.")
-        self.raw.setToolTip("The bytes as received; binary bodies as a hex dump")
-        self.views.addTab(self.tree, "Tree")
-        self.views.addTab(self.pretty, "Pretty")
-        self.views.addTab(self.raw, "Raw / hex")
-        layout.addWidget(self.views)
-        self._x: Exchange | None = None
-
-    def show_exchange(self, x: Exchange | None) -> None:
-        self._x = x
-        self._render()
-
-    def body(self) -> bytes:
-        if self._x is None:
-            return b""
-        return self._x.reply_body if self.which.currentIndex() == 1 else self._x.body
-
-    def _render(self) -> None:
-        data = self.body()
-        ok, value = parse_json(data)
-        kind = "JSON" if ok else ("empty" if not data else "not JSON")
-        self.info.setText(f"{size_text(len(data))}, {kind}")
-        self.tree_model.removeRows(0, self.tree_model.rowCount())
-        if ok and isinstance(value, dict | list):
-            json_tree_items(value, self.tree_model, [JSON_TREE_MAX_ITEMS])
-            self.tree.expandToDepth(1)
-            self.tree.resizeColumnToContents(0)
-        self.pretty.setPlainText(pretty_text(data))
-        self.raw.setPlainText(raw_text(data))
-        if not ok and self.views.currentWidget() is self.tree:
-            self.views.setCurrentWidget(self.pretty)
+def transcript_meta(
+    shown: Sequence[TranscriptView], results: Sequence[TranscriptView], websocket: bool
+) -> str:
+    """The line above a transcript: what kind of result it is, said once and consistently
+    ("Pre-recorded result", "Streaming Results message, is_final: true", "Streaming over
+    WebSocket: 3 final of 7 Results")."""
+    first = shown[0]
+    if first.kind == "error":
+        return "Deepgram error body"
+    conf = f", confidence {first.confidence:.2f}" if first.confidence is not None else ""
+    if websocket:
+        finals = sum(1 for v in results if v.is_final)
+        return f"Streaming over WebSocket: {finals} final of {len(results)} Results{conf}"
+    if first.kind == "pre-recorded":
+        return f"Pre-recorded result{conf}"
+    final = {True: "true", False: "false (interim)", None: "absent"}[first.is_final]
+    return f"Streaming Results message{conf}; is_final: {final}"
 
 
 class TranscriptTab(QWidget):
@@ -262,34 +209,25 @@ class TranscriptTab(QWidget):
         set_rows(self.words_model, [])
 
     def show_exchange(self, x: Exchange, messages: Sequence[WsMessage]) -> None:
-        views = []
+        results: list[TranscriptView] = []
         if x.kind is ExchangeKind.WEBSOCKET:
             for m in messages:
                 ok, value = parse_json(m.data) if m.kind is WsKind.TEXT else (False, None)
                 view = transcript_view(value) if ok else None
-                if view is not None and view.is_final is not False:
-                    views.append(view)
+                if view is not None:
+                    results.append(view)
+            # A live transcript is its final Results; interim ones are drafts of them.
+            views = [v for v in results if v.is_final is not False]
         else:
             ok, value = parse_json(x.body)
             view = transcript_view(value) if ok else None
-            if view is not None:
-                views.append(view)
+            results = views = [view] if view is not None else []
         if not views:
             self.meta.setText("")
             self.transcript.setText("No Deepgram transcript in this exchange.")
             set_rows(self.words_model, [])
             return
-        first = views[0]
-        finals = ", ".join(
-            "final" if v.is_final else "interim" for v in views if v.is_final is not None
-        )
-        conf = f", confidence {first.confidence:.2f}" if first.confidence is not None else ""
-        count = f"{len(views)} final Results, " if x.kind is ExchangeKind.WEBSOCKET else ""
-        self.meta.setText(
-            f"{first.kind}{conf}; {count}is_final: {finals or 'n/a (pre-recorded)'}"
-            if first.kind != "error"
-            else "Deepgram error body"
-        )
+        self.meta.setText(transcript_meta(views, results, x.kind is ExchangeKind.WEBSOCKET))
         self.transcript.setText(" ".join(v.transcript for v in views if v.transcript) or "(empty)")
 
         def fmt(value: float | None, spec: str) -> str:
@@ -322,7 +260,7 @@ class WebSocketTab(QWidget):
         self.table.setToolTip("Messages in order; → from the client, ← from the receiver")
         for col, width in enumerate((40, 70, 95, 70, 60)):
             self.table.setColumnWidth(col, width)
-        self.full = text_view(self, "Select a message to see it in full.")
+        self.full = CodeView(self, "Select a message to see it in full.")
         self.full.setToolTip("The selected message in full (binary as a hex dump)")
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.table)
@@ -369,9 +307,9 @@ class WebSocketTab(QWidget):
         else:
             end = x.ws_end
             reason = f", reason {end.reason!r}" if end.reason else ""
+            code = close_code_text(end.code) or "no code"
             self.state.setText(
-                f"Ended: closed by {end.by.value}, code {end.code}{reason}; "
-                f"{len(messages)} messages"
+                f"Ended: closed by {end.by.value}, code {code}{reason}; {len(messages)} messages"
             )
 
     def _on_select(self, _s: QItemSelection, _d: QItemSelection) -> None:
@@ -379,6 +317,7 @@ class WebSocketTab(QWidget):
         if not rows or rows[0].row() >= len(self._messages):
             return
         m = self._messages[rows[0].row()]
+        ok = False
         if m.text is not None:
             text = m.text
             ok, value = parse_json(m.data)
@@ -386,7 +325,7 @@ class WebSocketTab(QWidget):
                 text = json.dumps(value, indent=2, ensure_ascii=False)
         else:
             text = hexdump(m.data)
-        self.full.setPlainText(text)
+        self.full.show_text(text, json=ok)
 
 
 class DetailPane(QTabWidget):

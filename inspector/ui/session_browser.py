@@ -237,9 +237,11 @@ class SessionBrowser(QObject):
             return
         kind = "imported" if stored.meta.read_only else "earlier session"
         new = f"  ·  {self.new_live} new live" if self.new_live else ""
+        # The title may name the count already (session_label): it is said once.
+        count = f"{stored.count:,} exchange{'s' if stored.count != 1 else ''}"
+        what = stored.title if count in stored.title else f"{stored.title} · {count}"
         self.banner_label.setText(
-            f"Viewing {kind} {stored.title} ({stored.count:,} exchanges): read-only. "
-            f"Live capture goes on in the background{new}."
+            f"Viewing {kind} {what}: read-only. Live capture goes on in the background{new}."
         )
         self.window.setWindowTitle(f"{APP_TITLE} — {stored.title} (read-only)")
 

@@ -41,7 +41,7 @@ def session_label(info: SessionInfo) -> str:
     when = datetime.fromtimestamp(info.started or 0).strftime("%Y-%m-%d %H:%M:%S")
     n = info.count or 0
     kind = f" · {info.source.removeprefix('har:')} (imported)" if info.read_only else ""
-    return f"{when} · {n} exchange{'s' if n != 1 else ''}{kind}"
+    return f"{when} · {n:,} exchange{'s' if n != 1 else ''}{kind}"
 
 
 class ExportHarDialog(QDialog):

@@ -42,10 +42,11 @@ from .. import bundled, redact
 from ..core.callback_url import CallbackUrlError, validate_callback_url
 from ..core.deepgram_auth import key_identifier, mask_key
 from ..core.records import Exchange, ExchangeKind
+from ..core.ws_close_codes import close_code_text
 from ..engine import client
 from ..engine.engine import Engine
 from .api_key_store import KeyStoreError, load_api_key, save_api_key
-from .body_format import pretty_text
+from .body_format import plural, pretty_text
 from .engine_calls import EngineCalls
 from .traffic_model import status_text
 from .widgets import item, plain_label, set_rows, table_view, text_view
@@ -590,9 +591,11 @@ class SubmitPanel(QWidget):
             str(m.get("channel", {}).get("alternatives", [{}])[0].get("transcript", ""))
             for m in finals
         ).strip()
-        self.state.setText(f"Stream closed {code}" + (f": {reason}" if reason else ""))
+        closed = close_code_text(code) or "without a code"
+        self.state.setText(f"Stream closed {closed}" + (f": {reason}" if reason else ""))
         self.reply.setPlainText(
-            f"closed {code} {reason}\n{len(messages)} messages, {len(finals)} final\n{transcript}"
+            f"closed {closed} {reason}\n{plural(len(messages), 'message')}, {len(finals)} final"
+            f"\n{transcript}"
         )
         request_id = next((rid for m in messages if (rid := _message_request_id(m))), None)
         if request_id:

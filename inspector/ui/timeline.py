@@ -13,6 +13,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen, QStandardItemModel
 from PySide6.QtWidgets import QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
+from ..core.ws_close_codes import close_code_text
+from .body_format import plural
 from .delivery_track import AttemptMark, JobTrack
 from .widgets import item, plain_label, set_rows, table_view
 
@@ -33,12 +35,12 @@ def summary_text(job: JobTrack, now: float) -> str:
         return f"Rejected by the emulator: {job.rejected}"
     if job.streaming:
         finals = sum(1 for m in job.messages if m.is_final)
-        head = f"Stream: {len(job.messages)} messages ({finals} final)"
+        head = f"Stream: {plural(len(job.messages), 'message')} ({finals} final)"
         if job.closed is None:
             return head + ", open"
         _, code, reason = job.closed
         why = f": {reason}" if reason else ""
-        return f"{head}, closed {code}{why}"
+        return f"{head}, closed {close_code_text(code) or 'without a code'}{why}"
     n = len(job.attempts)
     if job.max_attempts:
         head = f"{n} of {job.max_attempts} attempts"
@@ -122,7 +124,7 @@ class TimelineCanvas(QWidget):
                 mark(
                     t,
                     _OK if code == 1000 else _FAIL,
-                    f"closed {code} {'✓' if code == 1000 else '✗'}",
+                    f"closed {close_code_text(code)} {'✓' if code == 1000 else '✗'}",
                 )
         else:
             if job.transcribed_at is not None:
@@ -235,7 +237,13 @@ class TimelineView(QWidget):
             if job.closed is not None:
                 t, code, reason = job.closed
                 rows.append(
-                    [item("end"), item(_clock(t)), item(f"closed {code}"), item(""), item(reason)]
+                    [
+                        item("end"),
+                        item(_clock(t)),
+                        item(f"closed {close_code_text(code)}"),
+                        item(""),
+                        item(reason, tooltip=reason),
+                    ]
                 )
             return rows
         return [

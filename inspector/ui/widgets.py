@@ -74,3 +74,14 @@ def set_rows(model: QStandardItemModel, rows: Sequence[Sequence[QStandardItem]])
     model.removeRows(0, model.rowCount())
     for row in rows:
         model.appendRow(list(row))
+
+
+def fit_rows(view: QTableView, most: int) -> None:
+    """Make `view` as tall as its rows, `most` rows at the most (then it scrolls)."""
+    rows = min(max(view.model().rowCount(), 1), most)
+    height = view.horizontalHeader().sizeHint().height() + 2 * view.frameWidth()
+    height += rows * view.verticalHeader().defaultSectionSize()
+    if view.horizontalScrollBar().isVisible():
+        height += view.horizontalScrollBar().sizeHint().height()
+    view.setMaximumHeight(height)
+    view.setMinimumHeight(min(height, view.horizontalHeader().sizeHint().height() + 60))

@@ -142,5 +142,52 @@ def test_tracker_records_how_a_stream_ended():
     tracker.apply(_event("stream_message", 0.5, type="Results", is_final=True))
     tracker.apply(_event("stream_close", 1.0, code=1011, reason="callback lost", audio_seconds=1))
     text = summary_text(tracker.get("r"), 2.0)
-    assert text == "Stream: 1 messages (1 final), closed 1011: callback lost"
+    assert text == "Stream: 1 message (1 final), closed 1011 internal error: callback lost"
     assert json.dumps(tracker.get("r").closed) == '[1.0, 1011, "callback lost"]'
+
+
+def test_json_types_are_named_as_json_names_them():
+    from inspector.ui.body_format import json_type, plural
+
+    assert [json_type(v) for v in (1, 1.5, "x", True, None)] == [
+        "number",
+        "number",
+        "string",
+        "boolean",
+        "null",
+    ]
+    assert json_type([1, 2, 3]) == "array [3]" and json_type({"a": 1}) == "object {1}"
+    assert plural(1, "item") == "1 item" and plural(3, "item") == "3 items"
+
+
+def test_json_preview_is_compact_and_bounded():
+    from inspector.ui.body_format import json_preview
+
+    assert json_preview({"a": [1, None], "b": "x"}) == '{"a":[1,null],"b":"x"}'
+    cut = json_preview({"words": ["w" * 50] * 10_000}, limit=40)
+    assert len(cut) == 40 and cut.endswith("…") and cut.startswith('{"words":["www')
+
+
+def test_transcript_meta_never_calls_a_streaming_result_pre_recorded():
+    from inspector.ui.detail_views import transcript_meta
+
+    results = {"type": "Results", "channel": {"alternatives": [{"transcript": "hi"}]}}
+    streaming = transcript_view(results)  # is_final absent
+    assert streaming is not None
+    text = transcript_meta([streaming], [streaming], websocket=False)
+    assert text == "Streaming Results message; is_final: absent"
+    final = transcript_view({**results, "is_final": True})
+    interim = transcript_view({**results, "is_final": False})
+    assert transcript_meta([final], [interim, final], websocket=True) == (
+        "Streaming over WebSocket: 1 final of 2 Results"
+    )
+    prerecorded = transcript_view(json.loads(RESULT_JSON))
+    assert transcript_meta([prerecorded], [prerecorded], websocket=False) == (
+        "Pre-recorded result, confidence 0.90"
+    )
+
+
+RESULT_JSON = (
+    '{"metadata":{"request_id":"r"},"results":{"channels":[{"alternatives":'
+    '[{"transcript":"one","confidence":0.9}]}]}}'
+)

@@ -110,7 +110,7 @@ def test_requests_and_websocket_messages_show_in_list_and_tabs(qtbot, start_engi
     assert [ws_tab.model.index(0, c).data() for c in (1, 4, 5)] == ["→ in", "text", "hello"]
     ws_tab.table.selectRow(1)
     assert ws_tab.full.toPlainText().startswith("00000000  00 02")
-    assert "closed by client, code 1000" in ws_tab.state.text()
+    assert "closed by client, code 1000 normal" in ws_tab.state.text()
 
 
 def test_filter_narrows_and_grouping_puts_attempts_under_one_node(qtbot, start_engine, window):

@@ -78,6 +78,8 @@ def test_previous_session_shown_at_start_with_light_rows_until_a_row_is_opened(
     assert isinstance(stored, StoredSession) and stored.path == path
     assert "read-only" in w.windowTitle()
     assert w.sessions.banner.isVisible()
+    banner = w.sessions.banner_label.text()
+    assert banner.count("exchanges") == 1 and "5,000 exchanges: read-only" in banner
     # A stored session is listed as it is (it filters itself, in SQL): no proxy per row.
     assert w.table.model() is w.sessions.stored_model
     qtbot.waitUntil(lambda: stored.done and w.table.model().rowCount() == n, timeout=TIMEOUT_MS)
@@ -107,7 +109,7 @@ def test_previous_session_shown_at_start_with_light_rows_until_a_row_is_opened(
     assert not w.sessions.banner.isVisible()
     # One click away: the previous session is the first entry of Open recent.
     recent = w.sessions.recent_actions()
-    assert recent and "5000 exchanges" in recent[0].text()
+    assert recent and "5,000 exchanges" in recent[0].text()
     recent[0].trigger()
     assert w.sessions.stored is not None and w.sessions.stored.path == path
 

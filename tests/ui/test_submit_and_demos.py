@@ -160,7 +160,8 @@ def test_stream_kill_demo_shows_the_stream_closed_with_1011(qtbot, window):
     assert "was lost" in w.timeline.summary.text()
     table = w.timeline.model
     last = table.rowCount() - 1
-    assert table.index(last, 0).data() == "end" and table.index(last, 2).data() == "closed 1011"
+    assert table.index(last, 0).data() == "end"
+    assert table.index(last, 2).data() == "closed 1011 internal error"
     qtbot.waitUntil(lambda: "Stream closed 1011" in w.submit_panel.state.text(), timeout=30_000)
     sockets = [x for x in _rows(w) if x.path == "/demo/stream-kill"]
     assert sockets and sockets[0].ws_end is not None and sockets[0].ws_end.code == 1001
