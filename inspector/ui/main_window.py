@@ -386,6 +386,7 @@ class MainWindow(QMainWindow):
         theme = str(s.value("view/theme", "system"))
         self.theme_actions.get(theme, self.theme_actions["system"]).setChecked(True)
         self.submit_panel.load_settings(s)
+        self.detail.body.load_settings(s)
         self.submit_panel.reset_callback()
         if self.engine.emulator is None and self.engine.settings.emulator is None:
             self.timeline_dock.hide()  # no emulator, no jobs to draw
@@ -397,6 +398,7 @@ class MainWindow(QMainWindow):
         s.setValue("view/grouped", self.model.grouped)
         s.setValue("view/theme", self.theme())
         self.submit_panel.save_settings(s)
+        self.detail.body.save_settings(s)
         s.sync()
 
     def theme(self) -> str:
