@@ -19,7 +19,7 @@ from typing import Any
 
 from . import __version__, redact
 from .core.reply_rules import DEFAULT_FAIL_STATUS, ReplyRule
-from .core.settings import EmulatorSettings, ReceiverSettings
+from .core.settings import ControlSettings, EmulatorSettings, ReceiverSettings
 from .store.library import default_data_dir
 from .store_cli import STORE_COMMANDS, add_store_commands, run_store_command
 
@@ -221,6 +221,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep every capture in a session file under DIR, written before each reply "
         "leaves (default: memory only); read it with `export --data-dir DIR`",
     )
+    control = serve.add_argument_group(
+        "control API (watch and steer this engine: `gui --attach`, or any WebSocket client)"
+    )
+    add_settings_flags(control, ControlSettings)
+    control.add_argument(
+        "--control-stdio",
+        action="store_true",
+        help="read control commands as JSON lines on stdin and answer on stdout (how the "
+        "window runs its engine); the end of stdin stops serve",
+    )
 
     submit = sub.add_parser(
         "submit",
@@ -356,13 +366,24 @@ def _serve(args: argparse.Namespace) -> int:
     from .engine.engine import EngineSettings
     from .serve import run_serve
 
+    control: ControlSettings = settings_from_args(args, ControlSettings)
+    token = None
+    if control.port is not None:
+        from .engine.control_server import load_or_create_token
+
+        token_file = Path(control.token_file or default_data_dir() / "control-token")
+        token = load_or_create_token(token_file)
+        redact.register(token)
     settings = EngineSettings(
         receiver=settings_from_args(args, ReceiverSettings),
         emulator=None if args.no_emulator else settings_from_args(args, EmulatorSettings),
         rules=(rule_from_args(args),),
         data_dir=args.data_dir,
+        recall=args.control_stdio,
+        control=control if control.port is not None else None,
+        control_token=token,
     )
-    return run_serve(settings)
+    return run_serve(settings, control_stdio=args.control_stdio)
 
 
 def _command_name() -> str:

@@ -12,17 +12,24 @@ import signal
 import sys
 import threading
 import time
-from typing import TextIO
+from typing import Protocol, TextIO
 
-from .core.event_json import event_line, iso_time
+from .core.control import result_json
+from .core.event_json import EVENT_VERSION, event_line, iso_time
+from .engine.control import ControlHandler, hello
 from .engine.engine import Engine, EngineSettings, EventQueue
 
 log = logging.getLogger(__name__)
 
 
+class LineSink(Protocol):
+    def write(self, text: str, /) -> int: ...
+    def flush(self) -> None: ...
+
+
 def print_events(
     listener: EventQueue,
-    out: TextIO,
+    out: LineSink,
     stop: threading.Event,
     interval: float = 0.05,
     linger: float = 0.2,
@@ -60,8 +67,58 @@ def print_events(
             out.flush()
 
 
-def run_serve(settings: EngineSettings, out: TextIO = sys.stdout) -> int:
-    """Run until SIGTERM/SIGINT; returns the exit status."""
+class LockedOut:
+    """`out` shared by the printer and the control answers: one write at a time, each
+    flushed, so lines never interleave."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            n = self._out.write(text)
+            self._out.flush()
+            return n
+
+    def flush(self) -> None:
+        pass  # every write is flushed
+
+
+def answer_commands(
+    engine: Engine, handler: ControlHandler, inp: TextIO, out: LockedOut, stop: threading.Event
+) -> None:
+    """`serve --control-stdio`: one JSON command per line on `inp`, its `result` line on
+    `out`. The end of `inp` (the window closed it, or died) stops the engine."""
+    for line in inp:
+        if stop.is_set():
+            break
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            raw = json.loads(text)
+        except ValueError as exc:
+            answer = result_json(None, error=f"not JSON: {exc}")
+        else:
+            try:
+                answer = engine.call(handler.handle(raw)).result(60)
+            except Exception as exc:  # the engine stopped under it, or took too long
+                answer = result_json(
+                    raw.get("id") if isinstance(raw, dict) else None, error=str(exc)
+                )
+        out.write(json.dumps(answer) + "\n")
+    stop.set()
+
+
+def run_serve(
+    settings: EngineSettings,
+    out: TextIO = sys.stdout,
+    control_stdio: bool = False,
+    inp: TextIO = sys.stdin,
+) -> int:
+    """Run until SIGTERM/SIGINT (or the `stop` command, or with `control_stdio` the end of
+    `inp`); returns the exit status."""
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -71,22 +128,37 @@ def run_serve(settings: EngineSettings, out: TextIO = sys.stdout) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     engine = Engine(settings)
+    engine.on_stop_requested = stop.set
     listener = engine.subscribe()
     engine.start()  # raises PortInUseError etc. to the CLI
+    shared = LockedOut(out)
     listening = {
         "event": "listening",
+        "v": EVENT_VERSION,
         "time": iso_time(time.time()),
         "receiver": engine.receiver_url,
     }
     if engine.emulator_url is not None:
         listening["emulator"] = engine.emulator_url
-    out.write(json.dumps(listening) + "\n")
-    out.flush()
+    if engine.control_url is not None:
+        listening["control"] = engine.control_url
+    if engine.session_path is not None:
+        listening["session"] = str(engine.session_path)
+    shared.write(json.dumps(listening) + "\n")
+    if control_stdio:
+        shared.write(json.dumps(hello(engine)) + "\n")
+        handler = ControlHandler(engine, stop.set)
+        threading.Thread(
+            target=answer_commands,
+            args=(engine, handler, inp, shared, stop),
+            name="control-stdio",
+            daemon=True,
+        ).start()
     # The printer stops only once the engine has: what it publishes while stopping (the
     # sockets it closes) is printed too.
     engine_stopped = threading.Event()
     printer = threading.Thread(
-        target=print_events, args=(listener, out, engine_stopped), daemon=True
+        target=print_events, args=(listener, shared, engine_stopped), daemon=True
     )
     printer.start()
     try:

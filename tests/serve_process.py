@@ -22,6 +22,7 @@ class ServeProcess:
         *args: str,
         env: dict[str, str] | None = None,
         preexec_fn: Callable[[], None] | None = None,
+        stdin: bool = False,
     ) -> None:
         if "--emulator-port" not in args and "--no-emulator" not in args:
             # The emulator's default port (8081) may be taken on a shared machine; tests that
@@ -29,6 +30,7 @@ class ServeProcess:
             args = (*args, "--no-emulator")
         self.proc = subprocess.Popen(
             [*EXE, "serve", *args],
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -89,6 +91,12 @@ class ServeProcess:
                 return
             if event["event"] == name and all(event.get(k) == v for k, v in match.items()):
                 raise AssertionError(f"unexpected {name} event: {event}")
+
+    def send(self, line: dict[str, Any]) -> None:
+        """One JSON line to serve's stdin (`--control-stdio`); needs `stdin=True`."""
+        assert self.proc.stdin is not None, "started without stdin=True"
+        self.proc.stdin.write(json.dumps(line) + "\n")
+        self.proc.stdin.flush()
 
     def stop(self) -> int:
         if self.proc.poll() is None:

@@ -28,6 +28,10 @@ from .records import Exchange, ExchangeKind
 
 BODY_INLINE_LIMIT = 64 * 1024  # larger bodies are summarised, not printed
 
+# The version of the lines' form: every line carries it as "v" (the control API's clients
+# read the same objects, core/control.py).
+EVENT_VERSION = 1
+
 # One encoder for every line (json.dumps builds one per call when given options). No circular
 # check: the dicts are built here from records and cannot contain themselves.
 _encode_strict = json.JSONEncoder(
@@ -96,6 +100,13 @@ def event_line(event: Event) -> str | None:
 
 def event_to_json(event: Event) -> dict[str, Any] | None:
     """The JSON line for `event`, or None for events that print nothing (a pending reply)."""
+    line = _event_json(event)
+    if line is not None:
+        line["v"] = EVENT_VERSION
+    return line
+
+
+def _event_json(event: Event) -> dict[str, Any] | None:
     if isinstance(event, (ExchangeAdded, ExchangeUpdated)):
         return _exchange_json(event.exchange, is_new=isinstance(event, ExchangeAdded))
     if isinstance(event, WsMessageAdded):
@@ -104,6 +115,7 @@ def event_to_json(event: Event) -> dict[str, Any] | None:
             "event": "ws_message",
             "time": iso_time(m.time),
             "id": m.exchange_id,
+            "index": m.index,
             "direction": m.direction.value,
             "kind": m.kind.value,
             "size": len(m.data),
@@ -151,6 +163,11 @@ def request_json(x: Exchange) -> dict[str, Any]:
         request_id=x.request_id,
         attempt=x.attempt,
     )
+    view = x.view
+    if view.transcript is not None:  # what a reader of the list sees without the body
+        line["transcript"] = view.transcript
+    if view.is_final is not None:
+        line["is_final"] = view.is_final
     if x.duration_ms is not None:
         line["duration_ms"] = round(x.duration_ms, 3)
     if not x.view.utf8_valid:
@@ -171,6 +188,7 @@ def _exchange_json(x: Exchange, is_new: bool) -> dict[str, Any] | None:
                 "event": "ws_open",
                 "time": iso_time(x.started),
                 "id": x.id,
+                "client": x.client,
                 "path": x.target,
                 "headers": [[n, v] for n, v in x.headers],
             }

@@ -163,3 +163,39 @@ class EmulatorSettings:
         "--callback-user-agent",
         "TEXT",
     )
+
+
+@dataclass(frozen=True)
+class ControlSettings:
+    """The control API of `serve`: a WebSocket that a window (`gui --attach`) or a script uses
+    to watch the engine's events and send it commands (core/control.py). Off unless a port
+    is given; every connection needs the token, and it binds loopback unless told."""
+
+    port: int | None = setting(
+        None,
+        "serve the control API on ws://HOST:PORT/control (0 picks a free port; default: off)",
+        "--control-port",
+        "PORT",
+    )
+    host: str = setting(
+        "127.0.0.1",
+        "address the control API binds to; anything but loopback lets others steer this engine "
+        "(with the token)",
+        "--control-host",
+        "ADDR",
+    )
+    # >= 128 random bits, compared in constant time; the file is created 0600 when missing.
+    token_file: str | None = setting(
+        None,
+        "file holding the control API's token (created, mode 0600, with a new random token "
+        "when missing; default: control-token in the data folder)",
+        "--control-token-file",
+        "FILE",
+    )
+    tls_cert: str | None = setting(
+        None, "serve the control API over TLS (wss://) with this PEM certificate", "--tls-cert",
+        "FILE",
+    )
+    tls_key: str | None = setting(
+        None, "the private key (PEM) of --tls-cert", "--tls-key", "FILE"
+    )

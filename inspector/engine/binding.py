@@ -6,6 +6,7 @@ import errno
 import ipaddress
 import logging
 import socket
+import ssl
 
 from aiohttp import web
 
@@ -38,13 +39,19 @@ def is_loopback(host: str) -> bool:
 
 
 async def bind(
-    app_runner: web.BaseRunner, host: str, port: int, what: str, flag: str
+    app_runner: web.BaseRunner,
+    host: str,
+    port: int,
+    what: str,
+    flag: str,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> tuple[web.BaseSite, int]:
-    """Start a TCP site; returns it and the port actually bound (for port 0).
+    """Start a TCP site (TLS with `ssl_context`); returns it and the port actually bound (for
+    port 0).
 
     `what` names the server in messages ("receiver"), `flag` the option that sets its port.
     """
-    site = web.TCPSite(app_runner, host, port, reuse_address=True)
+    site = web.TCPSite(app_runner, host, port, reuse_address=True, ssl_context=ssl_context)
     try:
         await site.start()
     except OSError as exc:

@@ -14,18 +14,19 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ..core.events import EmulatorEvent, Event, StorageEvent
 from ..core.reply_rules import ReplyRule
-from ..core.settings import EmulatorSettings, ReceiverSettings
+from ..core.settings import ControlSettings, EmulatorSettings, ReceiverSettings
 from ..store.library import SessionLibrary
 from ..store.schema import SessionFileError
 from .binding import is_loopback
 from .persist import Persister
+from .recall import Recall
 from .receiver import Receiver
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,11 @@ class EngineSettings:
     rules: tuple[ReplyRule, ...] = ()
     data_dir: Path | None = None  # keep a session file there; None: memory only
     keep_sessions: int | None = None  # retention: captured sessions kept in data_dir (None: all)
+    # Keep what a control-API client may ask for again (engine/recall.py): on for `serve`
+    # with a control transport, off otherwise (nothing asks).
+    recall: bool = False
+    control: ControlSettings | None = None  # the control API's WebSocket (None: none)
+    control_token: str | None = None  # its token (engine/control_server.py reads the file)
 
 
 class Engine:
@@ -86,6 +92,11 @@ class Engine:
         self._lifecycle = threading.Lock()  # start() and stop() one at a time
         # Why the session file is not taking the capture now (a StorageEvent), or None.
         self.storage_problem: StorageEvent | None = None
+        self.recall = Recall(lambda: self.session_path)
+        self._recalling = self.settings.recall or self.settings.control is not None
+        self.control: Any = None  # engine.control_server.ControlServer when settings.control
+        # What the `stop` command does: `serve` sets it to end its process.
+        self.on_stop_requested: Callable[[], None] = lambda: None
 
     # -- events ---------------------------------------------------------------------------
     def subscribe(self) -> EventQueue:
@@ -101,6 +112,8 @@ class Engine:
 
     def publish(self, event: Event) -> None:
         """Called on the engine thread; fans the event out to every listener."""
+        if self._recalling:
+            self.recall.observe(event)
         for listener in self._listeners:  # copy-on-write list: no lock needed to read
             listener.put(event)
 
@@ -173,9 +186,22 @@ class Engine:
             self.emulator = Emulator(settings, self._publish_emulator_event)
             await self.emulator.start()
             self.emulator.settings = replace(self.emulator.settings, port=self.emulator.port)
+        control = self.settings.control
+        if control is not None and control.port is not None:
+            from .control_server import ControlServer
+
+            token = self.settings.control_token
+            if token is None:
+                raise RuntimeError("the control API needs a token")
+            if self.control is not None:  # a restart: the port bound the first time
+                control = replace(control, port=self.control.port)
+            self.control = ControlServer(self, control, token)
+            await self.control.start()
         self._prune_sessions()  # only once everything started: a failed start deletes nothing
 
     async def _stop_servers(self) -> None:
+        if self.control is not None:
+            await self.control.stop()
         if self.emulator is not None:
             await self.emulator.stop()
         await self.receiver.stop()
@@ -288,6 +314,25 @@ class Engine:
         if self.emulator is None:
             raise RuntimeError("the emulator is not running")
         self.emulator.apply_settings(settings)
+
+    def receiver_settings(self) -> ReceiverSettings:
+        """The receiver's settings now (its port as bound)."""
+        return self.receiver.settings
+
+    def emulator_settings(self) -> EmulatorSettings | None:
+        """The emulator's settings now (its port as bound), or None without an emulator."""
+        if self.emulator is not None:
+            settings: EmulatorSettings = self.emulator.settings
+            return settings
+        return self.settings.emulator
+
+    def request_stop(self) -> None:
+        """A control-API client asked the engine to stop (the process that runs it decides)."""
+        self.on_stop_requested()
+
+    @property
+    def control_url(self) -> str | None:
+        return self.control.url if self.control is not None and self.control.port else None
 
     @property
     def receiver_url(self) -> str:

@@ -652,9 +652,10 @@ class SessionReader:
         found = self._exchanges("WHERE e.id = ?", (exchange_id,))
         return found[0] if found else None
 
-    def exchanges(self, chunk: int = 500) -> Iterator[Exchange]:
-        """Every exchange with its bodies, in id order, read `chunk` at a time."""
-        last = None
+    def exchanges(self, chunk: int = 500, after: int | None = None) -> Iterator[Exchange]:
+        """Every exchange with its bodies (with an id above `after`, when given), in id order,
+        read `chunk` at a time."""
+        last = after
         while True:
             if last is None:
                 batch = self._exchanges("ORDER BY e.id LIMIT ?", (chunk,))

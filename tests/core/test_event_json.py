@@ -101,6 +101,7 @@ def test_nan_and_infinity_are_written_null_so_every_line_is_strict_json():
         "time": "1970-01-01T00:00:00.000Z",
         "duration": None,
         "x": [None, 1.5],
+        "v": 1,
     }
 
 

@@ -8,6 +8,17 @@ from typing import Any
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from inspector.core.body_view import view_body
+from inspector.core.records import (
+    ClosedBy,
+    Direction,
+    Exchange,
+    ExchangeKind,
+    WsEnd,
+    WsKind,
+    WsMessage,
+)
+
 FUZZ = settings.get_profile("fuzz")
 """The decorator every fuzz test wears (registered in conftest.py)."""
 
@@ -60,3 +71,71 @@ def dumps(value: Any) -> bytes:
 def nested_json(depth: int, leaf: str = "1") -> bytes:
     """`[[[...leaf...]]]`, `depth` deep: a recursion bomb for a JSON parser."""
     return ("[" * depth + leaf + "]" * depth).encode()
+
+
+# Records as the receiver makes them, with hostile text everywhere (tests of event_json and
+# event_read share them).
+times = st.floats(min_value=0, max_value=4_102_444_800)  # 1970 .. 2100
+headers = st.lists(st.tuples(hostile_text, hostile_text), max_size=4).map(tuple)
+bodies = st.one_of(
+    st.binary(max_size=100),
+    hostile_text.map(lambda t: t.encode("utf-8", errors="surrogatepass")),
+    json_values().map(dumps),
+    st.sampled_from([b"\x1b[2J\x1b]0;pwned\x07", "\x9b31m\u202e".encode(), b"\r\n"]),
+)
+
+
+def exchange(
+    kind: ExchangeKind,
+    body: bytes,
+    started: float,
+    elapsed: float | None,
+    status: int | None,
+    ws_end: WsEnd | None,
+    **text: Any,
+) -> Exchange:
+    return Exchange(
+        kind=kind,
+        body=body,
+        body_size=len(body),
+        view=view_body(body),
+        started=started,
+        finished=None if elapsed is None else started + elapsed,
+        status=status,
+        ws_end=ws_end,
+        **text,
+    )
+
+
+exchanges = st.builds(
+    exchange,
+    kind=st.sampled_from(ExchangeKind),
+    body=bodies,
+    started=times,
+    elapsed=st.one_of(st.none(), st.floats(min_value=-10, max_value=1e6)),
+    status=st.one_of(st.none(), st.sampled_from([101, 200, 413, 500]), st.integers(0, 999)),
+    ws_end=st.one_of(
+        st.none(),
+        st.builds(
+            WsEnd, st.sampled_from(ClosedBy), st.one_of(st.none(), st.integers()), hostile_text
+        ),
+    ),
+    id=st.integers(1, 2**40),
+    client=hostile_text,
+    method=hostile_text,
+    target=hostile_text,
+    http_version=hostile_text,
+    headers=headers,
+    attempt=st.integers(1, 20),
+    note=hostile_text,
+    ws_messages=st.integers(0, 10**6),
+)
+ws_messages = st.builds(
+    WsMessage,
+    exchange_id=st.integers(1, 2**40),
+    index=st.integers(0, 10**6),
+    direction=st.sampled_from(Direction),
+    kind=st.sampled_from(WsKind),
+    data=bodies,
+    time=times,
+)

@@ -1,0 +1,256 @@
+"""The control API's vocabulary: commands in, results and events out, one JSON form each.
+
+A client (the window, locally over pipes; `gui --attach`, remotely over an authenticated
+WebSocket) steers an engine only with these commands and learns what happens only from its
+events, in the same JSON objects `serve` prints. Plain data, no I/O: the engine applies a
+command (`engine/control.py`), the transports move the JSON (`engine/control_server.py`).
+
+Every object carries `"v": API_VERSION`. A command is `{"command": NAME, "id": N, ...}` (`id`
+is the client's number for it; an exchange is named by `"exchange": ID`); its
+answer is the event `{"event": "result", "id": N, "ok": true, "value": ...}` or
+`{"event": "result", "id": N, "ok": false, "error": "..."}`. A command that cannot be read
+(unknown name, missing or wrong field) is answered with `ok: false` and a message naming
+the field, never by dropping the connection.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from .settings import EmulatorSettings, ReceiverSettings
+
+API_VERSION = 1
+
+
+class CommandError(ValueError):
+    """A command the engine cannot read or carry out; the message says what to change."""
+
+
+# -- the commands -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SetReceiverSettings:
+    """New receiver limits (host and port stay as bound until a restart)."""
+
+    settings: ReceiverSettings
+    name = "set_receiver_settings"
+
+
+@dataclass(frozen=True)
+class SetEmulatorSettings:
+    """New emulator settings for the next job (its port stays as bound)."""
+
+    settings: EmulatorSettings
+    name = "set_emulator_settings"
+
+
+@dataclass(frozen=True)
+class CloseWebSocket:
+    """Close a live receiver socket with a close frame."""
+
+    exchange: int
+    code: int = 1000
+    reason: str = ""
+    name = "close_websocket"
+
+
+@dataclass(frozen=True)
+class DropWebSocket:
+    """Abort a live receiver socket's TCP connection, no close frame."""
+
+    exchange: int
+    name = "drop_websocket"
+
+
+@dataclass(frozen=True)
+class SendWebSocketText:
+    """Send a text message to the client of a live receiver socket."""
+
+    exchange: int
+    text: str
+    name = "send_websocket_text"
+
+
+@dataclass(frozen=True)
+class ClearAttempts:
+    """Forget the attempt counts (the window's Clear): the next request is attempt 1."""
+
+    name = "clear"
+
+
+@dataclass(frozen=True)
+class FetchExchange:
+    """One exchange in full (bodies, WebSocket messages): the list holds light rows."""
+
+    exchange: int
+    name = "fetch_exchange"
+
+
+@dataclass(frozen=True)
+class FetchList:
+    """Light rows of the exchanges with an id above `after` (at most `limit`): what an
+    attaching client missed before it connected."""
+
+    after: int = 0
+    limit: int = 1000
+    name = "fetch_list"
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Stop the engine process (serve exits 0, as on SIGTERM)."""
+
+    name = "stop"
+
+
+Command = (
+    SetReceiverSettings
+    | SetEmulatorSettings
+    | CloseWebSocket
+    | DropWebSocket
+    | SendWebSocketText
+    | ClearAttempts
+    | FetchExchange
+    | FetchList
+    | Stop
+)
+
+COMMANDS: dict[str, type[Command]] = {
+    cls.name: cls
+    for cls in (
+        SetReceiverSettings,
+        SetEmulatorSettings,
+        CloseWebSocket,
+        DropWebSocket,
+        SendWebSocketText,
+        ClearAttempts,
+        FetchExchange,
+        FetchList,
+        Stop,
+    )
+}
+
+
+# -- JSON -------------------------------------------------------------------------------------
+def settings_to_json(settings: Any) -> dict[str, Any]:
+    """A settings dataclass as a JSON object of its fields."""
+    return dataclasses.asdict(settings)
+
+
+def settings_from_json(cls: type, value: Any, where: str) -> Any:
+    """A settings dataclass from a JSON object: unknown keys and wrong types are errors that
+    name the key; missing keys keep their defaults."""
+    if not isinstance(value, dict):
+        raise CommandError(f"{where} must be an object of settings, not {_kind(value)}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(value) - set(fields))
+    if unknown:
+        raise CommandError(f"{where}: unknown setting {unknown[0]!r} (known: {', '.join(fields)})")
+    hints = typing.get_type_hints(cls)
+    values = {k: _checked(v, hints[k], f"{where}.{k}") for k, v in value.items()}
+    return cls(**values)
+
+
+def command_to_json(command: Command, command_id: int) -> dict[str, Any]:
+    """The JSON object that carries `command` with the client's `command_id`."""
+    body: dict[str, Any] = {"command": command.name, "v": API_VERSION, "id": command_id}
+    for f in dataclasses.fields(command):
+        value = getattr(command, f.name)
+        body[f.name] = settings_to_json(value) if dataclasses.is_dataclass(value) else value
+    return body
+
+
+def command_from_json(value: Any) -> tuple[int | None, Command]:
+    """`(id, command)` from a JSON object; CommandError (with the id when one was readable)
+    says what is wrong."""
+    if not isinstance(value, dict):
+        raise CommandError(f"a command is a JSON object, not {_kind(value)}")
+    command_id = value.get("id")
+    if command_id is not None and (isinstance(command_id, bool) or not isinstance(command_id, int)):
+        raise CommandError(f"'id' must be a whole number, not {_kind(command_id)}")
+    name = value.get("command")
+    cls = COMMANDS.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise CommandIdError(
+            command_id,
+            f"unknown command {name!r}; known: {', '.join(sorted(COMMANDS))}",
+        )
+    try:
+        return command_id, _build(cls, value)
+    except CommandError as exc:
+        raise CommandIdError(command_id, str(exc)) from None
+
+
+class CommandIdError(CommandError):
+    """A CommandError for a command whose id could be read: its answer can name it."""
+
+    def __init__(self, command_id: int | None, message: str) -> None:
+        super().__init__(message)
+        self.command_id = command_id
+
+
+def result_json(command_id: int | None, value: Any = None, error: str | None = None) -> dict:
+    """The `result` event answering command `command_id`."""
+    body: dict[str, Any] = {"event": "result", "v": API_VERSION, "id": command_id}
+    if error is None:
+        body.update(ok=True, value=value)
+    else:
+        body.update(ok=False, error=error)
+    return body
+
+
+def _build(cls: type[Command], value: dict[str, Any]) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(value) - set(known) - {"command", "v", "id"})
+    if unknown:
+        raise CommandError(f"{cls.name}: unknown field {unknown[0]!r}")
+    args: dict[str, Any] = {}
+    for name, f in known.items():
+        if name not in value:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise CommandError(f"{cls.name} needs {name!r}")
+            continue
+        hint = hints[name]
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+            args[name] = settings_from_json(hint, value[name], f"{cls.name}.{name}")
+        else:
+            args[name] = _checked(value[name], hint, f"{cls.name}.{name}")
+    return cls(**args)
+
+
+def _checked(value: Any, hint: Any, where: str) -> Any:
+    """`value` if it is of type `hint` (int, float, str, bool, Optional of those); floats
+    accept whole numbers."""
+    options = typing.get_args(hint) if _is_union(hint) else (hint,)
+    for option in options:
+        if option is type(None) and value is None:
+            return None
+        if option is bool and isinstance(value, bool):
+            return value
+        if option is int and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if option is float and isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if option is str and isinstance(value, str):
+            return value
+    wanted = " or ".join(getattr(o, "__name__", str(o)) for o in options)
+    raise CommandError(f"{where} must be {wanted}, not {_kind(value)}")
+
+
+def _is_union(hint: Any) -> bool:
+    return typing.get_origin(hint) in (typing.Union, types.UnionType)
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false"}.get(
+        type(value), "null" if value is None else f"a {type(value).__name__}"
+    )
+
+
+def supported_commands() -> list[str]:
+    """The hello's "supports": what a client may send this engine."""
+    return sorted(COMMANDS)

@@ -1,0 +1,313 @@
+"""The other direction of `event_json`: JSON objects back into records and events.
+
+A client of the control API (the window, or `gui --attach`) receives the same JSON objects
+that `serve` prints and turns them back into the records every layer speaks: a `request`
+line becomes a light `Exchange` (its body inline when `serve` prints it, else empty, with the
+view's request_id, transcript and is_final kept), a `ws_close` line updates the socket it
+closes. `fetch_exchange` answers with the full record form below (bodies as base64), which
+round-trips an `Exchange` exactly.
+
+Never raises on a line it does not know: that is a newer engine's event, returned as None.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from .body_view import BodyView, view_body
+from .events import (
+    EmulatorEvent,
+    Event,
+    ExchangeAdded,
+    ExchangeUpdated,
+    StorageEvent,
+    WsMessageAdded,
+)
+from .records import ClosedBy, Direction, Exchange, ExchangeKind, WsEnd, WsKind, WsMessage
+
+# The events the emulator publishes as `EmulatorEvent(name, fields)`.
+EMULATOR_EVENTS = frozenset(
+    {
+        "job",
+        "transcribed",
+        "attempt",
+        "job_done",
+        "rejected",
+        "error",
+        "stream_open",
+        "stream_message",
+        "stream_callback",
+        "stream_close",
+    }
+)
+
+
+class LineError(ValueError):
+    """A known event whose fields are not what that event carries."""
+
+
+def epoch(iso: Any) -> float:
+    """Epoch seconds of an ISO-8601 time with `Z` (what `iso_time` writes)."""
+    if not isinstance(iso, str):
+        raise LineError(f"a time must be ISO-8601 text, not {iso!r}")
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise LineError(f"not an ISO-8601 time: {iso!r}") from None
+
+
+def _headers(value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple((str(p[0]), str(p[1])) for p in value if isinstance(p, list) and len(p) == 2)
+
+
+def exchange_from_line(line: Mapping[str, Any]) -> Exchange:
+    """A light `Exchange` from a `request` or `ws_open` line."""
+    try:
+        started = epoch(line["time"])
+        body_text = line.get("body")
+        body = body_text.encode("utf-8") if isinstance(body_text, str) else b""
+        websocket = line.get("event") == "ws_open" or bool(line.get("websocket"))
+        duration = line.get("duration_ms")
+        finished = started + duration / 1000.0 if isinstance(duration, int | float) else None
+        if body:
+            view = view_body(body)
+        else:
+            is_final = line.get("is_final")
+            view = BodyView(
+                utf8_valid=not line.get("body_invalid_utf8", False),
+                json_valid=bool(line.get("json_valid", False)),
+                request_id=_text(line.get("request_id")),
+                transcript=_text(line.get("transcript")),
+                is_final=is_final if isinstance(is_final, bool) else None,
+                message_type=_text(line.get("message_type")),
+                is_error=bool(line.get("is_error", False)),
+            )
+        return Exchange(
+            id=int(line["id"]),
+            kind=ExchangeKind.WEBSOCKET if websocket else ExchangeKind.HTTP,
+            started=started,
+            client=str(line.get("client", "")),
+            method=str(line.get("method", "GET" if websocket else "")),
+            target=str(line.get("path", "")),
+            http_version=str(line.get("http_version", "HTTP/1.1")),
+            headers=_headers(line.get("headers")),
+            body=body,
+            body_size=int(line.get("body_size", len(body))),
+            attempt=int(line.get("attempt", 1)),
+            status=101 if line.get("event") == "ws_open" else _int_or_none(line.get("status")),
+            reply_headers=_headers(line.get("reply_headers")),
+            finished=finished,
+            note=str(line.get("note", "")),
+            view=view,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LineError(f"a {line.get('event')} line without what it needs: {exc}") from None
+
+
+def closed_exchange(opened: Exchange, line: Mapping[str, Any]) -> Exchange:
+    """`opened` (a WebSocket) as the `ws_close` line says it ended."""
+    try:
+        by = ClosedBy(line.get("by", "abort"))
+    except ValueError:
+        by = ClosedBy.ABORT
+    return replace(
+        opened,
+        ws_end=WsEnd(by, _int_or_none(line.get("code")), str(line.get("reason", ""))),
+        ws_messages=int(line.get("messages", opened.ws_messages)),
+        finished=epoch(line["time"]) if "time" in line else opened.finished,
+        note=str(line.get("note", opened.note)),
+    )
+
+
+def ws_message_from_line(line: Mapping[str, Any]) -> WsMessage:
+    """A `ws_message` line as a record: its text when `serve` printed it, else empty data of
+    its size unknown (the full message comes with `fetch_exchange`)."""
+    text = line.get("text")
+    kind = WsKind.TEXT if line.get("kind") == "text" else WsKind.BINARY
+    return WsMessage(
+        exchange_id=int(line["id"]),
+        index=int(line.get("index", -1)),
+        direction=Direction.OUT if line.get("direction") == "out" else Direction.IN,
+        kind=kind,
+        data=text.encode("utf-8") if isinstance(text, str) else b"",
+        time=epoch(line["time"]),
+    )
+
+
+def event_from_line(line: Mapping[str, Any], open_sockets: Mapping[int, Exchange]) -> Event | None:
+    """The event a JSON line stands for, or None for lines that are not engine events
+    (`listening`, `hello`, `result`, a newer engine's kinds). `open_sockets` are the
+    WebSockets seen open, by id: a `ws_close` line updates one of them."""
+    name = line.get("event")
+    if not isinstance(name, str):
+        return None
+    try:
+        return _event(name, line, open_sockets)
+    except LineError:
+        raise
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        raise LineError(f"a {name} line without what it needs: {exc!r}") from None
+
+
+def _event(
+    name: str, line: Mapping[str, Any], open_sockets: Mapping[int, Exchange]
+) -> Event | None:
+    if name == "request":
+        return ExchangeAdded(exchange_from_line(line))
+    if name == "ws_open":
+        return ExchangeAdded(exchange_from_line(line))
+    if name == "ws_close":
+        opened = open_sockets.get(int(line.get("id", -1)))
+        return None if opened is None else ExchangeUpdated(closed_exchange(opened, line))
+    if name == "ws_message":
+        return WsMessageAdded(ws_message_from_line(line))
+    if name == "storage":
+        return StorageEvent(
+            state=str(line.get("state", "")),
+            time=epoch(line["time"]),
+            message=str(line.get("message", "")),
+            path=_text(line.get("path")),
+            unsaved=int(line.get("unsaved") or 0),
+        )
+    if name in EMULATOR_EVENTS:
+        fields = {k: v for k, v in line.items() if k not in ("event", "time", "v")}
+        return EmulatorEvent(name, epoch(line["time"]), fields)
+    return None
+
+
+# -- the full record (fetch_exchange) --------------------------------------------------------
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: Any) -> bytes:
+    return base64.b64decode(text) if isinstance(text, str) and text else b""
+
+
+def exchange_to_record(x: Exchange, light: bool = False) -> dict[str, Any]:
+    """Every field of `x`, bodies as base64: `exchange_from_record` gives `x` back. `light`
+    leaves the bodies out and keeps what the list shows of them (the body's view)."""
+    record = {
+        "id": x.id,
+        "kind": x.kind.value,
+        "started": x.started,
+        "client": x.client,
+        "method": x.method,
+        "target": x.target,
+        "http_version": x.http_version,
+        "headers": [list(h) for h in x.headers],
+        "body": _b64(x.body),
+        "body_size": x.body_size,
+        "attempt": x.attempt,
+        "status": x.status,
+        "reply_headers": [list(h) for h in x.reply_headers],
+        "reply_body": _b64(x.reply_body),
+        "finished": x.finished,
+        "ws_end": None
+        if x.ws_end is None
+        else {"by": x.ws_end.by.value, "code": x.ws_end.code, "reason": x.ws_end.reason},
+        "ws_messages": x.ws_messages,
+        "note": x.note,
+    }
+    if light:
+        v = x.view
+        record.update(
+            body="",
+            reply_body="",
+            view={
+                "utf8_valid": v.utf8_valid,
+                "json_valid": v.json_valid,
+                "request_id": v.request_id,
+                "transcript": v.transcript,
+                "is_final": v.is_final,
+                "message_type": v.message_type,
+                "is_error": v.is_error,
+            },
+        )
+    return record
+
+
+def _view(d: Mapping[str, Any], body: bytes) -> BodyView:
+    summary = d.get("view")
+    if body or not isinstance(summary, dict):
+        return view_body(body)
+    is_final = summary.get("is_final")
+    return BodyView(
+        utf8_valid=bool(summary.get("utf8_valid", True)),
+        json_valid=bool(summary.get("json_valid", False)),
+        request_id=_text(summary.get("request_id")),
+        transcript=_text(summary.get("transcript")),
+        is_final=is_final if isinstance(is_final, bool) else None,
+        message_type=_text(summary.get("message_type")),
+        is_error=bool(summary.get("is_error", False)),
+    )
+
+
+def exchange_from_record(d: Mapping[str, Any]) -> Exchange:
+    try:
+        end = d.get("ws_end")
+        body = _unb64(d.get("body"))
+        return Exchange(
+            id=int(d["id"]),
+            kind=ExchangeKind(d["kind"]),
+            started=float(d["started"]),
+            client=str(d.get("client", "")),
+            method=str(d.get("method", "")),
+            target=str(d.get("target", "")),
+            http_version=str(d.get("http_version", "")),
+            headers=_headers(d.get("headers")),
+            body=body,
+            body_size=int(d.get("body_size", len(body))),
+            attempt=int(d.get("attempt", 1)),
+            status=_int_or_none(d.get("status")),
+            reply_headers=_headers(d.get("reply_headers")),
+            reply_body=_unb64(d.get("reply_body")),
+            finished=None if d.get("finished") is None else float(d["finished"]),
+            ws_end=None
+            if not isinstance(end, dict)
+            else WsEnd(ClosedBy(end["by"]), _int_or_none(end.get("code")), str(end["reason"])),
+            ws_messages=int(d.get("ws_messages", 0)),
+            note=str(d.get("note", "")),
+            view=_view(d, body),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LineError(f"an exchange record without what it needs: {exc}") from None
+
+
+def message_to_record(m: WsMessage) -> dict[str, Any]:
+    return {
+        "exchange_id": m.exchange_id,
+        "index": m.index,
+        "direction": m.direction.value,
+        "kind": m.kind.value,
+        "data": _b64(m.data),
+        "time": m.time,
+    }
+
+
+def message_from_record(d: Mapping[str, Any]) -> WsMessage:
+    try:
+        return WsMessage(
+            exchange_id=int(d["exchange_id"]),
+            index=int(d["index"]),
+            direction=Direction(d["direction"]),
+            kind=WsKind(d["kind"]),
+            data=_unb64(d.get("data")),
+            time=float(d["time"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LineError(f"a message record without what it needs: {exc}") from None
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

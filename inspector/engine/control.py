@@ -1,0 +1,129 @@
+"""Carrying out control-API commands on the engine, and what the engine says first (`hello`).
+
+Both transports use this: the window's child engine over pipes (`serve --control-stdio`) and a
+remote client over the authenticated WebSocket (`serve --control-port`). A command arrives as
+JSON, is read by `core.control`, applied here on the engine loop, and answered with a `result`
+object; a command that cannot be read or carried out is answered `ok: false` with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .. import __version__
+from ..core.control import (
+    API_VERSION,
+    ClearAttempts,
+    CloseWebSocket,
+    Command,
+    CommandError,
+    CommandIdError,
+    DropWebSocket,
+    FetchExchange,
+    FetchList,
+    SendWebSocketText,
+    SetEmulatorSettings,
+    SetReceiverSettings,
+    Stop,
+    command_from_json,
+    result_json,
+    settings_to_json,
+    supported_commands,
+)
+from ..core.event_json import event_to_json
+from ..core.event_read import exchange_to_record, message_to_record
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+log = logging.getLogger(__name__)
+
+
+def hello(engine: Engine) -> dict[str, Any]:
+    """The first object a client gets: who this engine is, where it listens, what it takes."""
+    emulator = engine.emulator_settings()
+    problem = engine.storage_problem
+    return {
+        "event": "hello",
+        "v": API_VERSION,
+        "api": API_VERSION,
+        "app_version": __version__,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "receiver": engine.receiver_url,
+        "emulator": engine.emulator_url,
+        "session": str(engine.session_path) if engine.session_path else None,
+        "receiver_settings": settings_to_json(engine.receiver_settings()),
+        "emulator_settings": settings_to_json(emulator) if emulator is not None else None,
+        "storage": None if problem is None else event_to_json(problem),
+        "supports": supported_commands(),
+    }
+
+
+class ControlHandler:
+    """Applies commands to one engine. `on_stop` is what the `stop` command does (serve ends
+    its process)."""
+
+    def __init__(self, engine: Engine, on_stop: Callable[[], None]) -> None:
+        self.engine = engine
+        self._on_stop = on_stop
+
+    async def handle(self, raw: Any) -> dict[str, Any]:
+        """The `result` object for one JSON command (already parsed), whatever it holds."""
+        try:
+            command_id, command = command_from_json(raw)
+        except CommandIdError as exc:
+            return result_json(exc.command_id, error=str(exc))
+        except CommandError as exc:
+            return result_json(None, error=str(exc))
+        try:
+            value = await self.apply(command)
+        except (CommandError, KeyError, LookupError, RuntimeError, ValueError, OSError) as exc:
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+            return result_json(command_id, error=str(message))
+        return result_json(command_id, value)
+
+    async def apply(self, command: Command) -> Any:
+        engine = self.engine
+        receiver = engine.receiver
+        if isinstance(command, SetReceiverSettings):
+            engine.set_receiver_settings(command.settings)
+            return None
+        if isinstance(command, SetEmulatorSettings):
+            engine.set_emulator_settings(command.settings)
+            return None
+        if isinstance(command, CloseWebSocket):
+            return await receiver.close_websocket(command.exchange, command.code, command.reason)
+        if isinstance(command, DropWebSocket):
+            return await receiver.drop_websocket(command.exchange)
+        if isinstance(command, SendWebSocketText):
+            await receiver.send_websocket_text(command.exchange, command.text)
+            return None
+        if isinstance(command, ClearAttempts):
+            receiver.reset_attempts()
+            return None
+        if isinstance(command, FetchExchange):
+            loop = asyncio.get_running_loop()
+            found = await loop.run_in_executor(None, engine.recall.exchange, command.exchange)
+            if found is None:
+                raise LookupError(f"no exchange #{command.exchange} in this engine's session")
+            x, messages = found
+            return {
+                "exchange": exchange_to_record(x),
+                "messages": [message_to_record(m) for m in messages],
+            }
+        if isinstance(command, FetchList):
+            limit = max(0, min(command.limit, 10_000))
+            rows = await asyncio.get_running_loop().run_in_executor(
+                None, engine.recall.after, command.after, limit
+            )
+            return [exchange_to_record(x, light=True) for x in rows]
+        if isinstance(command, Stop):
+            self._on_stop()
+            return None
+        raise CommandError(f"the engine cannot carry out {command.name!r}")

@@ -1,0 +1,156 @@
+"""The control API of the real `serve`: over an authenticated WebSocket (`--control-port`)
+and over its own stdin/stdout (`--control-stdio`, how the window runs its engine).
+
+A plain `websockets` client stands in for whatever a user points at it (a script, a CI job,
+`gui --attach`); the engine is the real one on 127.0.0.1."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+import urllib.error
+import urllib.request
+
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from tests.serve_process import ServeProcess
+
+
+def _post(url: str, body: bytes) -> int:
+    req = urllib.request.Request(url, data=body, method="POST")
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=10) as r:
+        return r.status
+
+
+def _until(ws, predicate, limit: int = 500) -> dict:
+    for _ in range(limit):
+        line = json.loads(ws.recv(timeout=10))
+        if predicate(line):
+            return line
+    raise AssertionError("no matching message")
+
+
+@pytest.fixture
+def controlled(tmp_path):
+    token_file = tmp_path / "control-token"
+    with ServeProcess(
+        "--port", "0", "--control-port", "0", "--control-token-file", str(token_file)
+    ) as serve:
+        yield serve, token_file.read_text().strip(), token_file
+
+
+def test_the_token_file_is_made_private_with_at_least_128_random_bits(controlled):
+    serve, token, token_file = controlled
+    assert stat.S_IMODE(os.stat(token_file).st_mode) == 0o600
+    assert len(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))) * 8 >= 128
+    assert serve.listening["control"].startswith("ws://127.0.0.1:")
+    assert serve.listening["control"].endswith("/control")
+
+
+def test_no_token_or_a_wrong_one_gets_401_listed_as_a_refusal_without_the_token(controlled):
+    serve, token, _ = controlled
+    url = serve.listening["control"]
+    with pytest.raises(InvalidStatus) as none:
+        connect(url, open_timeout=10)
+    wrong = "wrong-" + token[::-1]
+    with pytest.raises(InvalidStatus) as bad:
+        connect(url, additional_headers={"Authorization": f"Bearer {wrong}"}, open_timeout=10)
+    assert none.value.response.status_code == 401 == bad.value.response.status_code
+    refusals = [serve.wait_for("request", status=401) for _ in range(2)]
+    assert "no token" in refusals[0]["note"] and "a wrong token" in refusals[1]["note"]
+    serve.stop()
+    printed = "".join(serve.raw_stdout) + "".join(serve.stderr_lines)
+    assert wrong not in printed and token not in printed
+
+
+def _result(ws, command_id: int) -> dict:
+    return _until(ws, lambda m: m.get("event") == "result" and m.get("id") == command_id)
+
+
+def test_hello_then_live_events_commands_and_results(controlled):
+    serve, token, _ = controlled
+    with connect(
+        serve.listening["control"],
+        additional_headers={"Authorization": f"Bearer {token}"},
+        open_timeout=10,
+    ) as ws:
+        first = json.loads(ws.recv(timeout=10))
+        assert first["event"] == "hello" and first["api"] == 1
+        assert first["receiver"] == serve.url and "fetch_exchange" in first["supports"]
+
+        body = b'{"metadata":{"request_id":"ctl-1"}}'
+        assert _post(serve.url + "/hook", body) == 200
+        line = _until(ws, lambda m: m.get("event") == "request")
+        assert (line["path"], line["request_id"], line["v"]) == ("/hook", "ctl-1", 1)
+
+        ws.send(json.dumps({"command": "fetch_exchange", "id": 1, "exchange": line["id"]}))
+        record = _result(ws, 1)["value"]["exchange"]
+        assert base64.b64decode(record["body"]) == body and record["target"] == "/hook"
+
+        ws.send(json.dumps({"command": "fetch_list", "id": 2}))
+        rows = _result(ws, 2)["value"]
+        assert [r["id"] for r in rows] == [line["id"]] and rows[0]["body"] == ""  # light
+        assert rows[0]["view"]["request_id"] == "ctl-1"
+
+        settings = dict(first["receiver_settings"], max_body=1000)
+        ws.send(json.dumps({"command": "set_receiver_settings", "id": 3, "settings": settings}))
+        assert _result(ws, 3)["ok"] is True
+        try:
+            _post(serve.url + "/big", b"x" * 2000)
+        except urllib.error.HTTPError as refused:  # the new limit holds for the next request
+            assert refused.code == 413
+        else:
+            raise AssertionError("a 2000-byte body passed a 1000-byte limit")
+
+        ws.send(json.dumps({"command": "stop", "id": 4}))
+        assert _result(ws, 4)["ok"] is True
+    assert serve.proc.wait(15) == 0
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        ({"command": "nope", "id": 1}, "unknown command 'nope'"),
+        ({"command": "fetch_exchange", "id": 1}, "needs 'exchange'"),
+        ({"command": "fetch_exchange", "id": 1, "exchange": "7"}, "must be int"),
+        ({"command": "fetch_exchange", "id": 1, "exchange": 99}, "no exchange #99"),
+        ({"command": "close_websocket", "id": 1, "exchange": 3, "cod": 1}, "unknown field 'cod'"),
+        (
+            {"command": "set_receiver_settings", "id": 1, "settings": {"max_bodyy": 1}},
+            "unknown setting 'max_bodyy'",
+        ),
+    ],
+)
+def test_a_command_it_cannot_read_or_do_is_answered_with_the_reason(controlled, command, says):
+    serve, token, _ = controlled
+    with connect(
+        serve.listening["control"],
+        additional_headers={"Authorization": f"Bearer {token}"},
+        open_timeout=10,
+    ) as ws:
+        ws.send(json.dumps(command))
+        answer = _result(ws, 1)
+        assert answer["ok"] is False and says in answer["error"], answer
+        ws.send(b"\x00binary")
+        assert "JSON text" in _result(ws, None)["error"]
+        ws.send("{not json")
+        assert "not JSON" in _result(ws, None)["error"]
+    assert _post(serve.url + "/still-up", b"{}") == 200  # the engine goes on
+
+
+def test_control_over_stdin_and_stdout_and_the_end_of_stdin_stops_serve():
+    with ServeProcess("--port", "0", "--control-stdio", stdin=True) as serve:
+        hello = serve.wait_for("hello")
+        assert hello["receiver"] == serve.url
+        assert _post(serve.url + "/s", b'{"request_id":"std-1"}') == 200
+        request = serve.wait_for("request", request_id="std-1")
+        serve.send({"command": "fetch_exchange", "id": 5, "exchange": request["id"]})
+        got = serve.wait_for("result", id=5)
+        assert base64.b64decode(got["value"]["exchange"]["body"]) == b'{"request_id":"std-1"}'
+        assert serve.proc.stdin is not None
+        serve.proc.stdin.close()  # what a window that dies does to its engine
+        assert serve.proc.wait(15) == 0
