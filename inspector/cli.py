@@ -221,6 +221,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep every capture in a session file under DIR, written before each reply "
         "leaves (default: memory only); read it with `export --data-dir DIR`",
     )
+    serve.add_argument(
+        "--keep-sessions",
+        type=_non_negative_int,
+        metavar="N",
+        help="with --data-dir: keep the newest N captured sessions there, delete older ones "
+        "(default: keep all; imported ones are never deleted)",
+    )
+    serve.add_argument(
+        "--session-file",
+        type=Path,
+        metavar="FILE",
+        help="append every capture to this session file (made when missing), ids going on "
+        "after its last; how the window's engine restarts into the same session",
+    )
     control = serve.add_argument_group(
         "control API (watch and steer this engine: `gui --attach`, or any WebSocket client)"
     )
@@ -379,6 +393,8 @@ def _serve(args: argparse.Namespace) -> int:
         emulator=None if args.no_emulator else settings_from_args(args, EmulatorSettings),
         rules=(rule_from_args(args),),
         data_dir=args.data_dir,
+        session_file=args.session_file,
+        keep_sessions=args.keep_sessions,
         recall=args.control_stdio,
         control=control if control.port is not None else None,
         control_token=token,

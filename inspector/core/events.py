@@ -51,4 +51,23 @@ class StorageEvent:
     unsaved: int = 0
 
 
-Event = ExchangeAdded | ExchangeUpdated | WsMessageAdded | EmulatorEvent | StorageEvent
+@dataclass(frozen=True)
+class EngineProcessEvent:
+    """What a control-API client saw of the engine process itself: `state` is "lost" (the
+    process ended or the connection dropped), "restarted" (a new process took over, on the
+    same ports and session file) or "gone" (it could not be brought back). Made by the
+    client, never sent by an engine."""
+
+    state: str
+    time: float
+    message: str
+
+
+Event = (
+    ExchangeAdded
+    | ExchangeUpdated
+    | WsMessageAdded
+    | EmulatorEvent
+    | StorageEvent
+    | EngineProcessEvent
+)

@@ -8,10 +8,11 @@ hard-codes these numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .delivery import DEEPGRAM_MAX_RETRIES, DEEPGRAM_RETRY_DELAY
-from .reply_rules import ATTEMPT_MEMORY
+from .reply_rules import ATTEMPT_MEMORY, ReplyRule
 
 MIB = 1024 * 1024
 
@@ -199,3 +200,24 @@ class ControlSettings:
     tls_key: str | None = setting(
         None, "the private key (PEM) of --tls-cert", "--tls-key", "FILE"
     )
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Everything an engine starts with (engine/engine.py); plain data, so the window can
+    hand it to an engine in another process (engine/child_engine.py turns it into `serve`
+    flags) without importing the network stack."""
+
+    receiver: ReceiverSettings = field(default_factory=ReceiverSettings)
+    emulator: EmulatorSettings | None = None  # None: no emulator
+    rules: tuple[ReplyRule, ...] = ()
+    data_dir: Path | None = None  # keep a session file there; None: memory only
+    # Append to this session file instead of starting a new one in data_dir (ids go on after
+    # its last): how the window's restarted engine keeps capturing into the same session.
+    session_file: Path | None = None
+    keep_sessions: int | None = None  # retention: captured sessions kept in data_dir (None: all)
+    # Keep what a control-API client may ask for again (engine/recall.py): on for `serve`
+    # with a control transport, off otherwise (nothing asks).
+    recall: bool = False
+    control: ControlSettings | None = None  # the control API's WebSocket (None: none)
+    control_token: str | None = None  # its token (engine/control_server.py reads the file)

@@ -11,68 +11,27 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ..core.events import EmulatorEvent, Event, StorageEvent
 from ..core.reply_rules import ReplyRule
-from ..core.settings import ControlSettings, EmulatorSettings, ReceiverSettings
+from ..core.settings import EmulatorSettings, EngineSettings, ReceiverSettings
 from ..store.library import SessionLibrary
 from ..store.schema import SessionFileError
+from ..store.session import SessionReader, SessionWriter
 from .binding import is_loopback
+from .event_queue import EventQueue
 from .persist import Persister
 from .recall import Recall
 from .receiver import Receiver
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class EventQueue:
-    """One listener's view of the engine's events: a thread-safe FIFO."""
-
-    def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[Event] = queue.SimpleQueue()
-
-    def put(self, event: Event) -> None:
-        self._queue.put(event)
-
-    def drain(self, limit: int = 100_000) -> list[Event]:
-        """Everything queued now (at most `limit`), without waiting."""
-        items: list[Event] = []
-        get = self._queue.get_nowait
-        try:
-            while len(items) < limit:
-                items.append(get())
-        except queue.Empty:
-            pass
-        return items
-
-    def get(self, timeout: float | None = None) -> Event | None:
-        """Wait up to `timeout` seconds for one event; None when none came."""
-        try:
-            return self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return None
-
-
-@dataclass(frozen=True)
-class EngineSettings:
-    receiver: ReceiverSettings = field(default_factory=ReceiverSettings)
-    emulator: EmulatorSettings | None = None  # None: no emulator
-    rules: tuple[ReplyRule, ...] = ()
-    data_dir: Path | None = None  # keep a session file there; None: memory only
-    keep_sessions: int | None = None  # retention: captured sessions kept in data_dir (None: all)
-    # Keep what a control-API client may ask for again (engine/recall.py): on for `serve`
-    # with a control transport, off otherwise (nothing asks).
-    recall: bool = False
-    control: ControlSettings | None = None  # the control API's WebSocket (None: none)
-    control_token: str | None = None  # its token (engine/control_server.py reads the file)
 
 
 class Engine:
@@ -163,7 +122,9 @@ class Engine:
         await self.receiver.start()
         # The session file once the receiver listens (a port in use makes no empty file), and
         # before any request can be handled: no `await` in between.
-        if self.settings.data_dir is not None:
+        if self.settings.session_file is not None:
+            self._open_session(self.settings.session_file.parent, self.settings.session_file)
+        elif self.settings.data_dir is not None:
             self._open_session(self.settings.data_dir)
         # A restart (Stop, Start) listens on the same port, even when port 0 chose it: the
         # URL given to Deepgram stays valid. If something took the port meanwhile, start()
@@ -208,7 +169,7 @@ class Engine:
         if self.persister is not None:
             self.persister.writer.close()  # commits what is queued
 
-    def _open_session(self, data_dir: Path) -> None:
+    def _open_session(self, data_dir: Path, existing: Path | None = None) -> None:
         """A new session file; the receiver awaits each commit before it answers (issue 6).
 
         A data dir that cannot hold one (read-only, full, not a directory) does not stop the
@@ -218,7 +179,12 @@ class Engine:
         self.persister, self.session_path, self.receiver.persist = None, None, None
         earlier_problem, self.storage_problem = self.storage_problem, None
         try:
-            writer = library.create(source="capture")
+            if existing is not None:
+                writer = SessionWriter(existing)
+                with SessionReader(existing) as reader:
+                    self.receiver.continue_after(reader.last_id())
+            else:
+                writer = library.create(source="capture")
         except (OSError, SessionFileError) as exc:
             reason = exc.reason if isinstance(exc, SessionFileError) else str(exc)
             message = (
@@ -256,6 +222,8 @@ class Engine:
         """After a failed start: the session file opened for it goes if nothing reached it."""
         persister, path = self.persister, self.session_path
         self.persister, self.session_path, self.receiver.persist = None, None, None
+        if self.settings.session_file is not None:
+            return  # a file given to append to is the caller's: never deleted here
         if persister is not None and path is not None and persister.writer.committed == 0:
             try:
                 SessionLibrary(self.settings.data_dir).delete(path.stem)

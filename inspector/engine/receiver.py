@@ -144,6 +144,11 @@ class Receiver:
     def reset_attempts(self) -> None:
         self._attempts.reset()
 
+    def continue_after(self, last_id: int) -> None:
+        """Number the next exchange `last_id + 1`: a session file appended to keeps its ids
+        unique."""
+        self._ids = itertools.count(last_id + 1)
+
     # -- HTTP -----------------------------------------------------------------------------
     def _make_request(
         self,

@@ -1,0 +1,277 @@
+"""The client side of the control API: an engine in another process, seen as an `Engine`.
+
+The window holds one of these, never the receiver or emulator themselves: `ChildEngine`
+(engine/child_engine.py) for the engine it starts as its own child over pipes, `RemoteEngine`
+(engine/remote_engine.py) for `gui --attach` to a `serve` elsewhere. Both read the JSON lines
+the engine writes (the `hello`, every event as `serve` prints it, the `result` of each
+command) on a reader thread, turn them back into records (`core.event_read`) and put them on
+the same thread-safe `EventQueue`s an in-process `Engine` fills. Commands are sent as JSON;
+each returns a concurrent future completed with its result.
+
+Imports nothing of the receiver, emulator or aiohttp: the window's process stays light.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..core.control import (
+    ClearAttempts,
+    CloseWebSocket,
+    Command,
+    DropWebSocket,
+    FetchExchange,
+    SendWebSocketText,
+    SetEmulatorSettings,
+    SetReceiverSettings,
+    command_to_json,
+    settings_from_json,
+)
+from ..core.event_read import (
+    LineError,
+    event_from_line,
+    exchange_from_record,
+    message_from_record,
+)
+from ..core.events import EngineProcessEvent, Event, ExchangeAdded, ExchangeUpdated, StorageEvent
+from ..core.records import Exchange, ExchangeKind, WsMessage
+from ..core.settings import EmulatorSettings, ReceiverSettings
+from .event_queue import EventQueue
+
+log = logging.getLogger(__name__)
+
+
+class ControlError(RuntimeError):
+    """A command the engine answered `ok: false`, or could not answer (the engine is gone);
+    the message is the engine's reason."""
+
+
+@dataclass
+class Hello:
+    """What the engine said about itself when the connection opened."""
+
+    receiver: str = ""
+    emulator: str | None = None
+    session: Path | None = None
+    receiver_settings: ReceiverSettings = field(default_factory=ReceiverSettings)
+    emulator_settings: EmulatorSettings | None = None
+    host: str = ""
+    pid: int | None = None
+    app_version: str = ""
+    supports: tuple[str, ...] = ()
+    storage: StorageEvent | None = None
+
+    @classmethod
+    def from_json(cls, line: dict[str, Any]) -> Hello:
+        emulator = line.get("emulator_settings")
+        session = line.get("session")
+        storage = event_from_line(line["storage"], {}) if line.get("storage") else None
+        return cls(
+            receiver=str(line.get("receiver", "")),
+            emulator=line.get("emulator") if isinstance(line.get("emulator"), str) else None,
+            session=Path(session) if isinstance(session, str) else None,
+            receiver_settings=settings_from_json(
+                ReceiverSettings, line.get("receiver_settings") or {}, "hello.receiver_settings"
+            ),
+            emulator_settings=None
+            if emulator is None
+            else settings_from_json(EmulatorSettings, emulator, "hello.emulator_settings"),
+            host=str(line.get("host", "")),
+            pid=line.get("pid") if isinstance(line.get("pid"), int) else None,
+            app_version=str(line.get("app_version", "")),
+            supports=tuple(str(s) for s in line.get("supports") or ()),
+            storage=storage if isinstance(storage, StorageEvent) else None,
+        )
+
+
+class EngineClient:
+    """An engine reached through the control API. Subclasses provide the transport:
+    `_send(text)` writes one JSON object; they call `_on_line(line)` for each one read and
+    `_on_closed(reason)` when the connection ends."""
+
+    def __init__(self) -> None:
+        self._listeners: list[EventQueue] = []
+        self._listeners_lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._pending: dict[int, concurrent.futures.Future[Any]] = {}
+        self._pending_lock = threading.Lock()
+        self._open_sockets: dict[int, Exchange] = {}
+        self.hello: Hello | None = None
+        self._hello_seen = threading.Event()
+        self.running = False
+        self.storage_problem: StorageEvent | None = None
+
+    # -- the surface the window uses (the same names as Engine's) ----------------------------
+    def subscribe(self) -> EventQueue:
+        listener = EventQueue()
+        with self._listeners_lock:
+            self._listeners = [*self._listeners, listener]
+        return listener
+
+    def unsubscribe(self, listener: EventQueue) -> None:
+        with self._listeners_lock:
+            self._listeners = [q for q in self._listeners if q is not listener]
+
+    def publish(self, event: Event) -> None:
+        if isinstance(event, StorageEvent):
+            self.storage_problem = None if event.state == "recovered" else event
+        for listener in self._listeners:
+            listener.put(event)
+
+    @property
+    def receiver_url(self) -> str:
+        if self.hello is None:
+            raise RuntimeError("the engine is not running")
+        return self.hello.receiver
+
+    @property
+    def emulator_url(self) -> str | None:
+        return self.hello.emulator if self.hello is not None else None
+
+    @property
+    def session_path(self) -> Path | None:
+        return self.hello.session if self.hello is not None else None
+
+    def receiver_settings(self) -> ReceiverSettings:
+        return self.hello.receiver_settings if self.hello else ReceiverSettings()
+
+    def emulator_settings(self) -> EmulatorSettings | None:
+        return self.hello.emulator_settings if self.hello else None
+
+    def set_receiver_settings(self, settings: ReceiverSettings) -> None:
+        if self.hello is not None:
+            self.hello.receiver_settings = settings
+        self.send(SetReceiverSettings(settings))
+
+    def set_emulator_settings(self, settings: EmulatorSettings) -> None:
+        if self.hello is None or self.hello.emulator_settings is None:
+            raise RuntimeError("the emulator is not running")
+        self.hello.emulator_settings = settings
+        self.send(SetEmulatorSettings(settings))
+
+    def close_websocket(
+        self, exchange_id: int, code: int = 1000, reason: str = ""
+    ) -> concurrent.futures.Future[Any]:
+        return self.send(CloseWebSocket(exchange_id, code, reason))
+
+    def drop_websocket(self, exchange_id: int) -> concurrent.futures.Future[Any]:
+        return self.send(DropWebSocket(exchange_id))
+
+    def send_websocket_text(self, exchange_id: int, text: str) -> concurrent.futures.Future[Any]:
+        return self.send(SendWebSocketText(exchange_id, text))
+
+    def clear_attempts(self) -> concurrent.futures.Future[Any]:
+        return self.send(ClearAttempts())
+
+    def fetch_exchange(
+        self, exchange_id: int
+    ) -> concurrent.futures.Future[tuple[Exchange, list[WsMessage]]]:
+        """The exchange in full (bodies, messages), from the engine."""
+        out: concurrent.futures.Future[tuple[Exchange, list[WsMessage]]] = (
+            concurrent.futures.Future()
+        )
+
+        def done(f: concurrent.futures.Future[Any]) -> None:
+            try:
+                value = f.result()
+                out.set_result(
+                    (
+                        exchange_from_record(value["exchange"]),
+                        [message_from_record(m) for m in value["messages"]],
+                    )
+                )
+            except (ControlError, LineError, KeyError, TypeError) as exc:
+                out.set_exception(exc if isinstance(exc, ControlError) else ControlError(str(exc)))
+
+        self.send(FetchExchange(exchange_id)).add_done_callback(done)
+        return out
+
+    # -- commands ------------------------------------------------------------------------
+    def send(self, command: Command) -> concurrent.futures.Future[Any]:
+        """Send `command`; the future completes with its result's value, or fails with a
+        ControlError carrying the engine's reason."""
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        command_id = next(self._ids)
+        with self._pending_lock:
+            self._pending[command_id] = future
+        try:
+            self._send(orjson.dumps(command_to_json(command, command_id)).decode("utf-8"))
+        except (OSError, RuntimeError, ValueError) as exc:
+            with self._pending_lock:
+                self._pending.pop(command_id, None)
+            future.set_exception(ControlError(f"the engine cannot be reached: {exc}"))
+        return future
+
+    def _send(self, text: str) -> None:
+        raise NotImplementedError
+
+    # -- what the transport reads ----------------------------------------------------------
+    def _on_line(self, line: dict[str, Any]) -> None:
+        name = line.get("event")
+        if name == "hello":
+            self.hello = Hello.from_json(line)
+            self.storage_problem = self.hello.storage
+            if self.hello.storage is not None:
+                self.publish(self.hello.storage)
+            self._hello_seen.set()
+            return
+        if name == "result":
+            self._settle(line)
+            return
+        try:
+            event = event_from_line(line, self._open_sockets)
+        except LineError as exc:
+            log.warning("cannot read a line from the engine: %s", exc)
+            return
+        if event is None:
+            return
+        if isinstance(event, ExchangeAdded | ExchangeUpdated):
+            x = event.exchange
+            if x.kind is ExchangeKind.WEBSOCKET and x.status == 101 and x.ws_end is None:
+                self._open_sockets[x.id] = x
+            else:
+                self._open_sockets.pop(x.id, None)
+        self.publish(event)
+
+    def _settle(self, line: dict[str, Any]) -> None:
+        command_id = line.get("id")
+        with self._pending_lock:
+            future = self._pending.pop(command_id, None) if isinstance(command_id, int) else None
+        if future is None:
+            if not line.get("ok", True):
+                log.warning("the engine refused a command: %s", line.get("error"))
+            return
+        if line.get("ok"):
+            future.set_result(line.get("value"))
+        else:
+            future.set_exception(ControlError(str(line.get("error") or "refused")))
+
+    def _on_closed(self, reason: str) -> None:
+        """The connection ended: every command still waiting fails with `reason`."""
+        with self._pending_lock:
+            pending, self._pending = self._pending, {}
+        for future in pending.values():
+            if not future.done():
+                future.set_exception(ControlError(reason))
+        self._open_sockets.clear()
+
+    def _say(self, state: str, message: str) -> None:
+        self.publish(EngineProcessEvent(state, time.time(), message))
+
+    def wait_for_hello(self, timeout: float, alive: Callable[[], bool]) -> bool:
+        """True once the hello arrived; False when `alive()` turned false or time ran out."""
+        end = time.monotonic() + timeout
+        while not self._hello_seen.wait(0.05):
+            if not alive() or time.monotonic() > end:
+                return False
+        return True
