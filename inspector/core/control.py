@@ -100,6 +100,39 @@ class FetchList:
 
 
 @dataclass(frozen=True)
+class Submit:
+    """Send audio to Deepgram's API (`base_url`: the emulator's or https://api.deepgram.com)
+    as the submit panel does; the result is the reply (`status`, `body`, `request_id`), or
+    for a stream how it closed and every message (`code`, `reason`, `messages`). The audio is
+    a file on the engine's machine (`path`), a URL (`url`), or its bytes (`audio`, base64,
+    with `filename` for its type: how a window attached from elsewhere sends a file)."""
+
+    base_url: str
+    key: str
+    path: str | None = None
+    url: str | None = None
+    audio: str | None = None
+    filename: str = "audio"
+    params: tuple[tuple[str, str], ...] = ()
+    stream: bool = False
+    speed: float = 1.0
+    name = "submit"
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Send exchange `exchange`'s request again to `url`, with any of method, headers and body
+    (base64) replaced; the result is the reply (`status`, `headers`, `body` base64)."""
+
+    exchange: int
+    url: str
+    method: str | None = None
+    headers: tuple[tuple[str, str], ...] | None = None
+    body: str | None = None
+    name = "replay"
+
+
+@dataclass(frozen=True)
 class Stop:
     """Stop the engine process (serve exits 0, as on SIGTERM)."""
 
@@ -115,6 +148,8 @@ Command = (
     | ClearAttempts
     | FetchExchange
     | FetchList
+    | Submit
+    | Replay
     | Stop
 )
 
@@ -129,6 +164,8 @@ COMMANDS: dict[str, type[Command]] = {
         ClearAttempts,
         FetchExchange,
         FetchList,
+        Submit,
+        Replay,
         Stop,
     )
 }
@@ -159,7 +196,12 @@ def command_to_json(command: Command, command_id: int) -> dict[str, Any]:
     body: dict[str, Any] = {"command": command.name, "v": API_VERSION, "id": command_id}
     for f in dataclasses.fields(command):
         value = getattr(command, f.name)
-        body[f.name] = settings_to_json(value) if dataclasses.is_dataclass(value) else value
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            body[f.name] = settings_to_json(value)
+        elif isinstance(value, tuple):
+            body[f.name] = [list(p) for p in value]
+        else:
+            body[f.name] = value
     return body
 
 
@@ -223,12 +265,14 @@ def _build(cls: type[Command], value: dict[str, Any]) -> Any:
 
 
 def _checked(value: Any, hint: Any, where: str) -> Any:
-    """`value` if it is of type `hint` (int, float, str, bool, Optional of those); floats
-    accept whole numbers."""
+    """`value` if it is of type `hint` (int, float, str, bool, a tuple of text pairs,
+    Optional of those); floats accept whole numbers."""
     options = typing.get_args(hint) if _is_union(hint) else (hint,)
     for option in options:
         if option is type(None) and value is None:
             return None
+        if typing.get_origin(option) is tuple and isinstance(value, list | tuple):
+            return _pairs(value, where)
         if option is bool and isinstance(value, bool):
             return value
         if option is int and isinstance(value, int) and not isinstance(value, bool):
@@ -239,6 +283,20 @@ def _checked(value: Any, hint: Any, where: str) -> Any:
             return value
     wanted = " or ".join(getattr(o, "__name__", str(o)) for o in options)
     raise CommandError(f"{where} must be {wanted}, not {_kind(value)}")
+
+
+def _pairs(value: list[Any] | tuple[Any, ...], where: str) -> tuple[tuple[str, str], ...]:
+    """A list of `[text, text]` pairs (headers, query parameters) as a tuple of tuples."""
+    pairs = []
+    for n, pair in enumerate(value):
+        if not (
+            isinstance(pair, list | tuple)
+            and len(pair) == 2
+            and all(isinstance(p, str) for p in pair)
+        ):
+            raise CommandError(f"{where}[{n}] must be a pair of texts, not {_kind(pair)}")
+        pairs.append((pair[0], pair[1]))
+    return tuple(pairs)
 
 
 def _is_union(hint: Any) -> bool:

@@ -9,6 +9,7 @@ object; a command that cannot be read or carried out is answered `ok: false` wit
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
 import socket
@@ -26,10 +27,12 @@ from ..core.control import (
     DropWebSocket,
     FetchExchange,
     FetchList,
+    Replay,
     SendWebSocketText,
     SetEmulatorSettings,
     SetReceiverSettings,
     Stop,
+    Submit,
     command_from_json,
     result_json,
     settings_to_json,
@@ -37,6 +40,9 @@ from ..core.control import (
 )
 from ..core.event_json import event_to_json
 from ..core.event_read import exchange_to_record, message_to_record
+from .client import SubmitError
+from .replay import replay
+from .submission import submit
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -83,9 +89,12 @@ class ControlHandler:
             return result_json(None, error=str(exc))
         try:
             value = await self.apply(command)
-        except (CommandError, KeyError, LookupError, RuntimeError, ValueError, OSError) as exc:
+        except (CommandError, LookupError, RuntimeError, ValueError, OSError, SubmitError) as exc:
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
             return result_json(command_id, error=str(message))
+        except Exception as exc:  # a bug of ours: said to the client, logged, never fatal
+            log.exception("the %s command failed", command.name)
+            return result_json(command_id, error=f"{type(exc).__name__}: {exc}")
         return result_json(command_id, value)
 
     async def apply(self, command: Command) -> Any:
@@ -123,6 +132,25 @@ class ControlHandler:
                 None, engine.recall.after, command.after, limit
             )
             return [exchange_to_record(x, light=True) for x in rows]
+        if isinstance(command, Submit):
+            return await submit(command)
+        if isinstance(command, Replay):
+            loop = asyncio.get_running_loop()
+            found = await loop.run_in_executor(None, engine.recall.exchange, command.exchange)
+            if found is None:
+                raise LookupError(f"no exchange #{command.exchange} in this engine's session")
+            reply = await replay(
+                found[0],
+                command.url,
+                method=command.method,
+                headers=command.headers,
+                body=None if command.body is None else base64.b64decode(command.body),
+            )
+            return {
+                "status": reply.status,
+                "headers": [list(h) for h in reply.headers],
+                "body": base64.b64encode(reply.body).decode("ascii"),
+            }
         if isinstance(command, Stop):
             self._on_stop()
             return None

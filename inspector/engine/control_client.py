@@ -13,6 +13,7 @@ Imports nothing of the receiver, emulator or aiohttp: the window's process stays
 
 from __future__ import annotations
 
+import base64
 import concurrent.futures
 import itertools
 import logging
@@ -31,9 +32,11 @@ from ..core.control import (
     Command,
     DropWebSocket,
     FetchExchange,
+    Replay,
     SendWebSocketText,
     SetEmulatorSettings,
     SetReceiverSettings,
+    Submit,
     command_to_json,
     settings_from_json,
 )
@@ -45,6 +48,7 @@ from ..core.event_read import (
 )
 from ..core.events import EngineProcessEvent, Event, ExchangeAdded, ExchangeUpdated, StorageEvent
 from ..core.records import Exchange, ExchangeKind, WsMessage
+from ..core.replay_reply import ReplayReply
 from ..core.settings import EmulatorSettings, ReceiverSettings
 from .event_queue import EventQueue
 
@@ -194,6 +198,45 @@ class EngineClient:
                 out.set_exception(exc if isinstance(exc, ControlError) else ControlError(str(exc)))
 
         self.send(FetchExchange(exchange_id)).add_done_callback(done)
+        return out
+
+    def submit(self, command: Submit) -> concurrent.futures.Future[Any]:
+        """Send audio as the submit panel does; the future gives the reply or the stream."""
+        return self.send(command)
+
+    def replay(
+        self,
+        exchange_id: int,
+        url: str,
+        *,
+        method: str | None = None,
+        headers: tuple[tuple[str, str], ...] | None = None,
+        body: bytes | None = None,
+    ) -> concurrent.futures.Future[ReplayReply]:
+        """Send an exchange's request again from the engine; the future gives the reply."""
+        out: concurrent.futures.Future[ReplayReply] = concurrent.futures.Future()
+        command = Replay(
+            exchange_id,
+            url,
+            method,
+            headers,
+            None if body is None else base64.b64encode(body).decode("ascii"),
+        )
+
+        def done(f: concurrent.futures.Future[Any]) -> None:
+            try:
+                value = f.result()
+                out.set_result(
+                    ReplayReply(
+                        int(value["status"]),
+                        tuple((str(n), str(v)) for n, v in value["headers"]),
+                        base64.b64decode(value["body"]),
+                    )
+                )
+            except (ControlError, KeyError, TypeError, ValueError) as exc:
+                out.set_exception(exc if isinstance(exc, ControlError) else ControlError(str(exc)))
+
+        self.send(command).add_done_callback(done)
         return out
 
     # -- commands ------------------------------------------------------------------------

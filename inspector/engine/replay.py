@@ -10,7 +10,6 @@ the capture did not have. The reply body comes back raw (not decompressed).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import aiohttp
 from multidict import CIMultiDict
@@ -18,16 +17,11 @@ from yarl import URL
 
 from ..core.headers import Header, decode_headers
 from ..core.records import Exchange, ExchangeKind
+from ..core.replay_reply import ReplayReply
 
 REPLAY_TIMEOUT = 30.0
 _NOT_REPLAYED = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 _AIOHTTP_DEFAULTS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
-
-
-class ReplayReply(NamedTuple):
-    status: int
-    headers: tuple[Header, ...]
-    body: bytes
 
 
 def replay_url(base_url: str, exchange: Exchange) -> str:

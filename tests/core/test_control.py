@@ -16,10 +16,12 @@ from inspector.core.control import (
     DropWebSocket,
     FetchExchange,
     FetchList,
+    Replay,
     SendWebSocketText,
     SetEmulatorSettings,
     SetReceiverSettings,
     Stop,
+    Submit,
     command_from_json,
     command_to_json,
     result_json,
@@ -35,6 +37,17 @@ EXAMPLES = [
     ClearAttempts(),
     FetchExchange(exchange=6),
     FetchList(after=10, limit=5),
+    Submit(
+        base_url="http://127.0.0.1:8081",
+        key="k",
+        path="/tmp/a.wav",
+        params=(("punctuate", "true"), ("callback", "http://x/cb")),
+        stream=True,
+        speed=2.0,
+    ),
+    Replay(
+        exchange=3, url="http://127.0.0.1:9/x", method="PUT", headers=(("A", "b"),), body="e30="
+    ),
     Stop(),
 ]
 
@@ -68,6 +81,10 @@ def test_settings_keep_their_defaults_for_keys_left_out_and_floats_take_whole_nu
         (
             {"command": "set_receiver_settings", "id": 1, "settings": {"port": "80"}},
             "set_receiver_settings.settings.port must be int, not text",
+        ),
+        (
+            {"command": "submit", "id": 1, "base_url": "u", "key": "k", "params": [["a"]]},
+            "submit.params[0] must be a pair of texts, not a list",
         ),
     ],
 )

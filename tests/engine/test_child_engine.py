@@ -171,3 +171,39 @@ def test_the_window_side_imports_no_network_stack():
     assert out.stdout.strip() == "[]"
 
 
+def test_submit_and_replay_run_in_the_engine_process(child):
+    from inspector.core.control import Submit
+    from inspector.core.settings import EmulatorSettings
+    from tests.samples import shortest_sample
+
+    engine = child(emulator=EmulatorSettings(port=0, relaxed_ports=True))
+    listener = engine.subscribe()
+    engine.start()
+    reply = engine.submit(
+        Submit(
+            base_url=engine.emulator_url,
+            key="k",
+            path=str(shortest_sample()),
+            params=(("callback", engine.receiver_url + "/from-child"),),
+        )
+    ).result(60)
+    assert reply["status"] == 200 and list(reply["body"]) == ["request_id"]
+    callback = _wait(
+        listener,
+        lambda e: isinstance(e, ExchangeAdded) and e.exchange.target == "/from-child",
+        timeout=60,
+    ).exchange
+    assert callback.request_id == reply["request_id"]
+
+    echoed = engine.replay(
+        callback.id,
+        engine.receiver_url + "/again",
+        headers=(("X-Callback-Inspector-Replay-Of", str(callback.id)),),
+    ).result(30)
+    assert echoed.status == 200
+    again = _wait(
+        listener, lambda e: isinstance(e, ExchangeAdded) and e.exchange.target == "/again"
+    ).exchange
+    full, _ = engine.fetch_exchange(again.id).result(10)
+    original, _ = engine.fetch_exchange(callback.id).result(10)
+    assert full.body == original.body  # the replay sent the captured body byte for byte
