@@ -206,17 +206,18 @@ class EngineClient:
 
     def replay(
         self,
-        exchange_id: int,
+        exchange: Exchange,
         url: str,
         *,
         method: str | None = None,
         headers: tuple[tuple[str, str], ...] | None = None,
         body: bytes | None = None,
     ) -> concurrent.futures.Future[ReplayReply]:
-        """Send an exchange's request again from the engine; the future gives the reply."""
+        """Send an exchange's request again from the engine (which has it in full); the future
+        gives the reply."""
         out: concurrent.futures.Future[ReplayReply] = concurrent.futures.Future()
         command = Replay(
-            exchange_id,
+            exchange.id,
             url,
             method,
             headers,

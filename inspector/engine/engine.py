@@ -18,7 +18,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..core.control import Submit
 from ..core.events import EmulatorEvent, Event, StorageEvent
+from ..core.records import Exchange
+from ..core.replay_reply import ReplayReply
 from ..core.reply_rules import ReplyRule
 from ..core.settings import EmulatorSettings, EngineSettings, ReceiverSettings
 from ..store.library import SessionLibrary
@@ -262,9 +265,42 @@ class Engine:
             raise RuntimeError("engine is not running")
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
-    async def acall(self, coro: Coroutine[Any, Any, T]) -> T:
-        """`call()` for coroutines on another loop (the UI's qasync loop)."""
-        return await asyncio.wrap_future(self.call(coro))
+    # -- the commands a client gives (the same names as engine/control_client.py's, so the
+    # window drives an engine in this process or in another alike) -----------------------
+    def close_websocket(
+        self, exchange_id: int, code: int = 1000, reason: str = ""
+    ) -> concurrent.futures.Future[bool]:
+        return self.call(self.receiver.close_websocket(exchange_id, code, reason))
+
+    def drop_websocket(self, exchange_id: int) -> concurrent.futures.Future[bool]:
+        return self.call(self.receiver.drop_websocket(exchange_id))
+
+    def send_websocket_text(self, exchange_id: int, text: str) -> concurrent.futures.Future[None]:
+        return self.call(self.receiver.send_websocket_text(exchange_id, text))
+
+    def clear_attempts(self) -> concurrent.futures.Future[None]:
+        async def clear() -> None:
+            self.receiver.reset_attempts()
+
+        return self.call(clear())
+
+    def submit(self, command: Submit) -> concurrent.futures.Future[dict[str, Any]]:
+        from .submission import submit
+
+        return self.call(submit(command))
+
+    def replay(
+        self,
+        exchange: Exchange,
+        url: str,
+        *,
+        method: str | None = None,
+        headers: tuple[tuple[str, str], ...] | None = None,
+        body: bytes | None = None,
+    ) -> concurrent.futures.Future[ReplayReply]:
+        from .replay import replay
+
+        return self.call(replay(exchange, url, method=method, headers=headers, body=body))
 
     def set_rules(self, rules: Sequence[ReplyRule]) -> None:
         """Replace the reply rules; the next request uses them (atomic swap, any thread)."""

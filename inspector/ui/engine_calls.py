@@ -36,17 +36,21 @@ class EngineCalls(QObject):
 
     def run(self, coro: Coroutine[Any, Any, Any], done: Done | None = None) -> None:
         """Start `coro` on the engine loop; `done(result, error)` later on the UI thread."""
+        try:
+            future = self.engine.call(coro)
+        except RuntimeError as exc:  # the engine is not running
+            if done is not None:
+                done(None, exc)
+            return
+        self.watch(future, done)
+
+    def watch(self, future: concurrent.futures.Future[Any], done: Done | None = None) -> None:
+        """`done(result, error)` on the UI thread once `future` (a command sent to the
+        engine, in this process or another) completes."""
         self._next += 1
         call_id = self._next
         if done is not None:
             self._pending[call_id] = done
-        try:
-            future = self.engine.call(coro)
-        except RuntimeError as exc:  # the engine is not running
-            self._pending.pop(call_id, None)
-            if done is not None:
-                done(None, exc)
-            return
 
         def on_done(f: concurrent.futures.Future[Any]) -> None:
             error = f.exception()

@@ -196,7 +196,7 @@ def test_submit_and_replay_run_in_the_engine_process(child):
     assert callback.request_id == reply["request_id"]
 
     echoed = engine.replay(
-        callback.id,
+        callback,
         engine.receiver_url + "/again",
         headers=(("X-Callback-Inspector-Replay-Of", str(callback.id)),),
     ).result(30)
