@@ -20,6 +20,7 @@ from typing import Any
 from . import __version__, redact
 from .core.reply_rules import DEFAULT_FAIL_STATUS, ReplyRule
 from .core.settings import ControlSettings, EmulatorSettings, ReceiverSettings
+from .faults_cli import add_fault_flags, faults_from_args
 from .store.library import default_data_dir
 from .store_cli import STORE_COMMANDS, add_store_commands, run_store_command
 
@@ -214,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     emulator = serve.add_argument_group("Deepgram emulator (POST/WebSocket /v1/listen)")
     add_settings_flags(emulator, EmulatorSettings)
     emulator.add_argument("--no-emulator", action="store_true", help="run the receiver only")
+    add_fault_flags(serve)
     serve.add_argument(
         "--data-dir",
         type=Path,
@@ -398,6 +400,7 @@ def _serve(args: argparse.Namespace) -> int:
         recall=args.control_stdio,
         control=control if control.port is not None else None,
         control_token=token,
+        faults=faults_from_args(args),
     )
     return run_serve(settings, control_stdio=args.control_stdio)
 

@@ -16,8 +16,10 @@ from typing import Any
 
 import orjson
 
+from .emulator_faults import faults_to_json
 from .events import (
     EmulatorEvent,
+    EmulatorFaultsChanged,
     Event,
     ExchangeAdded,
     ExchangeUpdated,
@@ -136,6 +138,12 @@ def _event_json(event: Event) -> dict[str, Any] | None:
             "message": event.message,
             "path": event.path,
             "unsaved": event.unsaved,
+        }
+    if isinstance(event, EmulatorFaultsChanged):
+        return {
+            "event": "emulator_faults",
+            "time": iso_time(event.time),
+            **faults_to_json(event.faults),
         }
     return None
 

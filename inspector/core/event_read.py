@@ -19,8 +19,10 @@ from datetime import datetime
 from typing import Any
 
 from .body_view import BodyView, view_body
+from .emulator_faults import FaultError, faults_from_json
 from .events import (
     EmulatorEvent,
+    EmulatorFaultsChanged,
     Event,
     ExchangeAdded,
     ExchangeUpdated,
@@ -42,6 +44,7 @@ EMULATOR_EVENTS = frozenset(
         "stream_message",
         "stream_callback",
         "stream_close",
+        "fault",  # an injected failure (engine/emulator/faults.py)
     }
 )
 
@@ -175,6 +178,11 @@ def _event(
             path=_text(line.get("path")),
             unsaved=int(line.get("unsaved") or 0),
         )
+    if name == "emulator_faults":
+        try:
+            return EmulatorFaultsChanged(epoch(line["time"]), faults_from_json(line))
+        except FaultError as exc:
+            raise LineError(f"an emulator_faults line with impossible faults: {exc}") from None
     if name in EMULATOR_EVENTS:
         fields = {k: v for k, v in line.items() if k not in ("event", "time", "v")}
         return EmulatorEvent(name, epoch(line["time"]), fields)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .emulator_faults import EmulatorFaults
 from .records import Exchange, WsMessage
 
 
@@ -63,6 +64,14 @@ class EngineProcessEvent:
     message: str
 
 
+@dataclass(frozen=True)
+class EmulatorFaultsChanged:
+    """The emulator's injected faults now (set by the user, or one used up by a request)."""
+
+    time: float
+    faults: EmulatorFaults
+
+
 Event = (
     ExchangeAdded
     | ExchangeUpdated
@@ -70,4 +79,5 @@ Event = (
     | EmulatorEvent
     | StorageEvent
     | EngineProcessEvent
+    | EmulatorFaultsChanged
 )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .delivery import DEEPGRAM_MAX_RETRIES, DEEPGRAM_RETRY_DELAY
+from .emulator_faults import NO_FAULTS, EmulatorFaults
 from .reply_rules import ATTEMPT_MEMORY, ReplyRule
 
 MIB = 1024 * 1024
@@ -221,3 +222,4 @@ class EngineSettings:
     recall: bool = False
     control: ControlSettings | None = None  # the control API's WebSocket (None: none)
     control_token: str | None = None  # its token (engine/control_server.py reads the file)
+    faults: EmulatorFaults = NO_FAULTS  # Deepgram-side failures injected from the start

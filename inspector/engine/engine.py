@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..core.control import Submit
+from ..core.emulator_faults import EmulatorFaults
 from ..core.events import EmulatorEvent, Event, StorageEvent
 from ..core.records import Exchange
 from ..core.replay_reply import ReplayReply
@@ -28,6 +29,7 @@ from ..store.library import SessionLibrary
 from ..store.schema import SessionFileError
 from ..store.session import SessionReader, SessionWriter
 from .binding import is_loopback
+from .emulator.faults import FaultInjector
 from .event_queue import EventQueue
 from .persist import Persister
 from .recall import Recall
@@ -48,6 +50,8 @@ class Engine:
         self._thread: threading.Thread | None = None
         self.receiver = Receiver(self.settings.receiver, self.publish, self.settings.rules)
         self.emulator: Any = None  # engine.emulator.Emulator when settings.emulator is set
+        # Injected failures outlive a restart (Stop, Start), as the emulator settings do.
+        self._faults = FaultInjector(self._publish_emulator_event, self.settings.faults)
         self.persister: Persister | None = None  # set when settings.data_dir is given
         self.session_path: Path | None = None
         self.running = False  # between a successful start() and stop()
@@ -119,6 +123,7 @@ class Engine:
         finally:
             loop.run_until_complete(self._stop_servers())
             loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())  # its threads joined
             loop.close()
 
     async def _start_servers(self) -> None:
@@ -147,7 +152,7 @@ class Engine:
             # On a restart: the settings applied since (set_emulator_settings), its port.
             previous = self.emulator
             settings = previous.settings if previous is not None else self.settings.emulator
-            self.emulator = Emulator(settings, self._publish_emulator_event)
+            self.emulator = Emulator(settings, self._publish_emulator_event, faults=self._faults)
             await self.emulator.start()
             self.emulator.settings = replace(self.emulator.settings, port=self.emulator.port)
         control = self.settings.control
@@ -337,6 +342,17 @@ class Engine:
     @property
     def control_url(self) -> str | None:
         return self.control.url if self.control is not None and self.control.port else None
+    def set_emulator_faults(self, faults: EmulatorFaults) -> None:
+        """Inject Deepgram-side failures (replacing any set before): the next requests and
+        streams get them; an `EmulatorFaultsChanged` event says so. Any thread, also while
+        stopped (they apply once started)."""
+        if self.settings.emulator is None:
+            raise RuntimeError("this engine runs no emulator (--no-emulator)")
+        self._faults.set(faults)
+
+    def emulator_faults(self) -> EmulatorFaults:
+        """The faults still to come (those used up by requests are gone)."""
+        return self._faults.faults
 
     @property
     def receiver_url(self) -> str:

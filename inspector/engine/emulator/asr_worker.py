@@ -115,15 +115,31 @@ class AsrWorker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._conn: Connection | None = None
         self._proc: Any = None
+        self._reader: threading.Thread | None = None
+        self._lazy = False  # start() was told to spawn at the first request
         self._sender = concurrent.futures.ThreadPoolExecutor(
             1, thread_name_prefix=f"asr-{name}-send"
         )
         self._stream_ids = itertools.count(1)
 
-    def start(self) -> None:
-        """Spawn the process (returns at once; the model loads in the background)."""
+    def start(self, lazy: bool = False) -> None:
+        """Spawn the process (returns at once; the model loads in the background), or with
+        `lazy` at the first request: a worker never asked anything starts no process. Measured
+        here: a spawned worker costs ~0.4 s of CPU to start and its stop waits for the model
+        to load, so an emulator that never transcribes (most in a test suite) is cheap only
+        when lazy."""
         self._loop = asyncio.get_running_loop()
         self._settled = asyncio.Event()
+        self._lazy = lazy
+        if not lazy:
+            self._spawn()
+
+    def _spawn_if_lazy(self) -> None:
+        if self._lazy and self._proc is None and self._loop is not None:
+            self._lazy = False
+            self._spawn()
+
+    def _spawn(self) -> None:
         ctx = multiprocessing.get_context("spawn")  # never fork a process that has threads
         parent, child = ctx.Pipe()
         self._proc = ctx.Process(
@@ -132,7 +148,10 @@ class AsrWorker:
         self._proc.start()
         child.close()
         self._conn = parent
-        threading.Thread(target=self._read, name=f"asr-{self.name}-recv", daemon=True).start()
+        self._reader = threading.Thread(
+            target=self._read, name=f"asr-{self.name}-recv", daemon=True
+        )
+        self._reader.start()
 
     def _read(self) -> None:
         conn, loop = self._conn, self._loop  # stop() clears the attributes; keep our own
@@ -177,6 +196,7 @@ class AsrWorker:
                 future.set_exception(AsrWorkerError("the speech recognition process exited"))
 
     async def _request(self, op: str, *args: Any) -> Any:
+        self._spawn_if_lazy()
         if self._conn is None or self._loop is None:
             raise AsrWorkerError("the speech recognition process is not running")
         req_id = next(self._ids)
@@ -197,6 +217,7 @@ class AsrWorker:
 
     async def transcribe(self, audio: bytes) -> Transcription:
         """Recognise a whole file, split across this process and its ready helpers."""
+        self._spawn_if_lazy()
         if not self._helpers and self.parallel > 1 and self._conn is not None:
             for n in range(2, self.parallel + 1):
                 helper = AsrWorker(f"{self.name}-{n}", self.spec, parallel=1)
@@ -232,7 +253,7 @@ class AsrWorker:
     async def wait_ready(self) -> None:
         """Wait until this process and its helpers so far have loaded the model (or exited)."""
         for worker in [self, *self._helpers]:
-            if worker._settled is not None:
+            if worker._settled is not None and worker._proc is not None:  # lazy: none yet
                 await worker._settled.wait()
 
     @property
@@ -271,6 +292,7 @@ class AsrWorker:
         await asyncio.gather(*(helper.stop() for helper in helpers), self._stop_own())
 
     async def _stop_own(self) -> None:
+        self._lazy = False  # a stopped worker spawns nothing more
         conn, self._conn = self._conn, None
         loop = asyncio.get_running_loop()
         if conn is not None:
@@ -284,12 +306,25 @@ class AsrWorker:
                 )
             except (OSError, ValueError, TimeoutError):
                 pass
-        proc = self._proc
+        proc, self._proc = self._proc, None
         if proc is not None and proc.pid is not None:  # pid: the process was started
+            if self._settled is not None and not self._settled.is_set():
+                proc.terminate()  # still loading its model: it would read the stop only after
             await loop.run_in_executor(None, proc.join, 5)
             if proc.is_alive():
                 proc.terminate()
+                await loop.run_in_executor(None, proc.join, 5)
         if conn is not None:
             conn.close()
-        self._sender.shutdown(wait=False)
+        # Nothing left behind: the reader ends at the pipe's EOF once the child is gone, the
+        # sender once shut down; the process object's sentinel pipe is closed.
+        reader, self._reader = self._reader, None
+        await loop.run_in_executor(None, self._finish_threads, reader, proc)
         self._fail_all()
+
+    def _finish_threads(self, reader: threading.Thread | None, proc: Any) -> None:
+        self._sender.shutdown(wait=True)
+        if reader is not None:
+            reader.join(STOP_SEND_TIMEOUT)
+        if proc is not None and proc.pid is not None and not proc.is_alive():
+            proc.close()

@@ -79,6 +79,8 @@ class LiveSession:
         self._tasks: list[asyncio.Task[Any]] = []
         self._poster: asyncio.Task[None] | None = None  # sends the http(s) callback POSTs
         self.closed: tuple[int, str] | None = None
+        self.sent = 0  # messages sent so far (to the client or the callback)
+        self.drop = emulator.faults.stream_drop(request_id)  # an injected drop, or None
 
     # -- lifecycle --------------------------------------------------------------------
     async def run(self) -> web.WebSocketResponse:
@@ -95,7 +97,7 @@ class LiveSession:
         asr = self.emulator.live_asr
         sid: int | None = None
         try:
-            if not await self._open_callback():
+            if not await self._open_callback() or await self._dropped():
                 return self.ws
             stream_params: dict[str, Any] = {
                 "encoding": self.options.encoding.value if self.options.encoding else None,
@@ -211,7 +213,20 @@ class LiveSession:
                 if o.utterance_end_ms is not None and u.speech_final and u.words:
                     await self.send(build_utterance_end(CHANNEL, u.words[-1].end))
 
+    async def _dropped(self) -> bool:
+        """Close the stream now if an injected drop is due (Deepgram's 1011 [WSE])."""
+        drop = self.drop
+        if drop is None or self.sent < drop.after_messages:
+            return False
+        await self.close(
+            drop.code,
+            f"fault injected by the emulator: stream dropped after {self.sent} message(s)",
+        )
+        return True
+
     async def send(self, message: dict[str, Any]) -> None:
+        if self.closed is not None:
+            return  # the stream is over (dropped, lost its callback): nothing more goes out
         text = json.dumps(message)
         to_client = self.target is None or not self.emulator.settings.stream_callback_only
         if to_client and not self.ws.closed:
@@ -232,6 +247,8 @@ class LiveSession:
             type=message.get("type"),
             is_final=message.get("is_final"),
         )
+        self.sent += 1
+        await self._dropped()
 
     # -- the callback -----------------------------------------------------------------
     async def _open_callback(self) -> bool:

@@ -38,6 +38,7 @@ from ..binding import bind, url_for
 from ..dispatcher import Dispatcher
 from .asr_worker import DEFAULT_TRANSCRIBER, AsrWorker, AsrWorkerError
 from .audio import AudioDecodeError
+from .faults import FaultInjector
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +54,23 @@ def _retry_policy(settings: EmulatorSettings) -> RetryPolicy:
 class ListenError(Exception):
     """An error reply in Deepgram's legacy shape."""
 
-    def __init__(self, status: int, err_code: str, err_msg: str, detail: str = "") -> None:
+    def __init__(
+        self,
+        status: int,
+        err_code: str,
+        err_msg: str,
+        detail: str = "",
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         super().__init__(err_msg)
         self.status, self.err_code, self.err_msg, self.detail = status, err_code, err_msg, detail
+        self.headers = headers  # e.g. Retry-After on an injected 429
 
     def response(self, request_id: str) -> web.Response:
         """Deepgram's body to the letter; the emulator's longer reason, when it has one, in a
         header of its own that Deepgram does not send (`submit` prints it)."""
         body = build_error_body(self.err_code, self.err_msg, request_id)
-        headers = {"dg-request-id": request_id}
+        headers = {"dg-request-id": request_id, **dict(self.headers)}
         if self.detail:
             headers[EMULATOR_DETAIL_HEADER] = header_safe(self.detail)
         return web.json_response(body, status=self.status, headers=headers)
@@ -89,10 +98,21 @@ class Emulator:
         settings: EmulatorSettings,
         publish: Callable[[Event], None],
         transcriber: str = DEFAULT_TRANSCRIBER,
+        *,
+        faults: FaultInjector | None = None,
+        lazy_speech: bool = False,
+        file_processes: int | None = None,
     ) -> None:
+        """`faults`: the injected failures (the engine keeps one across restarts).
+        `lazy_speech`: start the recognition processes at the first transcription instead of
+        now; `file_processes`: how many decode one file (default: up to 2). The testing API
+        uses lazy and 1: most emulators in a test suite never transcribe, the others
+        short files, and every process loads its own model."""
         self.settings = settings
         self._publish = publish
-        self.files_asr = AsrWorker("files", transcriber)
+        self.faults = faults if faults is not None else FaultInjector(publish)
+        self.lazy_speech = lazy_speech
+        self.files_asr = AsrWorker("files", transcriber, parallel=file_processes)
         self.live_asr = AsrWorker("live", transcriber)
         self.dispatcher = Dispatcher(
             _retry_policy(settings),
@@ -122,8 +142,8 @@ class Emulator:
         self._publish(EmulatorEvent(name=name, time=time.time(), fields=fields))
 
     async def start(self) -> None:
-        self.files_asr.start()
-        self.live_asr.start()
+        self.files_asr.start(lazy=self.lazy_speech)
+        self.live_asr.start(lazy=self.lazy_speech)
         await self.dispatcher.start()
         app = web.Application(
             client_max_size=self.settings.max_audio_bytes, middlewares=[_client_gone]
@@ -137,6 +157,7 @@ class Emulator:
             self._runner, self.settings.host, self.settings.port, "emulator", "--emulator-port"
         )
         log.info("Deepgram emulator listening on %s", self.url)
+        self.faults.announce()
 
     async def stop(self) -> None:
         for session in list(self.live_sessions):
@@ -164,6 +185,14 @@ class Emulator:
         )
 
     # -- shared checks ----------------------------------------------------------------
+    async def inject_faults(self, request_id: str) -> None:
+        """The injected delay and failure for this request (`faults`); ListenError to fail."""
+        failure = await self.faults.before_request(request_id)
+        if failure is not None:
+            raise ListenError(
+                failure.status, failure.err_code, failure.err_msg, failure.detail, failure.headers
+            )
+
     def authenticate(self, request: web.Request) -> str:
         """The caller's API key, or ListenError 401 [ERR]."""
         protocols = [
@@ -209,6 +238,7 @@ class Emulator:
     async def _listen_http(self, request: web.Request) -> web.Response:
         request_id = str(uuid.uuid4())
         try:
+            await self.inject_faults(request_id)
             key = self.authenticate(request)
             options, target = self.options(request, streaming=False)
             audio = await self._audio(request)
@@ -336,7 +366,13 @@ class Emulator:
             )
             raise
         await self.dispatcher.deliver(
-            request_id, target, options.callback_method.value, body, key_id, policy
+            request_id,
+            target,
+            options.callback_method.value,
+            body,
+            key_id,
+            policy,
+            delay=self.faults.callback_delay(request_id),
         )
 
     # -- live -------------------------------------------------------------------------
@@ -347,6 +383,7 @@ class Emulator:
         try:
             if request.headers.get("Upgrade", "").lower() != "websocket":
                 raise ListenError(400, "BAD_REQUEST", "GET /v1/listen must be a WebSocket upgrade.")
+            await self.inject_faults(request_id)
             key = self.authenticate(request)
             options, target = self.options(request, streaming=True)
         except ListenError as exc:
