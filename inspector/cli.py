@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, redact
+from .check_cli import COMMAND as CHECK_COMMAND
+from .check_cli import add_check_command, run_check_command
 from .core.reply_rules import DEFAULT_FAIL_STATUS, ReplyRule
 from .core.settings import ControlSettings, EmulatorSettings, ReceiverSettings
 from .faults_cli import add_fault_flags, faults_from_args
@@ -332,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--quit-after", type=_positive_float, metavar="SECONDS", help="quit after this many seconds"
     )
     add_store_commands(sub)
+    add_check_command(sub)
     for command in sub.choices.values():  # `serve -v` as well as `-v serve`
         command.add_argument(
             "-v",
@@ -346,7 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"serve", "gui", "submit", *STORE_COMMANDS}
+    commands = {"serve", "gui", "submit", CHECK_COMMAND, *STORE_COMMANDS}
     if not any(a in commands for a in argv) and not any(
         a in ("-h", "--help", "--version") for a in argv
     ):
@@ -368,6 +371,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_store_command(args)
         if command == "serve":
             return _serve(args)
+        if command == CHECK_COMMAND:
+            return run_check_command(args)
         if command == "submit":
             from .submit import run_submit
 

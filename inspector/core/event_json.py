@@ -18,6 +18,9 @@ import orjson
 
 from .emulator_faults import faults_to_json
 from .events import (
+    CheckCaseDone,
+    CheckFinished,
+    CheckStarted,
     EmulatorEvent,
     EmulatorFaultsChanged,
     Event,
@@ -26,6 +29,7 @@ from .events import (
     StorageEvent,
     WsMessageAdded,
 )
+from .handler_checks import Verdict
 from .records import Exchange, ExchangeKind
 
 BODY_INLINE_LIMIT = 64 * 1024  # larger bodies are summarised, not printed
@@ -145,6 +149,8 @@ def _event_json(event: Event) -> dict[str, Any] | None:
             "time": iso_time(event.time),
             **faults_to_json(event.faults),
         }
+    if isinstance(event, CheckStarted | CheckCaseDone | CheckFinished):
+        return check_json(event)
     return None
 
 
@@ -212,3 +218,50 @@ def _exchange_json(x: Exchange, is_new: bool) -> dict[str, Any] | None:
     if x.status is None:
         return None  # pending (delayed reply); printed once it is answered
     return request_json(x)
+
+
+def check_json(event: CheckStarted | CheckCaseDone | CheckFinished) -> dict[str, Any]:
+    """`check-handler --json`'s lines (issue 19): `check_start`, one `check_case` per case
+    (`case`, `verdict`, `status`, `latency_ms`, `fix`...), then `check_summary`."""
+    head = {"time": iso_time(event.time), "run": event.run_id}
+    if isinstance(event, CheckStarted):
+        return {
+            "event": "check_start",
+            **head,
+            "url": event.url,
+            "loopback": event.loopback,
+            "cases": [c.value for c in event.cases],
+            "skipped": [{"case": c.value, "reason": why} for c, why in event.skipped],
+            "notes": list(event.notes),
+            "session": event.session,
+        }
+    if isinstance(event, CheckCaseDone):
+        r = event.result
+        return {
+            "event": "check_case",
+            **head,
+            "case": r.case.value,
+            "title": r.title,
+            "verdict": r.verdict.value,
+            "status": r.status,
+            "latency_ms": r.latency_ms,
+            "fix": r.fix,
+            "detail": r.detail,
+            "note": r.note,
+            "exchanges": list(r.exchange_ids),
+        }
+    summary = event.summary
+    return {
+        "event": "check_summary",
+        **head,
+        "url": summary.url,
+        "verdict": summary.verdict.value,
+        "pass": summary.count(Verdict.PASS),
+        "warn": summary.count(Verdict.WARN),
+        "fail": summary.count(Verdict.FAIL),
+        "skipped": [{"case": c.value, "reason": why} for c, why in summary.skipped],
+        "session": summary.session,
+        "cancelled": summary.cancelled,
+        "error": summary.error,
+        "exit_code": summary.exit_code,
+    }

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .emulator_faults import EmulatorFaults
+from .handler_checks import CheckCaseDone, CheckFinished, CheckStarted
 from .records import Exchange, WsMessage
 
 
@@ -80,4 +81,7 @@ Event = (
     | StorageEvent
     | EngineProcessEvent
     | EmulatorFaultsChanged
+    | CheckStarted
+    | CheckCaseDone
+    | CheckFinished
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import itertools
 import logging
 import threading
 import time
@@ -21,6 +22,7 @@ from typing import Any, TypeVar
 from ..core.control import Submit
 from ..core.emulator_faults import EmulatorFaults
 from ..core.events import EmulatorEvent, Event, StorageEvent
+from ..core.handler_checks import CheckRequest, CheckSummary
 from ..core.records import Exchange
 from ..core.replay_reply import ReplayReply
 from ..core.reply_rules import ReplyRule
@@ -63,6 +65,9 @@ class Engine:
         self.control: Any = None  # engine.control_server.ControlServer when settings.control
         # What the `stop` command does: `serve` sets it to end its process.
         self.on_stop_requested: Callable[[], None] = lambda: None
+        self._check_ids = itertools.count(1)
+        self._checks: dict[int, concurrent.futures.Future[CheckSummary]] = {}
+        self._check_tasks: set[asyncio.Task[Any]] = set()  # on the loop, cancelled at stop
 
     # -- events ---------------------------------------------------------------------------
     def subscribe(self) -> EventQueue:
@@ -169,6 +174,10 @@ class Engine:
         self._prune_sessions()  # only once everything started: a failed start deletes nothing
 
     async def _stop_servers(self) -> None:
+        for task in list(self._check_tasks):  # handler checks in flight end "cancelled"
+            task.cancel()
+        if self._check_tasks:
+            await asyncio.gather(*self._check_tasks, return_exceptions=True)
         if self.control is not None:
             await self.control.stop()
         if self.emulator is not None:
@@ -353,6 +362,51 @@ class Engine:
     def emulator_faults(self) -> EmulatorFaults:
         """The faults still to come (those used up by requests are gone)."""
         return self._faults.faults
+
+    # -- "Is my callback handler ready for Deepgram?" (issue 19) -------------------------
+    def start_handler_check(self, request: CheckRequest) -> int:
+        """Run the handler check on the engine loop; its run id at once.
+
+        Progress comes as `CheckStarted`, `CheckCaseDone` and `CheckFinished` events with that
+        id; its requests and replies as `ExchangeAdded` / `ExchangeUpdated` like any other
+        traffic (numbered by the receiver, so they sit in the same list), and in a session of
+        their own under the data dir. RuntimeError when the engine is not running."""
+        run_id = next(self._check_ids)
+        future = self.call(self._handler_check(run_id, request))
+        self._checks[run_id] = future
+        future.add_done_callback(lambda _f: self._checks.pop(run_id, None))
+        return run_id
+
+    def cancel_handler_check(self, run_id: int) -> None:
+        """Stop a run (it ends with a cancelled `CheckFinished`); nothing if it is over."""
+        future = self._checks.get(run_id)
+        if future is not None:
+            future.cancel()
+
+    async def _handler_check(self, run_id: int, request: CheckRequest) -> CheckSummary:
+        from .handler_check import own_asr, run_check
+
+        emulator = self.emulator
+
+        async def asr() -> tuple[Any, bool]:
+            if emulator is not None:  # its recognition process: no second model in memory
+                return emulator.files_asr, False
+            return await own_asr()
+
+        task = asyncio.current_task()
+        assert task is not None
+        self._check_tasks.add(task)
+        try:
+            return await run_check(
+                request,
+                publish=self.publish,
+                asr=asr,
+                next_id=self.receiver.next_exchange_id,
+                data_dir=self.settings.data_dir,
+                run_id=run_id,
+            )
+        finally:
+            self._check_tasks.discard(task)
 
     @property
     def receiver_url(self) -> str:

@@ -149,6 +149,11 @@ class Receiver:
         unique."""
         self._ids = itertools.count(last_id + 1)
 
+    def next_exchange_id(self) -> int:
+        """An id for an exchange the engine captures elsewhere (the handler check's
+        requests), so it sits in the same list as the receiver's without a clash."""
+        return next(self._ids)
+
     # -- HTTP -----------------------------------------------------------------------------
     def _make_request(
         self,
