@@ -158,6 +158,7 @@ def stream_messages(
     request_id: str,
     created: datetime,
     duration: float,
+    sha256: str,
     query: Sequence[tuple[str, str]] = STREAM_QUERY,
 ) -> list[StreamMessage]:
     """The messages a live stream sends for `updates`, then Metadata, with their audio times
@@ -182,7 +183,11 @@ def stream_messages(
             if o.utterance_end_ms is not None and u.speech_final and u.words:
                 add(u.end, build_utterance_end(CHANNEL, u.words[-1].end))
     metadata = build_stream_metadata(
-        request_id=request_id, created=created, duration=duration, channels=o.channels
+        request_id=request_id,
+        created=created,
+        duration=duration,
+        channels=o.channels,
+        sha256=sha256,  # of the audio streamed
     )
     add(duration, metadata)
     return out

@@ -18,6 +18,7 @@ handler's own and not that of a queue of ours.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 import uuid
@@ -132,6 +133,7 @@ AsrSource = Callable[[], Awaitable[tuple[AsrWorker, bool]]]
 class LiveRecognition:
     updates: tuple[StreamUpdate, ...]
     audio_seconds: float
+    sha256: str  # of the audio streamed, for Metadata
 
 
 _RECOGNISED: dict[tuple[Path, str], Transcription | LiveRecognition] = {}  # for the process
@@ -180,7 +182,7 @@ class SampleRecognition:
             updates.extend(got)
         finally:
             await worker.close_stream(sid)
-        live = LiveRecognition(tuple(updates), seconds)
+        live = LiveRecognition(tuple(updates), seconds, hashlib.sha256(audio).hexdigest())
         _RECOGNISED[self._sample, "live"] = live
         return live
 
@@ -532,6 +534,7 @@ class HandlerCheckRun:
             request_id=self._rid(),
             created=self._created,
             duration=live.audio_seconds,
+            sha256=live.sha256,
         )
 
     async def _stream_http(self, payloads: Payloads) -> tuple[list[Reply], StreamEnd]:

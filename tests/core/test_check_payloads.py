@@ -76,7 +76,9 @@ def test_stream_messages_follow_the_live_session_and_validate() -> None:
         StreamUpdate(StreamUpdateKind.INTERIM, 0.0, 1.0, WORDS[:2]),
         StreamUpdate(StreamUpdateKind.FINAL, 0.0, 2.0, WORDS, speech_final=True),
     ]
-    messages = cp.stream_messages(updates, request_id=RID, created=CREATED, duration=2.5)
+    messages = cp.stream_messages(
+        updates, request_id=RID, created=CREATED, duration=2.5, sha256="cd" * 32
+    )
     assert [m.type for m in messages] == [
         "SpeechStarted",
         "Results",
