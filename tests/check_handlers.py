@@ -146,7 +146,10 @@ class HandlerServer:
         self._loop.run_until_complete(self._serve())
 
     async def _serve(self) -> None:
-        runner = web.AppRunner(self.app, access_log=None)
+        # A handler still "processing" when the test ends is cancelled, not waited for.
+        runner = web.AppRunner(
+            self.app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
+        )
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
