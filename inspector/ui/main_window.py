@@ -60,9 +60,11 @@ from .demo_runner import DemoStage, fill_submit_panel
 from .demos import DEMOS, Demo, demo_named
 from .detail_views import DetailPane
 from .engine_calls import EngineCalls
+from .help import CallbacksHelp, ShortcutsDialog
 from .look import THEMES, app_icon, apply_theme
 from .reply_controls import ReplyControls
 from .session_browser import SessionBrowser
+from .status_bar import StatusBar
 from .submit_panel import SubmitPanel
 from .timeline import TimelineView
 from .traffic_model import COLUMNS
@@ -82,9 +84,13 @@ SHORTCUTS = (
     ("Ctrl+Return", "Send from the submit panel"),
     ("Ctrl+1 … Ctrl+4", "Headers, Body, Transcript, WebSocket tab"),
     ("Up / Down, Page Up / Page Down", "Move through the traffic list"),
-    ("F1", "This list"),
+    ("F1", "This table"),
     ("Ctrl+Q", "Quit"),
 )
+
+
+RECEIVER_URL_TIP = "Give this URL to Deepgram as callback=… (your endpoint)"
+EMULATOR_URL_TIP = "The built-in Deepgram stand-in: POST or WebSocket {URL}/v1/listen"
 
 
 def _tool_button(text: str, tip: str, parent: QWidget) -> QToolButton:
@@ -121,7 +127,10 @@ class MainWindow(QMainWindow):
         self._running = engine.running
         self.tracker = DeliveryTracker()
         self.engine_restarted.connect(self._on_engine_restarted)
+        self.shortcuts_dialog: ShortcutsDialog | None = None
+        self.callbacks_help: CallbacksHelp | None = None
 
+        self.setStatusBar(StatusBar(self))  # long messages elided, never over the counters
         self._build_toolbar()
         self._build_center()
         self.sessions = SessionBrowser(self)  # sessions on disk, cURL, replay, diff
@@ -157,7 +166,8 @@ class MainWindow(QMainWindow):
         bar.setObjectName("toolbar")
         bar.setMovable(False)
         bar.addWidget(QLabel(" Receiver ", self))
-        self.url_field = self._url_field("Give this URL to Deepgram as callback=… (your endpoint)")
+        self.url_field = self._url_field(RECEIVER_URL_TIP)
+        self.url_field.setAccessibleName("Receiver URL")
         bar.addWidget(self.url_field)
         self.copy_button = _tool_button("Copy", "Copy the receiver URL (Ctrl+Shift+C)", self)
         self.copy_button.clicked.connect(self.copy_receiver_url)
@@ -174,9 +184,8 @@ class MainWindow(QMainWindow):
         self.exposure_action = bar.addWidget(self.exposure_badge)
         bar.addSeparator()
         bar.addWidget(QLabel(" Emulator ", self))
-        self.emulator_field = self._url_field(
-            "The built-in Deepgram stand-in: POST or WebSocket {URL}/v1/listen"
-        )
+        self.emulator_field = self._url_field(EMULATOR_URL_TIP)
+        self.emulator_field.setAccessibleName("Emulator URL")
         bar.addWidget(self.emulator_field)
         self.copy_emulator_button = _tool_button("Copy", "Copy the emulator's base URL", self)
         self.copy_emulator_button.clicked.connect(self.copy_emulator_url)
@@ -359,6 +368,8 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, d=demo: self.run_demo(d.name))
 
         help_menu = bar.addMenu("&Help")
+        how = help_menu.addAction("How callbacks work")
+        how.triggered.connect(self.show_callbacks_help)
         shortcuts = help_menu.addAction("Keyboard shortcuts")
         shortcuts.setShortcut(QKeySequence("F1"))
         shortcuts.triggered.connect(self.show_shortcuts)
@@ -421,7 +432,15 @@ class MainWindow(QMainWindow):
         except RuntimeError:
             emulator = None
         self.emulator_field.setText(emulator or "(not running)")
-        self.copy_emulator_button.setEnabled(emulator is not None)
+        # Stopped, the URLs stay (Start listens on the same ports) but look it: greyed, and
+        # their tooltips say so (issue 14 item 10).
+        running = self._running
+        stopped = "Stopped: nothing listens here now; Start listens again on this same URL."
+        self.url_field.setEnabled(running)
+        self.url_field.setToolTip(RECEIVER_URL_TIP if running else stopped)
+        self.emulator_field.setEnabled(running and emulator is not None)
+        self.emulator_field.setToolTip(EMULATOR_URL_TIP if running else stopped)
+        self.copy_emulator_button.setEnabled(running and emulator is not None)
 
     def copy_receiver_url(self) -> None:
         QGuiApplication.clipboard().setText(self.url_field.text())
@@ -493,6 +512,7 @@ class MainWindow(QMainWindow):
         self._update_urls()
         self._update_status()
         self.submit_panel.reset_callback()
+        self.submit_panel.refresh_engine_state()
 
     # -- the list ---------------------------------------------------------------------------
     def focus_filter(self) -> None:
@@ -661,13 +681,19 @@ class MainWindow(QMainWindow):
         except ValueError as exc:
             self.statusBar().showMessage(str(exc), 10000)
             return None
-        if self.engine.emulator is None or not self._running:
-            QMessageBox.information(
-                self, "Demos", "Demos run on the built-in emulator, which is not running."
+        if self.engine.emulator_url is None or not self._running:
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
+                "Demos",
+                "Demos run on the built-in emulator, which is not running: press Start.",
+                parent=self,
             )
+            box.open()  # never exec(): nothing waits on the user (every menu item is tried)
+            self.demo_box = box
             return None
         if self.demo_stage.prepare(demo):
             self.statusBar().showMessage("Demo mode: relaxed ports, 1-s retries, 3 retries", 5000)
+            self.submit_panel.refresh_engine_state()
         self.reply_controls.set_rule(demo.rule)
         fill_submit_panel(self.submit_panel, demo)
         self._select_path = demo.path
@@ -682,13 +708,41 @@ class MainWindow(QMainWindow):
         return demo
 
     # -- help -------------------------------------------------------------------------------
-    def show_shortcuts(self) -> None:
-        text = "\n".join(f"{keys}  —  {what}" for keys, what in SHORTCUTS)
-        box = QMessageBox(self)
-        box.setWindowTitle("Keyboard shortcuts")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(text)
-        box.open()
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = self.shortcuts_dialog
+        if dialog is None:
+            dialog = self.shortcuts_dialog = ShortcutsDialog(SHORTCUTS, self)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def show_callbacks_help(self) -> CallbacksHelp:
+        dialog = self.callbacks_help
+        if dialog is None:
+            dialog = self.callbacks_help = CallbacksHelp(self)
+            dialog.place_requested.connect(self.show_place)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def show_place(self, place: str) -> None:
+        """Show the part of the window a help link names."""
+        docks = {"submit": self.submit_dock, "reply": self.reply_dock}
+        docks["timeline"] = self.timeline_dock
+        tabs = {"headers": 0, "body": 1, "transcript": 2, "websocket": 3}
+        if place in docks:
+            docks[place].show()
+            docks[place].raise_()
+        elif place in tabs:
+            self.detail.setCurrentIndex(tabs[place])
+        elif place == "list":
+            self.table.setFocus()
+        elif place.startswith("demo/"):
+            self.run_demo(place.removeprefix("demo/"))
+            return
+        self.activateWindow()
 
     def show_about(self) -> None:
         box = QMessageBox(self)

@@ -66,6 +66,8 @@ class ReplayDialog(QDialog):
         self.calls = calls
         self.reply: ReplayReply | None = None
         self.error: str | None = None
+        self.sending = False  # a send is under way: the dialog lives until its reply
+        self._closed = False
         self.setWindowTitle(f"Replay #{x.id}")
         self.resize(720, 640)
         layout = QVBoxLayout(self)
@@ -141,6 +143,7 @@ class ReplayDialog(QDialog):
             self.state.setText("Give a method and an http:// or https:// URL")
             return False
         self.reply, self.error = None, None
+        self.sending = True
         self.send_button.setEnabled(False)
         self.state.setText(f"Sending {method} {url} …")
         self.calls.run(
@@ -149,7 +152,19 @@ class ReplayDialog(QDialog):
         )
         return True
 
+    def done(self, result: int) -> None:
+        """Closed (Esc, Close, the window's close button): gone once no reply is awaited,
+        so closed dialogs do not pile up."""
+        super().done(result)
+        self._closed = True
+        if not self.sending:
+            self.deleteLater()
+
     def _on_reply(self, reply: ReplayReply | None, error: BaseException | None) -> None:
+        self.sending = False
+        if self._closed:
+            self.deleteLater()
+            return
         self.send_button.setEnabled(True)
         if error is not None or reply is None:
             self.error = f"{type(error).__name__}: {error}" if error else "no reply"

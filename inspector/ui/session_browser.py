@@ -76,11 +76,13 @@ class SessionBrowser(QObject):
         self._marked_key: tuple[str, int] | None = None
         self.last_error: str | None = None
         self.last_curl: CurlCommand | None = None
-        self.replay_dialog: ReplayDialog | None = None
+        self.replay_dialog: ReplayDialog | None = None  # the latest one opened
+        self.replay_dialogs: dict[tuple[str, int], ReplayDialog] = {}  # open ones, by row
         self.diff_dialog: DiffDialog | None = None
         self.sessions_dialog: SessionsDialog | None = None
         self.export_dialog: ExportHarDialog | None = None
         self.error_box: QMessageBox | None = None
+        self.import_dialog: QFileDialog | None = None
         self._build_banner()
         window.traffic.resolve = self.full_exchange
         window.traffic.extra_actions = self.row_actions
@@ -115,7 +117,9 @@ class SessionBrowser(QObject):
         self.import_action.triggered.connect(self._ask_import)
         self.export_action = menu.addAction("Export HAR…")
         self.export_action.setToolTip("Export the session shown in the list")
-        self.export_action.triggered.connect(self.show_export)
+        # Not connected straight to show_export: triggered(checked) would land its bool in
+        # `path` (issue 14 item 1).
+        self.export_action.triggered.connect(lambda: self.show_export())
         self.live_action = menu.addAction("Back to live capture")
         self.live_action.triggered.connect(self.show_live)
         self.live_action.setEnabled(False)
@@ -315,10 +319,19 @@ class SessionBrowser(QObject):
         return command
 
     def open_replay(self, row: Exchange) -> ReplayDialog:
-        x = self.full_exchange(row)
-        # Not deleted on close: its reply may still be on the way (EngineCalls calls it back).
-        dialog = ReplayDialog(x, self.window.url_field.text(), self.window.calls, self.window)
+        """The Replay dialog of `row`: one per exchange (asked again, the open one comes to
+        the front instead of another piling up), on top of the window and active, so Esc
+        closes it (issue 14 item 14)."""
+        key = self._key(row)
+        dialog = self.replay_dialogs.get(key)
+        if dialog is None:
+            x = self.full_exchange(row)
+            dialog = ReplayDialog(x, self.window.url_field.text(), self.window.calls, self.window)
+            self.replay_dialogs[key] = dialog
+            dialog.finished.connect(lambda _r, k=key: self.replay_dialogs.pop(k, None))
         dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
         self.replay_dialog = dialog
         return dialog
 
@@ -332,11 +345,20 @@ class SessionBrowser(QObject):
     def diff_with_marked(self, row: Exchange) -> DiffDialog | None:
         if self.marked is None:
             return None
+        if self.diff_dialog is not None:  # one diff at a time: the new pair replaces it
+            self.diff_dialog.close()
         dialog = DiffDialog(self.marked, self.full_exchange(row), self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda _o=None: self._forget_diff(dialog))
         dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
         self.diff_dialog = dialog
         return dialog
+
+    def _forget_diff(self, dialog: DiffDialog) -> None:
+        if self.diff_dialog is dialog:
+            self.diff_dialog = None
 
     # -- dialogs ----------------------------------------------------------------------------
     def show_sessions(self) -> SessionsDialog | None:
@@ -395,12 +417,17 @@ class SessionBrowser(QObject):
         self.window.statusBar().showMessage(f"Exported {n} entries to {out}{masked}", 8000)
         return n
 
-    def _ask_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+    def _ask_import(self) -> QFileDialog:
+        """The file dialog, opened without blocking (never exec: nothing waits on the user)."""
+        dialog = QFileDialog(
             self.window, "Import HAR", str(Path.home()), "HAR files (*.har);;All files (*)"
         )
-        if path:
-            self.import_har_file(Path(path))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda path: self.import_har_file(Path(path)))
+        dialog.open()
+        self.import_dialog = dialog
+        return dialog
 
     def import_har_file(self, path: Path) -> bool:
         """Make a read-only session of a HAR file and show it."""

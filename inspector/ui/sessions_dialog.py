@@ -73,12 +73,16 @@ class ExportHarDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
-    def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
+    def _browse(self) -> QFileDialog:
+        dialog = QFileDialog(
             self, "Export HAR", self.path_field.text(), "HAR files (*.har);;All files (*)"
         )
-        if path:
-            self.path_field.setText(path)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("har")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self.path_field.setText)
+        dialog.open()  # never exec(): nothing blocks on the user
+        return dialog
 
     def path(self) -> Path:
         return Path(self.path_field.text()).expanduser()

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -49,7 +50,7 @@ from .api_key_store import KeyStoreError, load_api_key, save_api_key
 from .body_format import plural, pretty_text
 from .engine_calls import EngineCalls
 from .traffic_model import status_text
-from .widgets import item, plain_label, set_rows, table_view, text_view
+from .widgets import item, plain_label, rows_height, set_rows, table_view, text_view
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,25 @@ KEYRING_WAIT = 10.0  # seconds a send or an export waits for the keyring lookup,
 DEFAULT_CALLBACK_PATH = "/callback"
 TARGET_EMULATOR, TARGET_DEEPGRAM = "Built-in emulator", "Deepgram (api.deepgram.com)"
 SOURCE_SAMPLE, SOURCE_FILE, SOURCE_URL = "Sample", "File", "URL"
+EMULATOR_OFF = "The built-in emulator is off (started without it): send to Deepgram instead."
+
+
+LINK_ROWS_SHOWN = 5  # callbacks listed without scrolling: Deepgram's retries shown to 4+
+LINK_COLUMN_TIPS = (
+    "The attempt number, as the retry timeline counts it (WS: a callback socket)",
+    "What the receiver answered",
+    "From the API's reply (or the stream's start) to the callback's arrival",
+    "The transcript the callback carried",
+)
+
+
+def _form(parent: QWidget) -> QFormLayout:
+    """A compact form: labels beside fields, fields growing with the dock."""
+    form = QFormLayout(parent)
+    form.setContentsMargins(6, 4, 6, 4)
+    form.setVerticalSpacing(4)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return form
 
 
 def sample_files() -> list[Path]:
@@ -143,12 +163,43 @@ class SubmitPanel(QWidget):
         self.submissions: list[Submission] = []
         self._by_request_id: dict[str, Submission] = {}
         self._link_rows: list[int] = []
-        # The form scrolls; the send button, the reply and the linked callbacks stay in view.
+        # The Send row stays at the top; the form scrolls under it, and the reply with the
+        # callbacks that came back share the rest (a splitter), so each part stays usable
+        # when the dock has half of a 700-pixel screen.
         form = QWidget(self)
         outer = QVBoxLayout(form)
+        outer.setContentsMargins(6, 2, 6, 2)
+        outer.setSpacing(4)
+
+        tgt = QGroupBox("Send to", self)
+        tf = _form(tgt)
+        self.target = QComboBox(self)
+        self.target.addItems([TARGET_EMULATOR, TARGET_DEEPGRAM])
+        self.target.setToolTip(
+            "The built-in emulator (offline), or the real Deepgram with your key"
+        )
+        key_row = QHBoxLayout()
+        self.key = QLineEdit(self)
+        self.key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key.setPlaceholderText("Deepgram API key (kept in the OS keyring only)")
+        self.key.setToolTip(
+            "Your Deepgram API key; stored only in the OS keyring, never in settings"
+        )
+        self.save_key = QPushButton("Save to keyring", self)
+        self.save_key.setToolTip("Store the key in the OS keyring (not in any settings file)")
+        self.save_key.clicked.connect(self._save_key)
+        key_row.addWidget(self.key, 1)
+        key_row.addWidget(self.save_key)
+        self.key_state = plain_label("", self)
+        tf.addRow("Target", self.target)
+        tf.addRow("API key", key_row)
+        tf.addRow("", self.key_state)
+        self._target_form = tf
+        self._key_row = key_row
+        outer.addWidget(tgt)
 
         audio = QGroupBox("Audio", self)
-        af = QFormLayout(audio)
+        af = _form(audio)
         self.source = QComboBox(self)
         self.source.addItems([SOURCE_SAMPLE, SOURCE_FILE, SOURCE_URL])
         self.source.setToolTip("Send a bundled sample, a local file, or a URL Deepgram downloads")
@@ -188,7 +239,7 @@ class SubmitPanel(QWidget):
         outer.addWidget(audio)
 
         cb = QGroupBox("Callback", self)
-        cf = QFormLayout(cb)
+        cf = _form(cb)
         self.use_callback = QCheckBox("ask for a callback", self)
         self.use_callback.setChecked(True)
         self.use_callback.setToolTip("Without a callback the reply carries the transcript itself")
@@ -212,15 +263,30 @@ class SubmitPanel(QWidget):
             "Deepgram's callback URL rules: http(s) (ws(s) when streaming), "
             "ports 80/443/8080/8443, no underscore in the host"
         )
+        self.relaxed = QCheckBox("Relaxed ports (the emulator calls back on any port)", self)
+        self.relaxed.setToolTip(
+            "Deepgram calls back only on ports 80, 443, 8080 and 8443; a receiver on "
+            "localhost:9000 needs the emulator to accept any port (serve --relaxed-ports)"
+        )
+        self.relaxed.toggled.connect(self._set_relaxed_ports)
         cf.addRow("", self.use_callback)
         cf.addRow("URL", self.callback)
         cf.addRow("Method", self.method)
         cf.addRow("Basic auth", auth)
         cf.addRow("Check", self.preflight)
+        cf.addRow("", self.relaxed)
+        self._callback_form = cf
         outer.addWidget(cb)
 
-        opts = QGroupBox("Options", self)
-        of = QFormLayout(opts)
+        self.options_button = QToolButton(self)
+        self.options_button.setText("Options: model, punctuate, diarize, extra, tag…")
+        self.options_button.setCheckable(True)
+        self.options_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.options_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.options_button.setAutoRaise(True)
+        self.options_button.setToolTip("Show or hide the /v1/listen options")
+        opts = QGroupBox(self)
+        of = _form(opts)
         self.model = QLineEdit(self)
         self.model.setPlaceholderText("default model")
         self.model.setToolTip("model= (e.g. nova-3); empty: the API's default")
@@ -233,7 +299,7 @@ class SubmitPanel(QWidget):
         boxes = (self.punctuate, self.smart_format, self.diarize, self.utterances, self.interim)
         for n, box in enumerate(boxes):
             box.setToolTip(f"{box.text()}=true")
-            flags.addWidget(box, n // 3, n % 3)
+            flags.addWidget(box, n // 2, n % 2)
         self.extra = QLineEdit(self)
         self.extra.setPlaceholderText("callback_secret:s3cret, team:qa")
         self.extra.setToolTip("extra=key:value pairs, comma separated; echoed in metadata.extra")
@@ -244,43 +310,21 @@ class SubmitPanel(QWidget):
         of.addRow("", flags)
         of.addRow("extra", self.extra)
         of.addRow("tag", self.tag)
+        self.options = opts
+        self.options_button.toggled.connect(self._show_options)
+        self._show_options(False)
+        outer.addWidget(self.options_button)
         outer.addWidget(opts)
-
-        tgt = QGroupBox("Send to", self)
-        tf = QFormLayout(tgt)
-        self.target = QComboBox(self)
-        self.target.addItems([TARGET_EMULATOR, TARGET_DEEPGRAM])
-        self.target.setToolTip(
-            "The built-in emulator (offline), or the real Deepgram with your key"
-        )
-        key_row = QHBoxLayout()
-        self.key = QLineEdit(self)
-        self.key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key.setPlaceholderText("Deepgram API key (kept in the OS keyring only)")
-        self.key.setToolTip(
-            "Your Deepgram API key; stored only in the OS keyring, never in settings"
-        )
-        self.save_key = QPushButton("Save to keyring", self)
-        self.save_key.setToolTip("Store the key in the OS keyring (not in any settings file)")
-        self.save_key.clicked.connect(self._save_key)
-        key_row.addWidget(self.key, 1)
-        key_row.addWidget(self.save_key)
-        self.key_state = plain_label("", self)
-        tf.addRow("Target", self.target)
-        tf.addRow("API key", key_row)
-        tf.addRow("", self.key_state)
-        outer.addWidget(tgt)
         outer.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(form)
-        results = QWidget(self)
-        outer = QVBoxLayout(results)
-        outer.setContentsMargins(9, 0, 9, 0)
+        self.form_scroll = scroll
 
         send_row = QHBoxLayout()
+        send_row.setContentsMargins(6, 4, 6, 2)
         self.send = QPushButton("Send", self)
         self.send.setDefault(True)
         self.send.setToolTip("Submit now (Ctrl+Return)")
@@ -288,30 +332,45 @@ class SubmitPanel(QWidget):
         self.state = plain_label("", self)
         send_row.addWidget(self.send)
         send_row.addWidget(self.state, 1)
-        outer.addLayout(send_row)
 
+        results = QWidget(self)
+        outer = QVBoxLayout(results)
+        outer.setContentsMargins(6, 0, 6, 0)
         self.reply = text_view(self, "The reply (request_id or transcript) appears here.")
         self.reply.setToolTip("What the API answered")
         self.reply.setLineWrapMode(self.reply.LineWrapMode.WidgetWidth)
-        outer.addWidget(self.reply, 1)
+        self.reply.setMinimumHeight(3 * self.reply.fontMetrics().lineSpacing())
+        outer.addWidget(self.reply, 2)
         self.links_model = QStandardItemModel(0, 4, self)
-        self.links_model.setHorizontalHeaderLabels(["Callback", "Status", "Latency", "Transcript"])
+        self.links_model.setHorizontalHeaderLabels(["Attempt", "Status", "Latency", "Transcript"])
+        for col, tip in enumerate(LINK_COLUMN_TIPS):
+            self.links_model.setHeaderData(
+                col, Qt.Orientation.Horizontal, tip, Qt.ItemDataRole.ToolTipRole
+            )
         self.links = table_view(self.links_model, self)
-        self.links.setToolTip("Callbacks that came back for this submission; double-click to open")
-        for col, width in enumerate((150, 50, 70)):
+        self.links.setToolTip(
+            "Callbacks that came back for this submission, numbered as the retry timeline "
+            "numbers its attempts; double-click to open one in the list"
+        )
+        for col, width in enumerate((64, 70, 70)):
             self.links.setColumnWidth(col, width)
         self.links.doubleClicked.connect(
             lambda index: self.callback_activated.emit(self._link_rows[index.row()])
         )
-        outer.addWidget(self.links, 1)
+        self.links.setMinimumHeight(rows_height(self.links, LINK_ROWS_SHOWN))
+        outer.addWidget(self.links, 3)
         split = QSplitter(Qt.Orientation.Vertical, self)
+        split.setChildrenCollapsible(False)
         split.addWidget(scroll)
         split.addWidget(results)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        self.splitter = split
         whole = QVBoxLayout(self)
         whole.setContentsMargins(0, 0, 0, 0)
-        whole.addWidget(split)
+        whole.setSpacing(0)
+        whole.addLayout(send_row)
+        whole.addWidget(split, 1)
 
         self.source.currentTextChanged.connect(self._update_visibility)
         self.target.currentTextChanged.connect(self._update_visibility)
@@ -339,12 +398,15 @@ class SubmitPanel(QWidget):
             return
         self.callback.setText(swap_scheme(url, self.streaming.isChecked()))
 
-    def _browse(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
+    def _browse(self) -> QFileDialog:
+        dialog = QFileDialog(
             self, "Audio file", "", "Audio (*.wav *.mp3 *.flac *.ogg *.m4a *.webm);;All (*)"
         )
-        if name:
-            self.file.setText(name)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self.file.setText)
+        dialog.open()  # never exec(): nothing blocks on the user
+        return dialog
 
     def _on_streaming(self, on: bool) -> None:
         self.callback.setText(swap_scheme(self.callback.text(), on))
@@ -367,10 +429,40 @@ class SubmitPanel(QWidget):
         for w in (self.callback, self.user, self.password):
             w.setEnabled(self.use_callback.isChecked())
         deepgram = self.target.currentText() == TARGET_DEEPGRAM
-        self.key.setEnabled(deepgram)
-        self.save_key.setEnabled(deepgram)
-        if not deepgram and self.engine.emulator_url is None:
-            self.state.setText("The emulator is not running; only Deepgram is available.")
+        self._target_form.setRowVisible(self._key_row, deepgram)
+        self._target_form.setRowVisible(self.key_state, deepgram)
+        self._callback_form.setRowVisible(self.relaxed, not deepgram)
+        self.refresh_engine_state()
+
+    def _show_options(self, shown: bool) -> None:
+        self.options.setVisible(shown)
+        self.options_button.setArrowType(
+            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+        )
+
+    def refresh_engine_state(self) -> None:
+        """Say whether the emulator can take a submission now, and show its relaxed-ports
+        setting: called when the servers start or stop and when a demo changes settings
+        (the panel is built before the servers start: issue 14 item 2)."""
+        settings = self.engine.emulator_settings
+        running = self.engine.running and self.engine.emulator_url is not None
+        self.relaxed.blockSignals(True)
+        self.relaxed.setChecked(bool(settings is not None and settings.relaxed_ports))
+        self.relaxed.blockSignals(False)
+        self.relaxed.setEnabled(running)
+        if self.target.currentText() == TARGET_EMULATOR and not running:
+            self.state.setText(
+                EMULATOR_OFF if settings is None else "The servers are not listening: press Start."
+            )
+        elif self.state.text() in (EMULATOR_OFF, "The servers are not listening: press Start."):
+            self.state.setText("")
+        self.check_callback()
+
+    def _set_relaxed_ports(self, on: bool) -> None:
+        settings = self.engine.emulator_settings
+        if settings is None or not self.engine.running or self.engine.emulator_url is None:
+            return
+        self.engine.set_emulator_settings(replace(settings, relaxed_ports=on))
         self.check_callback()
 
     def known_tokens(self) -> dict[str, str]:
@@ -458,8 +550,8 @@ class SubmitPanel(QWidget):
     def _relaxed_ports(self) -> bool:
         if self.target.currentText() == TARGET_DEEPGRAM:
             return False
-        emulator = self.engine.emulator
-        return bool(getattr(getattr(emulator, "settings", None), "relaxed_ports", False))
+        settings = self.engine.emulator_settings
+        return settings is not None and settings.relaxed_ports
 
     def check_callback(self) -> bool:
         """Pre-flight: the callback URL against Deepgram's rules; explains what is wrong."""
@@ -625,21 +717,25 @@ class SubmitPanel(QWidget):
         status = status_text(x)
         if x.id in sub.callbacks:  # an update (a reply left, a socket closed)
             row = self._link_rows.index(x.id)
-            self.links_model.setItem(row, 1, item(status))
+            self.links_model.setItem(row, 1, item(status, tooltip=status))
             return True
         sub.callbacks.append(x.id)
         latency = x.started - (sub.replied or sub.sent)
         self._link_rows.append(x.id)
-        what = "WS" if x.kind is ExchangeKind.WEBSOCKET else x.method
-        attempt = f" (attempt {x.attempt})" if x.kind is ExchangeKind.HTTP else ""
+        # Numbered as the retry timeline numbers attempts; the list's row number is in the
+        # tooltip (two numberings side by side read as one: issue 14 item 7).
+        ws = x.kind is ExchangeKind.WEBSOCKET
+        where = f"{'WebSocket' if ws else x.method} {x.target}: row #{x.id} of the list"
+        transcript = x.view.transcript or ""
         self.links_model.appendRow(
             [
-                item(f"#{x.id} {what} {x.path}{attempt}"),
-                item(status),
+                item("WS" if ws else str(x.attempt), tooltip=where),
+                item(status, tooltip=status),
                 item(f"{latency:+.2f} s", tooltip="from the reply (or the stream's start)"),
-                item(x.view.transcript or ""),
+                item(transcript, tooltip=transcript),
             ]
         )
+        self.links.scrollToBottom()  # the latest attempt (the delivered one) in view
         return True
 
     def links_for(self, request_id: str) -> list[int]:

@@ -76,12 +76,13 @@ def set_rows(model: QStandardItemModel, rows: Sequence[Sequence[QStandardItem]])
         model.appendRow(list(row))
 
 
+def rows_height(view: QTableView, rows: int) -> int:
+    """The height that shows `rows` rows of `view` with its header, without scrolling."""
+    height = view.horizontalHeader().sizeHint().height() + 2 * view.frameWidth()
+    return height + rows * view.verticalHeader().defaultSectionSize()
+
+
 def fit_rows(view: QTableView, most: int) -> None:
     """Make `view` as tall as its rows, `most` rows at the most (then it scrolls)."""
     rows = min(max(view.model().rowCount(), 1), most)
-    height = view.horizontalHeader().sizeHint().height() + 2 * view.frameWidth()
-    height += rows * view.verticalHeader().defaultSectionSize()
-    if view.horizontalScrollBar().isVisible():
-        height += view.horizontalScrollBar().sizeHint().height()
-    view.setMaximumHeight(height)
-    view.setMinimumHeight(min(height, view.horizontalHeader().sizeHint().height() + 60))
+    view.setMaximumHeight(rows_height(view, rows))

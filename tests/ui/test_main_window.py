@@ -305,8 +305,12 @@ def test_status_bar_copy_buttons_and_stop_start(qtbot, start_engine, window):
     w.start_stop_action.trigger()
     qtbot.waitUntil(lambda: w.listening_label.text() == "○ Stopped", timeout=TIMEOUT_MS)
     assert w.start_stop_action.text() == "Start"
+    # Stopped, the URL stays (Start listens on it again) but no longer looks live.
+    assert w.url_field.text() == engine.receiver_url and not w.url_field.isEnabled()
+    assert w.url_field.toolTip().startswith("Stopped")
     w.start_stop_action.trigger()
     qtbot.waitUntil(lambda: w.listening_label.text().startswith("● Listening"), timeout=TIMEOUT_MS)
+    assert w.url_field.isEnabled() and not w.url_field.toolTip().startswith("Stopped")
     assert _request(engine.receiver_url, "POST", "/z", b"") == 200
     _select(w, 0)
     assert w.detail.headers.table.isVisibleTo(w)

@@ -144,3 +144,35 @@ def test_replay_unedited_sends_the_captured_bytes(qtbot, start_engine, window):
     qtbot.waitUntil(lambda: w.model.rowCount() == 2, timeout=TIMEOUT_MS)
     again = w.model.exchange(2)
     assert again is not None and again.body == body
+
+
+def test_replay_dialogs_do_not_pile_up_and_close_with_esc(qtbot, start_engine, window):
+    """Issue 14 item 14: one dialog per exchange, in front and active; Esc closes and
+    deletes it (a closed one does not linger as a hidden child of the window)."""
+    from PySide6.QtCore import Qt
+
+    from inspector.ui.replay_dialog import ReplayDialog
+
+    engine, _ = start_engine()
+    w = window(engine)
+    for path in ("/a", "/b"):
+        assert _post(engine.receiver_url, path, b"{}", []) == 200
+    qtbot.waitUntil(lambda: w.model.rowCount() == 2, timeout=TIMEOUT_MS)
+    first = w.model.exchange(1)
+    replay = dict(w.context_actions(first))["Replay…"]
+    replay()
+    dialog = w.sessions.replay_dialog
+    replay()  # asked again: the same dialog comes to the front
+    assert w.sessions.replay_dialog is dialog
+    assert [d for d in w.findChildren(ReplayDialog) if d.isVisible()] == [dialog]
+    dict(w.context_actions(w.model.exchange(2)))["Replay…"]()
+    other = w.sessions.replay_dialog
+    assert other is not dialog and len(w.sessions.replay_dialogs) == 2
+    qtbot.keyClick(dialog.url_field, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: len(w.findChildren(ReplayDialog)) == 1, timeout=TIMEOUT_MS)
+    assert list(w.sessions.replay_dialogs.values()) == [other]
+    other.send_button.click()  # closed while its reply is on the way: kept until it lands
+    other.close()
+    qtbot.waitUntil(lambda: not w.findChildren(ReplayDialog), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: w.model.rowCount() == 3, timeout=TIMEOUT_MS)  # it was sent

@@ -262,3 +262,21 @@ def test_a_damaged_row_blanks_only_itself_and_is_said_once(qtbot, session_window
     assert paths.count(None) == 1
     w.table.viewport().repaint()
     assert w.sessions.last_error.count("rows cannot be read") == 1
+
+
+def test_file_export_har_from_the_menu_writes_the_live_capture(qtbot, session_window, data_dir):
+    """Issue 14 item 1: the menu's triggered(checked) once landed in the path parameter."""
+    w = session_window()
+    assert _post(w.engine.receiver_url, "/menu-export", b'{"a":1}') == 200
+    qtbot.waitUntil(lambda: w.model.rowCount() == 1, timeout=TIMEOUT_MS)
+    w.sessions.export_action.trigger()  # exactly what File > Export HAR... does
+    dialog = w.sessions.export_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.windowTitle() == "Export HAR"
+    texts = [label.text() for label in dialog.findChildren(type(w.sessions.banner_label))]
+    assert "Export the live capture as HAR 1.2" in texts
+    out = data_dir / "from-menu.har"
+    dialog.path_field.setText(str(out))
+    dialog.export_button.click()
+    assert "/menu-export" in out.read_text()
+    assert "Exported 1 entries" in w.statusBar().currentMessage()

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from inspector.ui.main_window import MainWindow
 from inspector.ui.submit_panel import SOURCE_SAMPLE, TARGET_EMULATOR
 from inspector.ui.traffic_model import COL_METHOD, COL_REQUEST_ID
-from tests.samples import SAMPLES, word_overlap
+from tests.samples import SAMPLES, silent_wav, word_overlap
 
 ASR_TIMEOUT_MS = 45_000  # speech recognition on a loaded 2-core machine
 
@@ -93,6 +93,14 @@ def test_retry_storm_demo_times_four_attempts_with_countdowns(qtbot, window):
     table = w.timeline.model
     assert [table.index(r, 2).data() for r in range(4)] == ["503 ✗", "503 ✗", "503 ✗", "200 ✓"]
     assert all(table.index(r, 3).data().endswith(" ms") for r in range(4))
+    # The submit panel numbers the callbacks as the timeline does, the delivered one in view
+    # (issue 14 item 7: it showed list ids beside the timeline's numbers, 3 rows of 4).
+    links, view = w.submit_panel.links_model, w.submit_panel.links
+    qtbot.waitUntil(lambda: links.rowCount() == 4, timeout=ASR_TIMEOUT_MS)
+    numbers = [links.index(r, 0).data() for r in range(4)]
+    assert numbers == [table.index(r, 0).data() for r in range(4)] == ["1", "2", "3", "4"]
+    assert links.index(3, 1).data() == "200 ✓"
+    assert view.viewport().rect().contains(view.visualRect(links.index(3, 0)))
     job = w.timeline.job
     rows = [x for x in _rows(w) if x.request_id == job.request_id]
     assert [x.status for x in rows] == [503, 503, 503, 200]
@@ -166,5 +174,61 @@ def test_stream_kill_demo_shows_the_stream_closed_with_1011(qtbot, window):
     sockets = [x for x in _rows(w) if x.path == "/demo/stream-kill"]
     assert sockets and sockets[0].ws_end is not None and sockets[0].ws_end.code == 1001
     links = w.submit_panel.links_model
-    assert links.rowCount() == 1 and links.index(0, 0).data().startswith(f"#{sockets[0].id} WS ")
+    assert links.rowCount() == 1 and links.index(0, 0).data() == "WS"
+    tip = links.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert f"row #{sockets[0].id} of the list" in tip
     assert links.index(0, 1).data() == "closed 1001 ✗"
+
+
+def test_a_panel_built_before_the_servers_start_sees_the_emulator_once_it_listens(
+    qtbot, qsettings, emulator_engine
+):
+    """Issue 14 item 2: the window shows before the servers start (run_gui); the panel
+    said "The emulator is not running" for ever."""
+    emulator_engine.stop()
+    try:
+        w = MainWindow(emulator_engine, qsettings)
+        qtbot.addWidget(w)
+        w.show()
+        panel = w.submit_panel
+        assert panel.state.text() == "The servers are not listening: press Start."
+        assert not panel.relaxed.isEnabled()
+        w.toggle_running()  # what run_gui does once the window shows
+        qtbot.waitUntil(lambda: emulator_engine.running, timeout=30_000)
+        qtbot.waitUntil(lambda: w.listening_label.text().startswith("● Listening"))
+    finally:
+        if not emulator_engine.running:
+            emulator_engine.start()
+    assert panel.state.text() == ""
+    assert panel.relaxed.isEnabled() and panel.relaxed.isChecked()  # demo settings: relaxed
+
+
+def test_relaxed_ports_are_turned_on_from_the_panel(qtbot, window, tmp_path):
+    """Issue 14 item 3: the check said "turn on relaxed ports", with nowhere to do it."""
+    from dataclasses import replace
+
+    engine, panel = window.engine, window.submit_panel
+    relaxed = engine.emulator_settings
+    engine.set_emulator_settings(replace(relaxed, relaxed_ports=False))
+    try:
+        panel.refresh_engine_state()
+        panel.target.setCurrentText(TARGET_EMULATOR)
+        panel.source.setCurrentText("File")
+        panel.file.setText(str(silent_wav(tmp_path / "quiet.wav")))  # the port matters here
+        panel.streaming.setChecked(False)
+        panel.reset_callback("/relaxed")  # the receiver's own port: not 80/443/8080/8443
+        assert not panel.relaxed.isChecked() and panel.relaxed.isVisible()
+        assert panel.preflight.text().startswith("✗") and "relaxed ports" in panel.preflight.text()
+        panel.relaxed.click()
+        assert engine.emulator_settings.relaxed_ports
+        check = panel.preflight.text()
+        assert check.startswith("✓") and "(relaxed ports)" in check
+        panel.send.click()  # the emulator itself now accepts the port: 200 with a request_id
+        qtbot.waitUntil(lambda: "HTTP " in panel.reply.toPlainText(), timeout=30_000)
+        assert panel.reply.toPlainText().startswith("HTTP 200") and "request_id" in (
+            panel.reply.toPlainText()
+        )
+        panel.target.setCurrentText("Deepgram (api.deepgram.com)")
+        assert not panel.relaxed.isVisible()  # Deepgram has no such setting
+    finally:
+        engine.set_emulator_settings(relaxed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QAction, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -79,3 +79,55 @@ def test_dark_and_light_palettes_keep_text_readable(qtbot):
             contrast = abs(pal.color(fg).lightness() - pal.color(bg).lightness())
             assert contrast > 120, (theme, fg, bg, contrast)
     apply_theme(app, "light")
+
+
+def test_f1_is_a_table_and_how_callbacks_work_links_into_the_window(qtbot, start_engine, qsettings):
+    """Issue 14 item 16: the shortcuts as a two-column table; one help page whose links
+    show the part of the window they name."""
+    from PySide6.QtCore import QUrl
+
+    from inspector.ui.help import CallbacksHelp, ShortcutsDialog
+
+    engine, _ = start_engine()
+    w = MainWindow(engine, qsettings)
+    qtbot.addWidget(w)
+    w.show()
+    f1 = next(a for a in w.findChildren(QAction) if a.shortcut().toString() == "F1")
+    f1.trigger()
+    dialog = w.shortcuts_dialog
+    assert isinstance(dialog, ShortcutsDialog) and dialog.isVisible()
+    assert dialog.rows() == list(SHORTCUTS)
+    assert dialog.model.columnCount() == 2
+    f1.trigger()  # again: the same table in front, not a second one
+    assert w.findChildren(ShortcutsDialog) == [dialog]
+
+    how = next(a for a in w.menuBar().findChildren(QAction) if a.text() == "How callbacks work")
+    how.trigger()
+    page = w.callbacks_help
+    assert isinstance(page, CallbacksHelp) and page.isVisible()
+    text = page.page.toPlainText()
+    for fact in ("request_id", "PUT", "dg-token", "10 times, 30 s apart", "ws(s)", "1011"):
+        assert fact in text, fact
+    assert {"submit", "timeline", "reply", "demo/stream-kill"} <= set(page.places())
+    w.timeline_dock.hide()
+    page.page.anchorClicked.emit(QUrl("inspector:timeline"))
+    assert w.timeline_dock.isVisible()
+    page.page.anchorClicked.emit(QUrl("inspector:websocket"))
+    assert w.detail.currentIndex() == 3
+
+
+def test_a_long_status_message_is_elided_before_the_counters(qtbot, start_engine, qsettings):
+    """Issue 14 item 10: a long message once ran under the counters, cut mid-letter."""
+    engine, _ = start_engine()
+    w = MainWindow(engine, qsettings)
+    qtbot.addWidget(w)
+    w.resize(1024, 700)
+    w.show()
+    long = "The receiver refused a request: " + "a very long reason " * 30
+    w.statusBar().showMessage(long)
+    bar = w.statusBar()
+    shown = bar.shown_message()
+    assert shown.endswith("…") and len(shown) < len(long)
+    rect = bar.message_rect()
+    assert rect.right() < w.count_label.x() and rect.width() > 200
+    assert bar.toolTip() == long and bar.currentMessage() == long
