@@ -409,15 +409,6 @@ class Engine:
             self._check_tasks.discard(task)
 
     @property
-    def emulator_settings(self) -> EmulatorSettings | None:
-        """The emulator's settings now (as `set_emulator_settings` left them), or those it
-        starts with; None when there is no emulator."""
-        if self.emulator is not None:
-            settings: EmulatorSettings = self.emulator.settings
-            return settings
-        return self.settings.emulator
-
-    @property
     def receiver_url(self) -> str:
         return self.receiver.url
 

@@ -444,7 +444,7 @@ class SubmitPanel(QWidget):
         """Say whether the emulator can take a submission now, and show its relaxed-ports
         setting: called when the servers start or stop and when a demo changes settings
         (the panel is built before the servers start: issue 14 item 2)."""
-        settings = self.engine.emulator_settings
+        settings = self.engine.emulator_settings()
         running = self.engine.running and self.engine.emulator_url is not None
         self.relaxed.blockSignals(True)
         self.relaxed.setChecked(bool(settings is not None and settings.relaxed_ports))
@@ -459,7 +459,7 @@ class SubmitPanel(QWidget):
         self.check_callback()
 
     def _set_relaxed_ports(self, on: bool) -> None:
-        settings = self.engine.emulator_settings
+        settings = self.engine.emulator_settings()
         if settings is None or not self.engine.running or self.engine.emulator_url is None:
             return
         self.engine.set_emulator_settings(replace(settings, relaxed_ports=on))
@@ -550,7 +550,7 @@ class SubmitPanel(QWidget):
     def _relaxed_ports(self) -> bool:
         if self.target.currentText() == TARGET_DEEPGRAM:
             return False
-        settings = self.engine.emulator_settings
+        settings = self.engine.emulator_settings()
         return settings is not None and settings.relaxed_ports
 
     def check_callback(self) -> bool:

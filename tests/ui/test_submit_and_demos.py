@@ -208,7 +208,7 @@ def test_relaxed_ports_are_turned_on_from_the_panel(qtbot, window, tmp_path):
     from dataclasses import replace
 
     engine, panel = window.engine, window.submit_panel
-    relaxed = engine.emulator_settings
+    relaxed = engine.emulator_settings()
     engine.set_emulator_settings(replace(relaxed, relaxed_ports=False))
     try:
         panel.refresh_engine_state()
@@ -220,7 +220,7 @@ def test_relaxed_ports_are_turned_on_from_the_panel(qtbot, window, tmp_path):
         assert not panel.relaxed.isChecked() and panel.relaxed.isVisible()
         assert panel.preflight.text().startswith("✗") and "relaxed ports" in panel.preflight.text()
         panel.relaxed.click()
-        assert engine.emulator_settings.relaxed_ports
+        assert engine.emulator_settings().relaxed_ports
         check = panel.preflight.text()
         assert check.startswith("✓") and "(relaxed ports)" in check
         panel.send.click()  # the emulator itself now accepts the port: 200 with a request_id
