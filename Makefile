@@ -20,14 +20,14 @@ run: $(STAMP)
 	$(BIN)/callback-inspector gui || test $$? -eq 2
 
 lint: $(STAMP)
-	$(BIN)/ruff check inspector tests bench
+	$(BIN)/ruff check inspector tests bench examples
 	$(BIN)/mypy
 
 # Lint + the whole suite but the slow tests (installers, 2-minute soak: make test-slow;
 # CI runs both).
 # pytest's exit 5 ("no tests ran") is a failure, not a pass.
 test: lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow" tests; rc=$$?; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow" tests examples; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): a failure" >&2; exit 1; fi; \
 	exit $$rc
 

@@ -23,6 +23,10 @@ from inspector.core.reply_rules import ReplyRule
 from inspector.core.settings import ReceiverSettings
 from inspector.engine.engine import Engine, EngineSettings, EventQueue
 
+# `pytester` runs pytest on a generated project in this process (the plugin's own tests,
+# tests/testing/).
+pytest_plugins = ["pytester"]
+
 
 class EventLog:
     """Collects an engine's events for assertions; `wait_for` blocks on the queue, no sleeps."""

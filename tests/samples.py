@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from inspector.bundled import samples_dir
+from inspector.testing.samples import silence
 
 SAMPLES = samples_dir()
 
@@ -29,14 +30,9 @@ def word_overlap(transcript: str, wav: Path) -> float:
 
 def silent_wav(path: Path, seconds: float = 0.5) -> Path:
     """A short silent 16 kHz WAV: for tests where the callback matters, not the words."""
-    import wave
-
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes(b"\x00\x00" * int(16000 * seconds))
+    path.write_bytes(silence(seconds))
     return path
+
 
 
 def shortest_sample() -> Path:

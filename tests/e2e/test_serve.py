@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import signal
 import socket
@@ -15,20 +14,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from tests.emulator_http import post as _post
 from tests.serve_process import EXE, ServeProcess
-
-
-def _post(url: str, path: str, body: bytes, method: str = "POST", headers=None):
-    parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-    conn.putrequest(method, path)
-    for name, value in headers or []:
-        conn.putheader(name, value)
-    conn.putheader("Content-Length", str(len(body)))
-    conn.endheaders(body)
-    status = conn.getresponse().status
-    conn.close()
-    return status
 
 
 def test_fail_first_two_with_503_then_200_and_attempts_are_numbered():

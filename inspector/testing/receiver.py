@@ -1,0 +1,297 @@
+"""`CallbackReceiver`: a real callback endpoint in a `with` block, to see what Deepgram sends.
+
+The receiver of `callback-inspector serve` (any method, any path, WebSockets; headers in wire
+order; Deepgram's retries counted per `request_id`) on 127.0.0.1 and a free port, on a
+background thread. `reply()` chooses the answer (a status, "fail the first N attempts", a
+delay) to watch the retries; `wait_for()` returns what arrived.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..core.basic_auth import BasicAuth
+from ..core.events import Event, ExchangeAdded, ExchangeUpdated, WsMessageAdded
+from ..core.headers import first_header
+from ..core.records import Direction, Exchange, ExchangeKind, WsMessage
+from ..core.reply_rules import DEFAULT_FAIL_STATUS, ReplyRule
+from ..core.settings import ReceiverSettings
+from ._loop import HostedServer
+from .waiting import Arrivals, plural
+
+SHOWN_IN_ERRORS = 10  # arrivals listed in a timeout's message
+
+
+def _transcript(body: Any) -> str | None:
+    """The first alternative's transcript of a pre-recorded or a streaming result."""
+    try:
+        if "results" in body:
+            return str(body["results"]["channels"][0]["alternatives"][0]["transcript"])
+        return str(body["channel"]["alternatives"][0]["transcript"])
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+@dataclass(frozen=True)
+class Callback:
+    """One HTTP request the receiver got (a callback attempt), with the reply it gave."""
+
+    method: str
+    path: str  # without the query string
+    target: str  # path and query, as sent
+    headers: tuple[tuple[str, str], ...]  # wire order, duplicates kept
+    body: bytes
+    status: int | None  # what the receiver answered; None while a delayed reply waits
+    attempt: int  # 1 the first time this request_id arrived, then 2, 3...
+    request_id: str | None  # metadata.request_id of the body
+    time: float  # epoch seconds, when the request head arrived
+    note: str = ""  # why it was refused, if it was (e.g. a body over the size limit)
+
+    def header(self, name: str) -> str | None:
+        """The first header called `name` (any case), or None."""
+        return first_header(self.headers, name)
+
+    @property
+    def dg_token(self) -> str | None:
+        """The `dg-token` header: the identifier of the API key that asked (not the key)."""
+        return self.header("dg-token")
+
+    @property
+    def basic_auth(self) -> BasicAuth | None:
+        """User and password from a `user:pass@` callback URL (sent as Basic auth)."""
+        from ..core.basic_auth import parse_basic_auth
+
+        return parse_basic_auth(self.header("authorization"))
+
+    def json(self) -> Any:
+        """The body parsed as JSON (ValueError says why when it is not)."""
+        try:
+            return json.loads(self.body)
+        except ValueError as exc:
+            raise ValueError(
+                f"the body of {self.method} {self.path} is not JSON ({exc}): {self.body[:200]!r}"
+            ) from None
+
+    @property
+    def transcript(self) -> str | None:
+        """`results.channels[0].alternatives[0].transcript`, or None for other bodies."""
+        try:
+            return _transcript(json.loads(self.body))
+        except ValueError:
+            return None
+
+    def __str__(self) -> str:
+        rid = f"request_id {self.request_id}" if self.request_id else "no request_id"
+        answered = f"answered {self.status}" if self.status is not None else "reply pending"
+        return f"{self.method} {self.target} ({rid}, attempt {self.attempt}, {answered})"
+
+
+@dataclass(frozen=True)
+class CallbackMessage:
+    """One text or binary message on a WebSocket callback (a streaming `ws(s)://` one)."""
+
+    socket: int  # which WebSocket: 1, 2... in the order they opened
+    path: str
+    data: bytes
+    text: str | None  # None for a binary message
+    time: float
+
+    def json(self) -> Any:
+        if self.text is None:
+            raise ValueError(f"a binary message of {len(self.data)} bytes is not JSON")
+        return json.loads(self.text)
+
+    @property
+    def type(self) -> str | None:
+        """The message's `type` (`Results`, `Metadata`...), or None."""
+        try:
+            value = self.json().get("type")
+        except (ValueError, AttributeError):
+            return None
+        return value if isinstance(value, str) else None
+
+    @property
+    def transcript(self) -> str | None:
+        try:
+            return _transcript(self.json())
+        except ValueError:
+            return None
+
+
+def reply_rule(status: int, fail_first: int, delay: float, body: bytes, headers: Any) -> ReplyRule:
+    """What `reply()` means as a receiver rule: `status` for every reply, or with
+    `fail_first` the first N attempts get `status` (500 if 200 was given), then 200."""
+    if fail_first:
+        fail_status = status if status >= 300 else DEFAULT_FAIL_STATUS
+        return ReplyRule(
+            status=200,
+            fail_status=fail_status,
+            fail_first=fail_first,
+            delay=delay,
+            body=body,
+            headers=tuple(headers),
+        )
+    return ReplyRule(status=status, delay=delay, body=body, headers=tuple(headers))
+
+
+class CallbackReceiver(HostedServer):
+    """A callback URL on 127.0.0.1 that records every request, started by `with`.
+
+    ```python
+    with CallbackReceiver() as receiver:
+        receiver.reply(status=503, fail_first=2)   # 503, 503, then 200 per request_id
+        ...  # give Deepgram (or the emulator) receiver.url + "/hook"
+        first, second, third = receiver.wait_for(count=3)
+    ```
+    Keyword arguments are receiver settings (`max_body`, `max_headers`...), as `serve`'s.
+    """
+
+    what = "receiver"
+
+    def __init__(self, **settings: Any) -> None:
+        self._settings = ReceiverSettings(host="127.0.0.1", port=0, **settings)
+        super().__init__("callback-receiver")
+        self._arrivals = Arrivals()
+        self._exchanges: dict[int, Exchange] = {}  # HTTP requests, by id
+        self._sockets: dict[int, Exchange] = {}  # WebSocket connections, by id
+        self._messages: list[WsMessage] = []
+        self._ws_ids: dict[int, int] = {}  # exchange id -> 1, 2... in opening order
+
+    def _make_server(self) -> Any:
+        from ..engine.receiver import Receiver
+
+        return Receiver(self._settings, self._record)
+
+    def reply(
+        self,
+        status: int = 200,
+        fail_first: int = 0,
+        delay: float = 0.0,
+        body: bytes = b"",
+        headers: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        """How to answer from the next request on: `status` to every request; with
+        `fail_first=N`, the first N attempts of each request_id get `status` (500 when
+        `status` is 200), later ones 200; `delay` seconds before each reply."""
+        if not 100 <= status <= 999:
+            raise ValueError(f"not an HTTP status: {status}")
+        if fail_first < 0 or delay < 0:
+            raise ValueError("fail_first and delay must be 0 or more")
+        rule = reply_rule(status, fail_first, delay, body, headers)
+        self._running.rules = (rule,)  # an atomic swap, as Engine.set_rules does
+
+    # -- what arrived --------------------------------------------------------------------------
+    def _record(self, event: Event) -> None:
+        with self._arrivals.lock:
+            if isinstance(event, ExchangeAdded | ExchangeUpdated):
+                x = event.exchange
+                if x.kind is ExchangeKind.WEBSOCKET:
+                    self._ws_ids.setdefault(x.id, len(self._ws_ids) + 1)
+                    self._sockets[x.id] = x
+                else:
+                    self._exchanges[x.id] = x
+            elif isinstance(event, WsMessageAdded):
+                if event.message.direction is Direction.IN:
+                    self._messages.append(event.message)
+            self._arrivals.notify()
+
+    @staticmethod
+    def _callback(x: Exchange) -> Callback:
+        return Callback(
+            method=x.method,
+            path=x.path,
+            target=x.target,
+            headers=tuple(x.headers),
+            body=x.body,
+            status=x.status,
+            attempt=x.attempt,
+            request_id=x.request_id,
+            time=x.started,
+            note=x.note,
+        )
+
+    def _message(self, m: WsMessage) -> CallbackMessage:
+        socket = self._sockets.get(m.exchange_id)
+        return CallbackMessage(
+            socket=self._ws_ids.get(m.exchange_id, 0),
+            path=socket.path if socket else "",
+            data=m.data,
+            text=m.text,
+            time=m.time,
+        )
+
+    def callbacks(self, request_id: str | None = None) -> list[Callback]:
+        """Every HTTP request so far (of `request_id`, if given), in arrival order."""
+        with self._arrivals.lock:
+            return self._matching(request_id)
+
+    def _matching(self, request_id: str | None) -> list[Callback]:
+        return [
+            self._callback(x)
+            for x in self._exchanges.values()
+            if request_id is None or x.request_id == request_id
+        ]
+
+    def wait_for(
+        self, count: int = 1, request_id: str | None = None, timeout: float = 10.0
+    ) -> list[Callback]:
+        """The first `count` requests (of `request_id`, if given) once they have arrived."""
+        if count < 1:
+            raise ValueError(f"count must be 1 or more, not {count}")
+
+        def found() -> list[Callback] | None:
+            matching = self._matching(request_id)
+            return matching[:count] if len(matching) >= count else None
+
+        def explain() -> str:
+            which = f" for request_id {request_id}" if request_id else ""
+            expected = (
+                f"expected {plural(count, 'callback')}{which} at {self.url} within {timeout:g} s"
+            )
+            everything = [self._callback(x) for x in self._exchanges.values()]
+            if not everything:
+                return (
+                    f"{expected}; nothing arrived (is the callback URL this receiver's? does "
+                    "the emulator accept its port: relaxed_ports?)"
+                )
+            matching = self._matching(request_id)
+            shown = "; ".join(str(c) for c in everything[-SHOWN_IN_ERRORS:])
+            return (
+                f"{expected}; {len(matching)} matched, {plural(len(everything), 'request')} "
+                f"arrived in all (last ones: {shown})"
+            )
+
+        return self._arrivals.wait(found, timeout, explain)
+
+    def messages(self) -> list[CallbackMessage]:
+        """Every message received on WebSocket callbacks so far, in arrival order."""
+        with self._arrivals.lock:
+            return [self._message(m) for m in self._messages]
+
+    def wait_for_messages(self, count: int = 1, timeout: float = 10.0) -> list[CallbackMessage]:
+        """The first `count` WebSocket callback messages once they have arrived."""
+        if count < 1:
+            raise ValueError(f"count must be 1 or more, not {count}")
+
+        def found() -> list[CallbackMessage] | None:
+            if len(self._messages) < count:
+                return None
+            return [self._message(m) for m in self._messages[:count]]
+
+        def explain() -> str:
+            return (
+                f"expected {plural(count, 'WebSocket message')} at {self.ws_url} within "
+                f"{timeout:g} s; {plural(len(self._sockets), 'socket')} opened, "
+                f"{plural(len(self._messages), 'message')} arrived"
+            )
+
+        return self._arrivals.wait(found, timeout, explain)
+
+    def clear(self) -> None:
+        """Forget what arrived (attempt numbers are kept: a retry still counts as one)."""
+        with self._arrivals.lock:
+            self._exchanges.clear()
+            self._messages.clear()

@@ -1,0 +1,84 @@
+"""Acceptance 3 of issue 18: 200 uses of the fixtures in a row leave no thread, port, file
+descriptor or process behind.
+
+The plugin's fixtures run in a pytest session of their own (`pytester`, in this process), on
+a generated test file: 200 tests that each use `deepgram_emulator` and `callback_receiver`
+(an injected failure, a request, a callback), and one that transcribes (recognition process
+started and stopped). What this process holds is compared before and after. One thing may
+appear and stay by design: multiprocessing's resource tracker, started once per interpreter
+at its first spawned process and kept until exit, with one pipe to it."""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.resource_tracker
+import os
+import threading
+
+PROJECT_TESTS = '''
+import http.client
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from inspector.testing import silence
+
+
+def _listen(url):
+    request = urllib.request.Request(
+        url + "/v1/listen", data=b"x", headers={"Authorization": "Token k"}, method="POST"
+    )
+    try:
+        urllib.request.urlopen(request, timeout=30)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    return 200
+
+
+@pytest.mark.parametrize("n", range(200))
+def test_use(n, deepgram_emulator, callback_receiver):
+    deepgram_emulator.fail_next(429)
+    assert _listen(deepgram_emulator.url) == 429
+    conn = http.client.HTTPConnection("127.0.0.1", callback_receiver.port, timeout=30)
+    conn.request("POST", "/hook", body=json.dumps({"metadata": {"request_id": str(n)}}))
+    assert conn.getresponse().status == 200
+    conn.close()
+    [callback] = callback_receiver.wait_for(request_id=str(n))
+
+
+def test_one_that_transcribes(deepgram_emulator, callback_receiver):
+    reply = deepgram_emulator.submit(silence(0.1), callback=callback_receiver.url)
+    assert deepgram_emulator.wait_for_job(reply["request_id"], timeout=120).delivered
+'''
+
+
+def _held() -> tuple[set[str], dict[str, str], set[int]]:
+    """Threads (by name and id), open fds (number -> what), child processes (pids)."""
+    threads = {f"{t.name}#{t.ident}" for t in threading.enumerate()}
+    fds = {}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            fds[fd] = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # the directory listing's own fd, closed meanwhile
+            pass
+    children = {p.pid for p in multiprocessing.active_children() if p.pid is not None}
+    return threads, fds, children
+
+
+def test_200_fixture_uses_leave_nothing_behind(pytester):
+    pytester.makepyfile(test_uses=PROJECT_TESTS)
+    threads, fds, children = _held()
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=201)
+    threads_after, fds_after, children_after = _held()
+    assert threads_after == threads, threads_after ^ threads
+    tracker = multiprocessing.resource_tracker._resource_tracker._fd  # once per interpreter
+    opened = {
+        fd: what
+        for fd, what in fds_after.items()
+        if fds.get(fd) != what and int(fd) != tracker
+    }
+    assert not opened, opened  # sockets (ports) are fds too
+    assert children_after == children
