@@ -2,11 +2,11 @@
 
 from .library import SessionInfo, SessionLibrary, SessionNotFoundError, default_data_dir
 from .schema import SCHEMA_VERSION, SessionFileError
-from .session import ExchangeRow, SessionMeta, SessionReader, SessionWriter
+from .session import SessionWriter
+from .session_reader import SessionMeta, SessionReader
 
 __all__ = [
     "SCHEMA_VERSION",
-    "ExchangeRow",
     "SessionFileError",
     "SessionInfo",
     "SessionLibrary",

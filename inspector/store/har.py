@@ -36,7 +36,7 @@ from ..core.event_json import iso_time
 from ..core.headers import Header, first_header
 from ..core.records import ClosedBy, Direction, Exchange, ExchangeKind, WsEnd, WsKind, WsMessage
 from .library import SUFFIX, SessionLibrary
-from .session import SessionReader
+from .session_reader import SessionReader
 
 HAR_VERSION = "1.2"
 MASK = "***"

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .schema import SessionFileError
-from .session import SessionReader, SessionWriter
+from .session import SessionWriter
+from .session_reader import SessionReader
 
 SUFFIX = ".cisession"
 _ID = re.compile(r"^[0-9A-Za-z_.-]+$")

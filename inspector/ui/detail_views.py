@@ -20,13 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.exchange_display import size_text, status_text
 from ..core.records import Direction, Exchange, ExchangeKind, WsKind, WsMessage
 from ..core.ws_close_codes import close_code_text
 from .body_format import TranscriptView, hexdump, parse_json, transcript_view
 from .body_tab import BodyTab
 from .code_view import CodeView
 from .replay_dialog import REPLAY_OF_HEADER, replay_of
-from .traffic_model import size_text, status_text
 from .widgets import fit_rows, item, mono_font, plain_label, set_rows, table_view
 
 REPLY_ROWS_SHOWN = 7  # reply headers shown without scrolling (what aiohttp sends is 4-5)

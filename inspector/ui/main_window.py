@@ -51,6 +51,7 @@ from ..core.events import (
     StorageEvent,
     WsMessageAdded,
 )
+from ..core.exchange_display import is_error
 from ..core.records import Exchange, ExchangeKind, WsMessage
 from ..core.reply_rules import ReplyRule
 from ..engine.binding import is_loopback
@@ -608,12 +609,7 @@ class MainWindow(QMainWindow):
                 self._open_ws.add(x.id)
             else:
                 self._open_ws.discard(x.id)
-            error = (x.status or 0) >= 400 or (
-                x.ws_end is not None and x.ws_end.code not in (1000, None)
-            )
-        else:
-            error = (x.status or 0) >= 400
-        if error:
+        if is_error(x):
             self._errors.add(x.id)
         else:
             self._errors.discard(x.id)
@@ -752,7 +748,7 @@ class MainWindow(QMainWindow):
         box.setText(
             f"Callback Inspector {__version__}\n\n"
             "See, answer and replay Deepgram speech-to-text callbacks, with a built-in "
-            "offline Deepgram emulator.\n\nColumns: " + ", ".join(COLUMNS)
+            "offline Deepgram emulator.\n\nColumns: " + ", ".join(c.title for c in COLUMNS)
         )
         box.open()
         self.about_box = box

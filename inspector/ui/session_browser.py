@@ -13,7 +13,7 @@ what arrived instead of pulling the list away from under them). The previous ses
 in File > Open recent.
 
 A stored session's list reads its rows from the file as it shows them, filters and groups
-in SQL (`stored_model`), and holds light rows only (`stored_session.light_exchange`); a
+in SQL (`stored_model`), and holds light rows only (`store/light_rows.py`); a
 body is read when its row is opened.
 """
 
@@ -45,7 +45,7 @@ from ..store.curl import CurlCommand, to_curl
 from ..store.har import HarError, import_har, to_har, write_har
 from ..store.library import SessionInfo, SessionLibrary
 from ..store.schema import SessionFileError
-from ..store.session import SessionReader
+from ..store.session_reader import SessionReader
 from .diff_view import DiffDialog
 from .replay_dialog import ReplayDialog
 from .sessions_dialog import ExportHarDialog, SessionsDialog, session_label

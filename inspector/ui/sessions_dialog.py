@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.exchange_display import size_text
 from ..store.library import SessionInfo, SessionLibrary
-from .traffic_model import size_text
 from .widgets import item, plain_label, set_rows, table_view
 
 log = logging.getLogger(__name__)

@@ -26,17 +26,20 @@ import concurrent.futures
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
-from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QStandardItem, QStandardItemModel
 
+from ..core.columns import COLUMNS
+from ..core.exchange_display import GroupSummary, plain_word
 from ..core.records import Exchange
+from ..core.row_expr import Pred
+from ..store.group_index import GroupIndex
 from ..store.schema import SessionFileError
-from ..store.session import GroupIndex, ReadInterrupted, SessionReader
+from ..store.session_reader import ReadInterrupted, SessionReader
 from .stored_session import StoredSession
-from .traffic_model import COLUMNS, EXCHANGE_ROLE, group_state, row_data
+from .traffic_model import EXCHANGE_ROLE, cell_roles, fill_span, header_data
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +68,8 @@ class StoredTrafficModel(QStandardItemModel):
         self._ids: Sequence[int] = self._all  # the flat list shown
         self._groups: GroupIndex | None = None  # the grouped list shown
         self._grouped = False  # asked for
-        self._needle = ""
+        self._condition: Pred | None = None
+        self._outcomes: dict[str, str] | None = None  # request_id -> the emulator's last word
         self._cache: OrderedDict[int, Exchange] = OrderedDict()
         self._unreadable: set[int] = set()  # ids whose rows the file cannot give
         self._search_no = 0
@@ -81,18 +85,24 @@ class StoredTrafficModel(QStandardItemModel):
         return self._grouped
 
     @property
-    def needle(self) -> str:
-        return self._needle
+    def condition(self) -> Pred | None:
+        return self._condition
 
     def set_grouped(self, grouped: bool) -> None:
         if grouped != self._grouped:
             self._grouped = grouped
             self._search()
 
-    def set_needle(self, needle: str) -> None:
-        if needle != self._needle:
-            self._needle = needle
+    def set_condition(self, condition: Pred | None) -> None:
+        """Show only the rows `condition` holds for (all with None), as SQL."""
+        if condition != self._condition:
+            self._condition = condition
             self._search()
+
+    def set_needle(self, text: str) -> None:
+        """A plain substring search (what a plain word in the filter box is)."""
+        needle = text.strip()
+        self.set_condition(plain_word(needle) if needle else None)
 
     def exchange_count(self) -> int:
         """Every exchange of the session, filter or not."""
@@ -134,26 +144,46 @@ class StoredTrafficModel(QStandardItemModel):
             return None
         if role == EXCHANGE_ROLE:  # known from the list itself: no row to read
             return self._id_at(index)
+        return self._cell(index).get(role)
+
+    def multiData(self, index: Index, roleDataSpan: Any) -> None:
+        """Every role the delegate asks of a cell in one call (as `TrafficModel` does)."""
+        fill_span(roleDataSpan, self._cell(index) if index.isValid() else {})
+
+    def _cell(self, index: Index) -> dict[int, Any]:
+        """What a cell shows, by role (empty when its row cannot be read)."""
+        column = COLUMNS[index.column()]
         groups = self._groups
-        parent = index.parent()
-        if groups is not None and not parent.isValid() and groups.keyed[index.row()]:
+        if groups is not None and not index.parent().isValid() and groups.keyed[index.row()]:
             g = index.row()
             last = self._row(groups.last[g], groups.last, g)
             first = self._row(groups.first[g], groups.first, g)
             if last is None or first is None:
-                return None
-            size = groups.sizes[g]
-            node = (first, partial(group_state, size, last), size)
-            return row_data(last, index.column(), role, self._mono, node)
+                return {}
+            node = GroupSummary(
+                count=groups.sizes[g],
+                first=first,
+                last=last,
+                outcome=self._outcome(last.request_id),
+                messages=bool(groups.messages[g]),
+            )
+            return cell_roles(column, last, self._mono, node)
         x = self._at(index)
-        return None if x is None else row_data(x, index.column(), role, self._mono)
+        return {} if x is None else cell_roles(column, x, self._mono)
+
+    def _outcome(self, request_id: str | None) -> str:
+        """The emulator's last word on a job, from the session's events (read once)."""
+        if self._outcomes is None:
+            try:
+                self._outcomes = self.stored.reader.outcomes()
+            except SessionFileError:
+                self._outcomes = {}
+        return self._outcomes.get(request_id or "", "")
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+        return header_data(section, orientation, role)
 
     def _id_at(self, index: Index) -> int:
         groups = self._groups
@@ -215,15 +245,15 @@ class StoredTrafficModel(QStandardItemModel):
     # -- searching --------------------------------------------------------------------------
     def _search(self) -> None:
         self._search_no += 1
-        needle, grouped = self._needle, self._grouped
-        if not needle and not grouped:
+        condition, grouped = self._condition, self._grouped
+        if condition is None and not grouped:
             self._stop_worker_query()
             self._show(False, self._all)
             return
         if len(self._all) <= SYNC_SEARCH_ROWS:
             self._stop_worker_query()
             try:
-                self._show(grouped, _run_search(self.stored.reader, needle, grouped))
+                self._show(grouped, _run_search(self.stored.reader, condition, grouped))
             except SessionFileError as exc:
                 self.busy = False
                 self.search_failed.emit(exc.reason)
@@ -232,13 +262,13 @@ class StoredTrafficModel(QStandardItemModel):
         if self._pool is None:
             self._pool = concurrent.futures.ThreadPoolExecutor(1, "stored-session-search")
         self.busy = True
-        self._pool.submit(self._work, self._search_no, needle, grouped)
+        self._pool.submit(self._work, self._search_no, condition, grouped)
 
     def _stop_worker_query(self) -> None:
         if self._worker_reader is not None:
             self._worker_reader.interrupt()
 
-    def _work(self, number: int, needle: str, grouped: bool) -> None:
+    def _work(self, number: int, condition: Pred | None, grouped: bool) -> None:
         """On the worker thread: run one search unless a newer one replaced it already."""
         if number != self._search_no:
             return
@@ -246,7 +276,7 @@ class StoredTrafficModel(QStandardItemModel):
         try:
             if self._worker_reader is None:
                 self._worker_reader = SessionReader(self.stored.path, read_only=True)
-            result = (grouped, _run_search(self._worker_reader, needle, grouped))
+            result = (grouped, _run_search(self._worker_reader, condition, grouped))
         except ReadInterrupted:
             return
         except SessionFileError as exc:
@@ -307,5 +337,7 @@ class StoredTrafficModel(QStandardItemModel):
             self._pool = None
 
 
-def _run_search(reader: SessionReader, needle: str, grouped: bool) -> Sequence[int] | GroupIndex:
-    return reader.groups(needle) if grouped else reader.ids(needle)
+def _run_search(
+    reader: SessionReader, condition: Pred | None, grouped: bool
+) -> Sequence[int] | GroupIndex:
+    return reader.groups(condition) if grouped else reader.ids(condition)

@@ -1,8 +1,8 @@
 """A session file shown in the window: light rows for the list, bodies only for the open row.
 
 The traffic list's columns speak `Exchange`; a stored row becomes a *light* `Exchange` (no
-headers but its dg-token, no bodies, the decoded request_id/transcript kept), built only
-when the list shows it (`ui.stored_model` asks for pages of them). The whole exchange,
+bodies, the decoded request_id/transcript kept: `store/light_rows.py`), built only when the
+list shows it (`ui.stored_model` asks for pages of them). The whole exchange,
 bodies and WebSocket messages included, is read with `SessionReader.exchange` when a row
 is opened, and kept for that one row only.
 """
@@ -14,44 +14,11 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..core.body_view import BodyView
 from ..core.records import Exchange, WsMessage
 from ..store.schema import SessionFileError
-from ..store.session import ExchangeRow, SessionMeta, SessionReader
+from ..store.session_reader import SessionMeta, SessionReader
 
 log = logging.getLogger(__name__)
-
-def light_exchange(row: ExchangeRow) -> Exchange:
-    """The list's stand-in for a stored exchange: what the columns and the filter need (no
-    headers but its dg-token, no bodies). Built only for the rows the list shows
-    (`stored_model.py`), so plain constructors are fast enough."""
-    (xid, kind, started, finished, client, method, target, status, body_size, attempt,
-     request_id, dg_token, ws_end, ws_messages, note, transcript, is_final) = row  # fmt: skip
-    view = BodyView(
-        utf8_valid=True,
-        json_valid=False,
-        request_id=request_id,
-        transcript=transcript,
-        is_final=is_final,
-    )
-    return Exchange(
-        id=xid,
-        kind=kind,
-        started=started,
-        client=client,
-        method=method,
-        target=target,
-        http_version="",
-        headers=(("dg-token", dg_token),) if dg_token else (),
-        body_size=body_size,
-        attempt=attempt,
-        status=status,
-        finished=finished,
-        ws_end=ws_end,
-        ws_messages=ws_messages,
-        note=note,
-        view=view,
-    )
 
 
 class StoredSession:
@@ -91,7 +58,7 @@ class StoredSession:
         enabled = gc.isenabled()
         gc.disable()
         try:
-            page = [light_exchange(r) for r in self.reader.rows_by_id(ids)]
+            page = self.reader.rows_by_id(ids)
         finally:
             if enabled:
                 gc.enable()

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from .. import bundled, redact
 from ..core.callback_url import CallbackUrlError, validate_callback_url
 from ..core.deepgram_auth import key_identifier, mask_key
+from ..core.exchange_display import status_text
 from ..core.records import Exchange, ExchangeKind
 from ..core.ws_close_codes import close_code_text
 from ..engine import client
@@ -49,7 +50,6 @@ from ..engine.engine import Engine
 from .api_key_store import KeyStoreError, load_api_key, save_api_key
 from .body_format import plural, pretty_text
 from .engine_calls import EngineCalls
-from .traffic_model import status_text
 from .widgets import item, plain_label, rows_height, set_rows, table_view, text_view
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from functools import partial
 from typing import Any
 
 from PySide6.QtCore import (
@@ -25,217 +23,97 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase, QStandardItem, QStandardItemModel
 
+from ..core.columns import COLUMNS, Align, Column, column_index
 from ..core.events import Event, ExchangeAdded, ExchangeUpdated, WsMessageAdded
-from ..core.records import Exchange, ExchangeKind
+from ..core.exchange_display import (
+    GroupSummary,
+    Tone,
+    group_key,
+    group_tone,
+    plain_word,
+    search_texts,
+    status_tone,
+)
+from ..core.records import Exchange
+from ..core.row_expr import Pred
+from ..core.row_python import compile_python
 
-COLUMNS = ("Time", "Method", "Path", "Status", "Size", "request_id", "Attempt", "dg-token")
 COL_TIME, COL_METHOD, COL_PATH, COL_STATUS, COL_SIZE, COL_REQUEST_ID, COL_ATTEMPT, COL_TOKEN = (
-    range(len(COLUMNS))
+    column_index(k)
+    for k in ("time", "method", "path", "status", "size", "request_id", "attempt", "dg_token")
 )
 _NCOLS = len(COLUMNS)
-SEARCH_BODY_LIMIT = 1024 * 1024  # bytes of a body the filter looks into
 EXCHANGE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Index = QModelIndex | QPersistentModelIndex
 
 # Colours only add to the text symbols (✓ ↪ ✗ …), never replace them.
-_OK, _REDIRECT, _FAIL, _PENDING = "#2e8b57", "#b8860b", "#d0343a", "#6a7b8c"
-_BRUSHES: dict[str, QBrush] = {}
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
-
-def size_text(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KB"
-    return f"{n / 1024 / 1024:.1f} MB"
-
-
-def short_id(value: str | None, keep: int = 8) -> str:
-    """A uuid shortened for the list ("097de0cb…"); the full id is in the tooltip."""
-    if not value:
-        return ""
-    return value if len(value) <= keep + 5 else value[:keep] + "…"
-
-
-def status_text(x: Exchange) -> str:
-    """Status as text with a symbol, so it never relies on colour alone."""
-    if x.kind is ExchangeKind.WEBSOCKET and x.status == 101:
-        if x.ws_end is None:
-            return "101 open ⇄"
-        code = x.ws_end.code
-        mark = "✓" if code == 1000 else "✗"
-        return f"closed {code} {mark}" if code is not None else "closed"
-    if x.status is None:
-        return "pending …"
-    if x.status < 300:
-        return f"{x.status} ✓"
-    if x.status < 400:
-        return f"{x.status} ↪"
-    return f"{x.status} ✗"
-
-
-def status_colour(x: Exchange) -> str:
-    if x.kind is ExchangeKind.WEBSOCKET and x.status == 101:
-        if x.ws_end is None:
-            return _PENDING
-        return _OK if x.ws_end.code == 1000 else _FAIL
-    if x.status is None:
-        return _PENDING
-    if x.status < 300:
-        return _OK
-    if x.status < 400:
-        return _REDIRECT
-    return _FAIL
-
-
-def search_text(x: Exchange) -> str:
-    """Everything the filter box matches: path, method, status, request_id, headers, body."""
-    parts = [
-        x.target,
-        x.method,
-        "ws websocket" if x.kind is ExchangeKind.WEBSOCKET else "",
-        status_text(x),
-        str(x.status or ""),
-        x.request_id or "",
-        x.dg_token or "",
-        x.note,
-    ]
-    parts += [f"{n}: {v}" for n, v in x.headers]
-    parts.append(x.body[:SEARCH_BODY_LIMIT].decode("utf-8", errors="replace"))
-    return "\n".join(parts).lower()
-
-
-def row_data(
-    x: Exchange,
-    col: int,
-    role: int,
-    mono: QFont,
-    group: tuple[Exchange, Callable[[], str], int] | None = None,
-) -> Any:
-    """What a list cell shows of `x`, for `role`: the one place both the live and the
-    stored lists take their columns from. `group` is (first attempt, its summary when
-    asked, attempts) when the row is a request_id's node (then `x` is its latest attempt)."""
-    if role == Qt.ItemDataRole.DisplayRole:
-        if group is not None:
-            first, summary, count = group
-            if col == COL_TIME:
-                return display(first, col)
-            if col == COL_STATUS:
-                return summary()
-            if col == COL_ATTEMPT:
-                return str(count)
-        return display(x, col)
-    if role == EXCHANGE_ROLE:
-        return x.id
-    if role == Qt.ItemDataRole.ToolTipRole:
-        if col == COL_PATH:
-            return x.target
-        if col == COL_STATUS:
-            return x.note or (group[1]() if group else status_text(x))
-        if col == COL_REQUEST_ID and x.request_id:
-            return x.request_id
-        if col == COL_TOKEN and x.dg_token:
-            return f"dg-token {x.dg_token}: the identifier of the API key that submitted the job"
-        return None
-    if role == Qt.ItemDataRole.ForegroundRole and col == COL_STATUS:
-        colour = status_colour(x)
-        brush = _BRUSHES.get(colour)
-        if brush is None:
-            brush = _BRUSHES[colour] = QBrush(QColor(colour))
-        return brush
-    if role == Qt.ItemDataRole.FontRole and col in (COL_REQUEST_ID, COL_TOKEN):
-        return mono
-    if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_SIZE, COL_ATTEMPT):
-        return _RIGHT
-    return None
-
-
-_TIP, _FG, _FONT, _ALIGN = (
+TONE_COLOURS = {
+    Tone.OK: "#2e8b57",
+    Tone.REDIRECT: "#b8860b",
+    Tone.FAIL: "#d0343a",
+    Tone.PENDING: "#6a7b8c",
+    Tone.NEUTRAL: "#6a7b8c",
+}
+_BRUSHES = {tone: QBrush(QColor(colour)) for tone, colour in TONE_COLOURS.items()}
+_DISPLAY, _TIP, _FG, _FONT, _ALIGN = (
+    int(Qt.ItemDataRole.DisplayRole),
     int(Qt.ItemDataRole.ToolTipRole),
     int(Qt.ItemDataRole.ForegroundRole),
     int(Qt.ItemDataRole.FontRole),
     int(Qt.ItemDataRole.TextAlignmentRole),
 )
+_ALIGNMENTS = {
+    Align.LEFT: int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+    Align.RIGHT: int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+}
+
+
+def header_data(section: int, orientation: Qt.Orientation, role: int) -> Any:
+    """A list header's title, tooltip and alignment, from the column's declaration."""
+    if orientation != Qt.Orientation.Horizontal or not 0 <= section < _NCOLS:
+        return None
+    column = COLUMNS[section]
+    if role == _DISPLAY:
+        return column.title
+    if role == _TIP:
+        return column.about
+    return None
+
+
+def cell_roles(
+    column: Column, x: Exchange, mono: QFont, node: GroupSummary | None = None
+) -> dict[int, Any]:
+    """Everything a list cell shows of `x` in `column`, by role: the one place both the live
+    and the stored lists take their cells from. `node` is set when the row is a
+    request_id's node (then `x` is its latest attempt)."""
+    values: dict[int, Any] = {_DISPLAY: column.cell_text(x, node), EXCHANGE_ROLE: x.id}
+    tip = column.cell_tip(x, node)
+    if tip:
+        values[_TIP] = tip
+    if column.toned:
+        values[_FG] = _BRUSHES[group_tone(node) if node is not None else status_tone(x)]
+    if column.mono:
+        values[_FONT] = mono
+    if column.align is not Align.LEFT:
+        values[_ALIGN] = _ALIGNMENTS[column.align]
+    return values
+
+
+def fill_span(span: Any, values: dict[int, Any]) -> None:
+    """Answer a `multiData` role span from a cell's values; a role without one is cleared
+    (the delegate reuses its span from cell to cell)."""
+    for cell in span:
+        value = values.get(cell.role())
+        if value is None:
+            cell.clearData()
+        else:
+            cell.setData(value)
 
 
 def row_cells(x: Exchange, mono: QFont) -> list[dict[int, Any]]:
-    """Every cell of a row showing `x` (not a request_id's node) at once, by role: what
-    `row_data` answers one role at a time (tests hold the two to the same answers), built
-    in one pass because the live list builds one for every row it paints."""
-    token = x.dg_token
-    cells: list[dict[int, Any]] = [
-        {_DISPLAY: text, EXCHANGE_ROLE: x.id} for text in _texts(x, token)
-    ]
-    cells[COL_PATH][_TIP] = x.target
-    cells[COL_STATUS][_TIP] = x.note or status_text(x)
-    colour = status_colour(x)
-    brush = _BRUSHES.get(colour)
-    if brush is None:
-        brush = _BRUSHES[colour] = QBrush(QColor(colour))
-    cells[COL_STATUS][_FG] = brush
-    if x.request_id:
-        cells[COL_REQUEST_ID][_TIP] = x.request_id
-    if token:
-        cells[COL_TOKEN][_TIP] = (
-            f"dg-token {token}: the identifier of the API key that submitted the job"
-        )
-    cells[COL_REQUEST_ID][_FONT] = cells[COL_TOKEN][_FONT] = mono
-    cells[COL_SIZE][_ALIGN] = cells[COL_ATTEMPT][_ALIGN] = _RIGHT
-    return cells
-
-
-def _texts(x: Exchange, token: str | None) -> list[str]:
-    """`display(x, col)` for every column, in order."""
-    ws = x.kind is ExchangeKind.WEBSOCKET
-    return [
-        datetime.fromtimestamp(x.started).strftime("%H:%M:%S.%f")[:-3],
-        "WS" if ws else x.method,
-        x.target,
-        status_text(x),
-        f"{x.ws_messages} msg" if ws else size_text(x.body_size),
-        short_id(x.request_id),
-        "" if ws else str(x.attempt),
-        token or "",
-    ]
-
-
-def display(x: Exchange, col: int) -> str:
-    """The text of column `col` for `x`."""
-    if col == COL_TIME:
-        return datetime.fromtimestamp(x.started).strftime("%H:%M:%S.%f")[:-3]
-    if col == COL_METHOD:
-        return "WS" if x.kind is ExchangeKind.WEBSOCKET else x.method
-    if col == COL_PATH:
-        return x.target
-    if col == COL_STATUS:
-        return status_text(x)
-    if col == COL_SIZE:
-        if x.kind is ExchangeKind.WEBSOCKET:
-            return f"{x.ws_messages} msg"
-        return size_text(x.body_size)
-    if col == COL_REQUEST_ID:
-        return short_id(x.request_id)
-    if col == COL_ATTEMPT:
-        return str(x.attempt) if x.kind is ExchangeKind.HTTP else ""
-    if col == COL_TOKEN:
-        return x.dg_token or ""
-    return ""
-
-
-def group_state(count: int, last: Exchange, outcome: str = "") -> str:
-    """A request_id node's status text: "3 attempts, delivered"."""
-    if outcome:
-        state = outcome.replace("_", " ")
-    elif last.status is None:
-        state = "pending"
-    elif 200 <= last.status < 300:
-        state = "delivered"
-    else:
-        state = "failing"
-    return f"{count} attempt{'s' if count != 1 else ''}, {state}"
+    """Every cell of a row showing `x` (not a request_id's node)."""
+    return [cell_roles(column, x, mono) for column in COLUMNS]
 
 
 @dataclass
@@ -258,7 +136,6 @@ _ROLES = frozenset(
         Qt.ItemDataRole.TextAlignmentRole,
     )
 )
-_Node = tuple[Exchange, Callable[[], str], int]  # a request_id node: first, summary, count
 CELL_CACHE = 4096  # rows whose cells are kept (a few screens' worth, repainted often)
 
 
@@ -277,7 +154,7 @@ class TrafficModel(QStandardItemModel):
         super().__init__(0, _NCOLS, parent)
         self._rows: list[Exchange] = []
         self._row_of: dict[int, int] = {}
-        self._search: dict[int, str] = {}
+        self._search: dict[int, list[str]] = {}  # exchange id -> what a plain word looks in
         # exchange id -> per column, what the cell shows ({role: value}), for recent rows
         self._cells: dict[int, list[dict[int, Any]]] = {}
         self._grouped = False
@@ -285,6 +162,7 @@ class TrafficModel(QStandardItemModel):
         self._group_row: dict[str, int] = {}
         self._where: dict[int, tuple[int, int]] = {}  # exchange id -> (group row, position)
         self._outcomes: dict[str, str] = {}  # request_id -> emulator's job outcome
+        self._summaries: dict[int, GroupSummary] = {}  # group row -> its node's summary
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
     # -- structure ----------------------------------------------------------------------
@@ -300,6 +178,7 @@ class TrafficModel(QStandardItemModel):
         self._reset_shape()
 
     def _rebuild_groups(self) -> None:
+        self._summaries.clear()
         self._groups.clear()
         self._group_row.clear()
         self._where.clear()
@@ -325,8 +204,9 @@ class TrafficModel(QStandardItemModel):
 
     @staticmethod
     def _group_key(x: Exchange) -> tuple[str, str | None]:
-        if x.kind is ExchangeKind.HTTP and x.request_id:
-            return f"id:{x.request_id}", x.request_id
+        request_id = group_key(x)
+        if request_id is not None:
+            return f"id:{request_id}", request_id
         return f"x:{x.id}", None
 
     def _place(self, x: Exchange) -> tuple[int, bool]:
@@ -347,9 +227,7 @@ class TrafficModel(QStandardItemModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+        return header_data(section, orientation, role)
 
     # -- what a row is --------------------------------------------------------------------
     def exchange(self, exchange_id: int) -> Exchange | None:
@@ -392,40 +270,53 @@ class TrafficModel(QStandardItemModel):
             return top
         return self.index(at, 0, top)
 
-    def group_summary(self, group: _Group) -> str:
-        xs = [self._rows[self._row_of[i]] for i in group.members]
-        n = len(xs)
-        if all(x.view.message_type for x in xs):
-            return f"{n} message{'s' if n != 1 else ''}"
-        return group_state(n, xs[-1], self._outcomes.get(group.request_id or "") or "")
+    def group_summary(self, group: _Group) -> GroupSummary:
+        """What a request_id's node says of its attempts (kept until the group changes)."""
+        row = self._group_row[group.key]
+        summary = self._summaries.get(row)
+        if summary is None:
+            xs = [self._rows[self._row_of[i]] for i in group.members]
+            summary = GroupSummary(
+                count=len(xs),
+                first=xs[0],
+                last=xs[-1],
+                outcome=self._outcomes.get(group.request_id or "", ""),
+                messages=all(x.view.message_type for x in xs),
+            )
+            self._summaries[row] = summary
+        return summary
 
     def set_outcome(self, request_id: str, outcome: str) -> None:
         """The emulator's final word on a job (delivered, gave_up, cancelled)."""
         self._outcomes[request_id] = outcome
-        if self._grouped:
-            row = self._group_row.get(f"id:{request_id}")
-            if row is not None:
+        row = self._group_row.get(f"id:{request_id}")
+        if row is not None:
+            self._summaries.pop(row, None)
+            if self._grouped:
                 self.dataChanged.emit(self.index(row, 0), self.index(row, _NCOLS - 1))
 
-    def search_text_of(self, exchange_id: int) -> str:
-        text = self._search.get(exchange_id)
-        if text is None:
-            x = self.exchange(exchange_id)
-            text = search_text(x) if x is not None else ""
-            self._search[exchange_id] = text
-        return text
+    def search_texts_of(self, x: Exchange) -> list[str]:
+        """What a plain word in the filter box looks in, for `x` (kept per exchange)."""
+        texts = self._search.get(x.id)
+        if texts is None:
+            texts = self._search[x.id] = search_texts(x)
+        return texts
 
-    def matches(self, index: Index, needle: str) -> bool:
-        """Whether the filter text (lower case) matches this row."""
+    def accepts(self, index: Index, condition: Callable[[Exchange], bool]) -> bool:
+        """Whether the filter's `condition` shows this row. A request_id's node is shown
+        for its attempts that match (the proxy filters recursively), never for itself."""
         group = self.group_at(index)
         if group is not None and group.request_id:
-            return needle in group.request_id.lower()
-        x = self.exchange_at(index)
-        return needle in self.search_text_of(x.id)
+            return False
+        return condition(self.exchange_at(index))
+
+    def compile(self, condition: Pred) -> Callable[[Exchange], bool]:
+        """`condition` as a function of an exchange, reading this model's kept texts."""
+        return compile_python(condition, self.search_texts_of)
 
     # -- data -----------------------------------------------------------------------------
-    def _shown(self, index: Index) -> tuple[Exchange, _Node | None]:
-        """The exchange a row shows, and its node's cells when it is a request_id's node."""
+    def _shown(self, index: Index) -> tuple[Exchange, GroupSummary | None]:
+        """The exchange a row shows, and its node's summary when it is a request_id's node."""
         if not self._grouped:
             return self._rows[index.row()], None
         parent = index.parent()
@@ -436,14 +327,13 @@ class TrafficModel(QStandardItemModel):
         x = self._rows[self._row_of[group.members[-1]]]
         if group.request_id is None:  # a lone exchange shows as itself
             return x, None
-        first = self._rows[self._row_of[group.members[0]]]
-        return x, (first, partial(self.group_summary, group), len(group.members))
+        return x, self.group_summary(group)
 
-    def _values(self, x: Exchange, node: _Node | None, col: int) -> dict[int, Any]:
+    def _values(self, x: Exchange, node: GroupSummary | None, col: int) -> dict[int, Any]:
         """What cell `col` of a row showing `x` shows, by role; kept for the rows shown
         lately (the list repaints them on every tick that adds rows)."""
         if node is not None:  # a request_id's node: its summary changes with its attempts
-            return self._cell(x, col, node)
+            return cell_roles(COLUMNS[col], x, self._mono, node)
         cells = self._cells.get(x.id)
         if cells is None:
             if len(self._cells) >= CELL_CACHE:
@@ -451,14 +341,6 @@ class TrafficModel(QStandardItemModel):
             cells = row_cells(x, self._mono)
             self._cells[x.id] = cells
         return cells[col]
-
-    def _cell(self, x: Exchange, col: int, node: _Node | None) -> dict[int, Any]:
-        values = {}
-        for role in _ROLES:
-            value = row_data(x, col, role, self._mono, node)
-            if value is not None:
-                values[role] = value
-        return values
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in _ROLES or not index.isValid():  # most roles the delegate asks: none
@@ -472,17 +354,10 @@ class TrafficModel(QStandardItemModel):
         from the engine thread). The delegate reuses its span from cell to cell, so every
         role is set or cleared."""
         if not index.isValid():
-            for cell in roleDataSpan:
-                cell.clearData()
+            fill_span(roleDataSpan, {})
             return
         x, node = self._shown(index)
-        values = self._values(x, node, index.column())
-        for cell in roleDataSpan:
-            value = values.get(cell.role())
-            if value is None:
-                cell.clearData()
-            else:
-                cell.setData(value)
+        fill_span(roleDataSpan, self._values(x, node, index.column()))
 
     # -- feeding --------------------------------------------------------------------------
     def apply_events(self, events: Sequence[Event]) -> int:
@@ -512,6 +387,8 @@ class TrafficModel(QStandardItemModel):
                         self._search.pop(xid, None)
                     self._cells.pop(xid, None)
                     changed.add(xid)
+        if new or changed:
+            self._summaries.clear()  # rebuilt for the nodes shown, when they are painted
         if new:
             self._insert(new)
         for xid in changed:
@@ -521,6 +398,7 @@ class TrafficModel(QStandardItemModel):
     def append_exchanges(self, xs: list[Exchange]) -> None:
         """Add rows with new ids in one insert."""
         if xs:
+            self._summaries.clear()
             self._insert(xs)
 
     def _insert(self, new: list[Exchange]) -> None:
@@ -593,6 +471,7 @@ class TrafficModel(QStandardItemModel):
         self._group_row.clear()
         self._where.clear()
         self._outcomes.clear()
+        self._summaries.clear()
         self._reset_shape()
 
 
@@ -605,29 +484,41 @@ def _node(rows: int) -> QStandardItem:
 
 
 class TrafficFilter(QSortFilterProxyModel):
-    """The filter box over the live list: a case-insensitive substring over path, method,
-    status, request_id, header values and body text. A group is shown when its request_id
-    or any attempt matches (a matching group shows all its attempts). (A stored session's
-    list filters itself, in SQL: `stored_model`.)"""
+    """The filter box over the live list: a `core.row_expr` condition (a filter expression,
+    `core/filter_expr.py`), evaluated on each exchange. Grouped, a request_id's node is
+    shown with those of its attempts that match. (A stored session's list filters itself,
+    with the same condition as SQL: `stored_model`.)"""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._needle = ""
+        self._condition: Pred | None = None
+        self._accepts: Callable[[Exchange], bool] | None = None
         self._traffic: TrafficModel | None = None
         self.setRecursiveFilteringEnabled(True)
         self.setAutoAcceptChildRows(True)
 
     @property
-    def needle(self) -> str:
-        return self._needle
+    def condition(self) -> Pred | None:
+        return self._condition
 
-    def set_needle(self, text: str) -> None:
-        needle = text.strip().lower()
-        if needle == self._needle:
+    @property
+    def active(self) -> bool:
+        """A filter is set: some rows may be hidden."""
+        return self._condition is not None
+
+    def set_condition(self, condition: Pred | None) -> None:
+        """Show only the rows `condition` holds for (all of them with None)."""
+        if condition == self._condition:
             return
         self.beginFilterChange()
-        self._needle = needle
+        self._condition = condition
+        self._accepts = None
         self.endFilterChange()
+
+    def set_needle(self, text: str) -> None:
+        """A plain substring search (what a plain word in the filter box is)."""
+        needle = text.strip()
+        self.set_condition(plain_word(needle) if needle else None)
 
     def multiData(self, index: Index, roleDataSpan: Any) -> None:
         # Qt's proxy answers `multiData` with one `data()` per role, each mapped to the
@@ -640,15 +531,18 @@ class TrafficFilter(QSortFilterProxyModel):
 
     def setSourceModel(self, model: QAbstractItemModel) -> None:
         self._traffic = model if isinstance(model, TrafficModel) else None
+        self._accepts = None
         super().setSourceModel(model)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        if not self._needle:
+        if self._condition is None:
             return True
-        model = self.sourceModel()
-        assert isinstance(model, TrafficModel)
+        model = self._traffic
+        assert model is not None
+        if self._accepts is None:
+            self._accepts = model.compile(self._condition)
         index = model.index(source_row, 0, source_parent)
-        return index.isValid() and model.matches(index, self._needle)
+        return index.isValid() and model.accepts(index, self._accepts)
 
     def shown_exchanges(self) -> int:
         """How many exchanges (attempts, not groups) are visible through the filter."""

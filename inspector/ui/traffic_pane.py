@@ -49,10 +49,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.columns import COLUMNS
 from ..core.records import Exchange
 from .traffic_model import TrafficFilter, TrafficModel
 
-COLUMN_WIDTHS = (92, 56, 170, 120, 66, 110, 56, 100)
+COLUMN_WIDTHS = tuple(c.width for c in COLUMNS)
 Action = Callable[[], object]
 
 
@@ -78,12 +79,13 @@ class TrafficPane(QWidget):
         row = QHBoxLayout()
         self.filter_field = QLineEdit(self)
         self.filter_field.setPlaceholderText(
-            "Filter (Ctrl+F): path, method, status, request_id, header value, body text"
+            "Filter (Ctrl+F): path, method, status, request_id, header, transcript"
         )
         self.filter_field.setClearButtonEnabled(True)
         self.filter_field.setToolTip(
-            "Shows only rows whose path, method, status, request_id, header values or body "
-            "contain this text (case-insensitive); Esc clears it"
+            "Shows only rows whose path, method, status, request_id, header lines "
+            "(name: value), note or transcript contain this text (case-insensitive); "
+            "Esc clears it"
         )
         self.filter_field.textChanged.connect(self._on_filter)
         self.filter_count = QLabel("", self)
@@ -163,7 +165,7 @@ class TrafficPane(QWidget):
     def _on_filter(self, text: str) -> None:
         self.proxy.set_needle(text)
         if self._stored:
-            self.model.set_needle(self.proxy.needle)
+            self.model.set_condition(self.proxy.condition)
         self.update_filter_count()
 
     @property
@@ -180,7 +182,7 @@ class TrafficPane(QWidget):
         total = self.model.exchange_count()
         if self.searching:
             self.filter_count.setText(f"searching {total:,}…")
-        elif self.proxy.needle:
+        elif self.proxy.active:
             shown = self.model if self._stored else self.proxy
             self.filter_count.setText(f"{shown.shown_exchanges()} of {total}")
         else:
@@ -196,7 +198,7 @@ class TrafficPane(QWidget):
             self._model_searched = None
         self.model = model
         if model is not self.live_model:
-            model.set_needle(self.proxy.needle)
+            model.set_condition(self.proxy.condition)
             model.searched.connect(self._on_searched)
             self._model_searched = model
             self._set_view_model(model)

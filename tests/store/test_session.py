@@ -13,9 +13,12 @@ from pathlib import Path
 import pytest
 
 from inspector.core.events import EmulatorEvent, ExchangeAdded, ExchangeUpdated, WsMessageAdded
+from inspector.core.exchange_display import plain_word
+from inspector.core.records import Exchange
 from inspector.store.library import SessionLibrary, SessionNotFoundError
 from inspector.store.schema import SCHEMA_VERSION, SessionFileError, _create_v1, connect, migrate
-from inspector.store.session import ExchangeRow, SessionReader, SessionWriter
+from inspector.store.session import SessionWriter
+from inspector.store.session_reader import SessionReader
 from tests.store.sample_records import BINARY, http_exchange, ws_exchange
 
 
@@ -68,9 +71,9 @@ def test_rows_are_light_and_paged(tmp_path):
         page = reader.rows(10, 5)
         assert [r.id for r in page] == [11, 12, 13, 14, 15]
         row = page[0]
-        assert isinstance(row, ExchangeRow)
-        assert not hasattr(row, "body") and not hasattr(row, "headers")
         x = http_exchange(11, attempt=11 % 3 + 1)
+        assert isinstance(row, Exchange)
+        assert row.body == b"" and row.reply_body == b"" and row.headers == x.headers
         assert (row.method, row.target, row.status, row.body_size, row.attempt) == (
             x.method,
             x.target,
@@ -78,7 +81,7 @@ def test_rows_are_light_and_paged(tmp_path):
             x.body_size,
             x.attempt,
         )
-        assert (row.request_id, row.dg_token, row.transcript) == (
+        assert (row.request_id, row.dg_token, row.view.transcript) == (
             x.request_id,
             x.dg_token,
             "hello world",
@@ -111,15 +114,15 @@ def test_ids_and_groups_follow_list_order_gaps_and_the_filter(tmp_path):
     with SessionReader(path) as reader:
         assert reader.id_span() == (1, 12, 6)  # 12 - 1 + 1 != 6: not a plain range
         assert list(reader.ids()) == [1, 2, 5, 9, 10, 12]
-        assert list(reader.ids("/first")) == [1]
-        assert list(reader.ids("500 ✗")) == [2]
-        assert list(reader.ids("pending")) == [10]
-        assert list(reader.ids("café")) == [5]  # Python's lower(), not SQLite's ASCII one
-        assert list(reader.ids("50%_")) == [10]  # LIKE's wildcards are plain text here
-        assert list(reader.ids("5%_")) == []
-        assert list(reader.ids("r-b")) == [2, 12]
-        assert list(reader.ids("ws websocket")) == [9]
-        assert list(reader.ids("dg-token: 5b0f5a3e")) == [1, 2, 5, 10, 12]
+        assert list(reader.ids(plain_word("/first"))) == [1]
+        assert list(reader.ids(plain_word("500 ✗"))) == [2]
+        assert list(reader.ids(plain_word("pending"))) == [10]
+        assert list(reader.ids(plain_word("café"))) == [5]  # Python lower(), not ASCII only
+        assert list(reader.ids(plain_word("50%_"))) == [10]  # LIKE's wildcards are plain text here
+        assert list(reader.ids(plain_word("5%_"))) == []
+        assert list(reader.ids(plain_word("r-b"))) == [2, 12]
+        assert list(reader.ids(plain_word("ws websocket"))) == [9]
+        assert list(reader.ids(plain_word("dg-token: 5b0f5a3e"))) == [1, 2, 5, 10, 12]
 
         groups = reader.groups()
         assert len(groups) == 4
@@ -129,7 +132,7 @@ def test_ids_and_groups_follow_list_order_gaps_and_the_filter(tmp_path):
         assert (list(groups.first), list(groups.last)) == ([1, 2, 9, 10], [5, 12, 9, 10])
         assert list(groups.sizes) == [2, 2, 1, 1]
 
-        only = reader.groups("/cafÉ".lower())  # one attempt of r-a: the group, that attempt
+        only = reader.groups(plain_word("/cafÉ"))  # one attempt of r-a: the group, that attempt
         assert (len(only), list(only.members), list(only.sizes)) == (1, [5], [2])
         assert list(only.first) == [1] and list(only.last) == [5]
 

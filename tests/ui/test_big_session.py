@@ -11,14 +11,16 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QAbstractItemModel, QModelIndex
 
-from inspector.core.records import ExchangeKind
+from inspector.core.exchange_display import group_key
+from inspector.core.filter_expr import parse_filter
+from inspector.core.records import Exchange
+from inspector.core.row_python import compile_python
 from inspector.core.settings import ReceiverSettings
 from inspector.engine.engine import Engine, EngineSettings
 from inspector.store.library import SessionLibrary
-from inspector.store.session import SessionReader
+from inspector.store.session_reader import SessionReader
 from inspector.ui.main_window import MainWindow
 from inspector.ui.stored_model import ROW_CACHE, SYNC_SEARCH_ROWS, StoredTrafficModel
-from inspector.ui.stored_session import light_exchange
 from inspector.ui.traffic_model import (
     COL_ATTEMPT,
     COL_PATH,
@@ -27,7 +29,6 @@ from inspector.ui.traffic_model import (
     EXCHANGE_ROLE,
     TrafficFilter,
     TrafficModel,
-    search_text,
 )
 
 TIMEOUT_MS = 20_000
@@ -97,29 +98,31 @@ def write_big_session(library: SessionLibrary, n: int, spread: int = 40_000) -> 
 
 
 class Reference:
-    """What the live list would show for a session's rows: each row's search text (the
-    live filter's `search_text` of its light row) and request_id group, in id order."""
+    """What the live list would show for a session's rows: each light row (headers, no
+    bodies) under the live filter's Python reading of an expression, and its request_id
+    group, in id order."""
 
     def __init__(self, path: Path) -> None:
-        self.rows: list[tuple[int, str, str]] = []
-        self.targets: dict[int, str] = {}
         with SessionReader(path) as reader:
-            for r in reader.rows():
-                x = light_exchange(r)
-                keyed = x.kind is ExchangeKind.HTTP and x.request_id
-                key = f"id:{x.request_id}" if keyed else f"x:{x.id}"
-                self.rows.append((x.id, search_text(x), key))
-                self.targets[x.id] = x.target
+            self.rows = reader.rows()
+        self.targets = {x.id: x.target for x in self.rows}
 
-    def ids(self, needle: str) -> list[int]:
-        return [i for i, text, _key in self.rows if needle in text]
+    def _keep(self, text: str) -> list[Exchange]:
+        condition = parse_filter(text).condition
+        if condition is None:
+            return self.rows
+        matches = compile_python(condition)
+        return [x for x in self.rows if matches(x)]
 
-    def groups(self, needle: str) -> dict[str, list[int]]:
+    def ids(self, text: str) -> list[int]:
+        return [x.id for x in self._keep(text)]
+
+    def groups(self, text: str) -> dict[str, list[int]]:
         """request_id (or one lone exchange) -> the ids listed under it, in list order."""
         groups: dict[str, list[int]] = {}
-        for i, text, key in self.rows:
-            if needle in text:
-                groups.setdefault(key, []).append(i)
+        for x in self._keep(text):
+            rid = group_key(x)
+            groups.setdefault(f"id:{rid}" if rid is not None else f"x:{x.id}", []).append(x.id)
         return groups
 
 
@@ -207,10 +210,13 @@ NEEDLES = (
     "/cb/1999",  # a path prefix: 11 rows
     "café",  # non-ASCII, matched as Python's lower() would ("/CAFÉ/…")
     "50%_x",  # LIKE's wildcards taken literally
-    "closed 1011",  # the status text of a WebSocket
-    "dg-token: tok-12",  # the dg-token header of a light row
+    '"closed 1011"',  # the status text of a WebSocket
+    '"dg-token: tok-12"',  # a header line
     "0000abcd",  # request_ids: most rows
     "no such text",
+    "status:5xx -ws",  # expressions
+    "is:error OR (has:dg-token attempt:>4)",
+    "path:/cb/19* code:1011",
 )
 
 
@@ -220,7 +226,7 @@ def test_filter_shows_the_rows_the_live_filter_would(qtbot, window, big_file, re
     stored = w.sessions.stored
     assert stored is not None
     for needle in NEEDLES:
-        w.filter_field.setText(needle.upper() if needle.isascii() else needle)
+        w.filter_field.setText(needle.upper() if needle.isascii() and ":" not in needle else needle)
         qtbot.waitUntil(lambda: not w.traffic.searching, timeout=TIMEOUT_MS)
         expected = reference.ids(needle)
         assert w.table.model().rowCount() == len(expected), needle
@@ -291,7 +297,9 @@ def _cells(proxy: QAbstractItemModel, parent: QModelIndex | None = None) -> list
 
 
 @pytest.mark.parametrize("grouped", [False, True])
-@pytest.mark.parametrize("needle", ["", "tok-3", "pending", "0000abcd", "closed"])
+@pytest.mark.parametrize(
+    "needle", ["", "tok-3", "pending", "0000abcd", "closed", "status:5xx", "-ws attempt:>1"]
+)
 def test_a_stored_list_shows_what_the_live_list_shows_for_the_same_rows(
     qtbot, tmp_path, grouped, needle
 ):
@@ -303,17 +311,18 @@ def test_a_stored_list_shows_what_the_live_list_shows_for_the_same_rows(
     stored = StoredSession(path)
     try:
         with SessionReader(path) as reader:
-            lights = [light_exchange(r) for r in reader.rows()]
+            lights = reader.rows()
         live = TrafficModel()
         live.append_exchanges(lights)
         live.set_grouped(grouped)
         live_proxy = TrafficFilter()
         live_proxy.setSourceModel(live)
-        live_proxy.set_needle(needle)
+        condition = parse_filter(needle).condition
+        live_proxy.set_condition(condition)
 
         model = StoredTrafficModel(stored)
         model.set_grouped(grouped)
-        model.set_needle(needle)
+        model.set_condition(condition)
         assert not model.busy
 
         assert model.rowCount() == live_proxy.rowCount()

@@ -125,7 +125,7 @@ def test_filter_narrows_and_grouping_puts_attempts_under_one_node(qtbot, start_e
 
     w.filter_action.trigger()
     assert w.filter_field.hasFocus()
-    for text, shown in (("r-1", 3), ("/health", 1), ("503", 4), ("needle-in-body", 1)):
+    for text, shown in (("r-1", 3), ("/health", 1), ("503", 4), ("r-2", 1)):
         w.filter_field.setText(text)
         assert w.proxy.rowCount() == shown, text
         assert w.filter_count.text() == f"{shown} of 5"
@@ -138,7 +138,7 @@ def test_filter_narrows_and_grouping_puts_attempts_under_one_node(qtbot, start_e
     assert w.proxy.rowCount(group) == 3
     assert _cell(w, 0, COL_STATUS) == "3 attempts, delivered"
     assert [_cell(w, r, COL_STATUS, group) for r in range(3)] == ["503 ✗", "503 ✗", "200 ✓"]
-    w.filter_field.setText("needle-in-body")
+    w.filter_field.setText("r-2")
     assert w.proxy.rowCount() == 1 and w.filter_count.text() == "1 of 5"
     w.filter_field.clear()
     _request(engine.receiver_url, "POST", "/cb", RESULT)  # a 4th attempt while grouped

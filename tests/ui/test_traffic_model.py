@@ -167,36 +167,21 @@ def test_multi_data_answers_every_role_as_data_does_and_clears_the_rest(qtbot):
                     assert cell.data() == expected, (grouped, index.column(), role)
 
 
-def test_a_row_built_at_once_shows_what_each_role_asked_alone_shows(qtbot):
-    # The live list builds a row's cells in one pass (`row_cells`); the stored list asks
-    # `row_data` one role at a time: both must show the same.
-    from dataclasses import replace
-
-    from PySide6.QtGui import QFontDatabase
-
-    from inspector.core.records import ClosedBy, WsEnd
-    from inspector.ui.traffic_model import row_cells, row_data
-
-    mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-    base = _x(7, "job-1234567890abcdef", 503, attempt=3)
-    variants = [
-        base,
-        replace(base, headers=(("dg-token", "key-1"),), status=None, note="slow reply"),
-        replace(base, status=302, body_size=5000, started=1_700_000_000.25),
-        replace(_x(8, kind=ExchangeKind.WEBSOCKET, status=101), ws_messages=3),
-        replace(
-            _x(9, kind=ExchangeKind.WEBSOCKET, status=101), ws_end=WsEnd(ClosedBy.CLIENT, 1011)
-        ),
-    ]
-    roles = [int(r) for r in Qt.ItemDataRole if int(r) < int(Qt.ItemDataRole.UserRole)]
-    roles.append(EXCHANGE_ROLE)
-    for x in variants:
-        cells = row_cells(x, mono)
-        for col in range(8):
-            for role in roles:
-                expected = row_data(x, col, role, mono)
-                got = cells[col].get(role)
-                if isinstance(expected, QBrush):
-                    assert got.color() == expected.color()
-                else:
-                    assert got == expected, (x.id, col, role)
+def test_every_cell_and_node_has_its_whole_text_as_tooltip(qtbot):
+    # The view may elide a cell (issue 14): its tooltip always holds the whole text.
+    model = TrafficModel()
+    model.apply_events([ExchangeAdded(_x(1, "job-1234567890abcdef", 500))])
+    model.apply_events([ExchangeAdded(_x(2, "job-1234567890abcdef", 200, attempt=2))])
+    model.apply_events([ExchangeAdded(_x(3, kind=ExchangeKind.WEBSOCKET, status=101))])
+    tip = Qt.ItemDataRole.ToolTipRole
+    for grouped in (False, True):
+        model.set_grouped(grouped)
+        rows = [model.index(r, 0) for r in range(model.rowCount())]
+        rows += [model.index(r, 0, rows[0]) for r in range(model.rowCount(rows[0]))]
+        for first in rows:
+            for col in range(model.columnCount()):
+                cell = first.siblingAtColumn(col)
+                text = cell.data() or ""
+                assert text.rstrip("…") in (cell.data(tip) or ""), (grouped, col, text)
+    assert model.index(0, COL_STATUS).data(tip) == "2 attempts, delivered; latest: 200 ✓"
+    assert "Deepgram's request_id" in model.headerData(5, Qt.Orientation.Horizontal, tip)

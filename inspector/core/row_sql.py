@@ -1,0 +1,272 @@
+"""`core/row_expr` trees as SQL over a session file's `exchanges` table.
+
+`to_sql` gives the text of an expression and its parameters; user text (needles, patterns)
+is always a parameter, never spliced into the SQL. Every condition compiles to 0 or 1,
+never NULL (see `row_expr`: two-valued), so `NOT` means what it means in Python.
+
+Speed: a million rows are filtered while the user types (bench/session_open.py). An ASCII
+needle goes through LIKE (which folds ASCII case itself, no lower-case copy per row); other
+needles through `py_lower`, Python's own `lower()`. Headers are stored as one JSON text per
+row (`[["name","value"],...]`): a row whose text has no backslash has no JSON escapes, so
+its text holds a header's name or value exactly as it is (and a `","` only between a name
+and its value); those rows are matched by LIKE on the text itself, the rest (and needles a
+LIKE could not decide) by the Python functions in `SQL_FUNCTIONS`, which run the very code
+the live list runs. The connection must register `SQL_FUNCTIONS` (`store/session_search.py`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .exchange_fields import FIELDS
+from .row_expr import (
+    SEARCH_BODY_LIMIT,
+    All,
+    AnyOf,
+    BodyContains,
+    Case,
+    Cmp,
+    Concat,
+    Const,
+    Contains,
+    Field,
+    Glob,
+    HasHeader,
+    HeaderMatch,
+    IsNull,
+    Lit,
+    Not,
+    Pred,
+    Search,
+    Value,
+    body_text,
+    has_header,
+    header_matches,
+    header_search,
+    nullable,
+)
+
+_OPS = frozenset({"=", "!=", "<", "<=", ">", ">="})
+# The header JSON text without escapes: rows where LIKE on the text itself is exact.
+_PLAIN_HEADERS = "instr(headers, '\\') = 0"
+
+
+def to_sql(node: Pred | Value) -> tuple[str, tuple[Any, ...]]:
+    """(SQL text, its parameters: `?1` is the first) of a condition or a value."""
+    out = _Sql()
+    text = out.pred(node) if _is_pred(node) else out.value(node)  # type: ignore[arg-type]
+    return text, tuple(out.params)
+
+
+def _is_pred(node: object) -> bool:
+    return not isinstance(node, (Field, Lit, Concat, Case))
+
+
+def like_escape(text: str) -> str:
+    """`text` taken literally in a LIKE pattern with ESCAPE '\\'."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def glob_to_like(pattern: str) -> str:
+    """A filter glob (`*`, `?`) as a LIKE pattern with ESCAPE '\\'."""
+    return "".join("%" if c == "*" else "_" if c == "?" else like_escape(c) for c in pattern)
+
+
+class _Sql:
+    def __init__(self) -> None:
+        self.params: list[Any] = []
+
+    def param(self, value: Any) -> str:
+        """A numbered parameter (`?N`): the text may use it more than once, in any order,
+        and an equal value is bound once."""
+        for n, known in enumerate(self.params, 1):
+            if type(known) is type(value) and known == value:
+                return f"?{n}"
+        self.params.append(value)
+        return f"?{len(self.params)}"
+
+    # -- values ---------------------------------------------------------------------------
+    def value(self, node: Value) -> str:
+        if isinstance(node, Field):
+            return FIELDS[node.name].sql
+        if isinstance(node, Lit):
+            v = node.value
+            if v is None:
+                return "NULL"
+            if isinstance(v, int):
+                return str(int(v))
+            if "\x00" in v:
+                return self.param(v)
+            return "'" + v.replace("'", "''") + "'"
+        if isinstance(node, Concat):
+            return "(" + " || ".join(self.value(p) for p in node.parts) + ")"
+        if isinstance(node, Case):
+            whens = " ".join(f"WHEN {self.pred(p)} THEN {self.value(v)}" for p, v in node.whens)
+            return f"(CASE {whens} ELSE {self.value(node.default)} END)"
+        raise TypeError(f"not a value expression: {node!r}")
+
+    def _guarded(self, node: Value, condition: Callable[[str], str]) -> str:
+        """`condition(value)`, false (0) where the value is NULL (an expression is
+        computed once: coalesce rather than IS NOT NULL)."""
+        v = self.value(node)
+        if not nullable(node):
+            return condition(v)
+        if isinstance(node, Field):
+            return f"({v} IS NOT NULL AND {condition(v)})"
+        return f"coalesce({condition(v)}, 0)"
+
+    # -- conditions -------------------------------------------------------------------------
+    def pred(self, node: Pred) -> str:
+        if isinstance(node, Const):
+            return "1" if node.value else "0"
+        if isinstance(node, Cmp):
+            if node.op not in _OPS:
+                raise ValueError(f"unknown comparison {node.op!r}")
+            left, right = self.value(node.left), self.value(node.right)
+            guards = [f"{s} IS NOT NULL" for n, s in ((node.left, left), (node.right, right))
+                      if nullable(n)]  # fmt: skip
+            return "(" + " AND ".join([*guards, f"{left} {node.op} {right}"]) + ")"
+        if isinstance(node, IsNull):
+            return f"({self.value(node.value)} IS NULL)"
+        if isinstance(node, Not):
+            return f"(NOT {self.pred(node.pred)})"
+        if isinstance(node, All):
+            if not node.preds:
+                return "1"
+            return "(" + " AND ".join(self.pred(p) for p in node.preds) + ")"
+        if isinstance(node, AnyOf):
+            if not node.preds:
+                return "0"
+            return "(" + " OR ".join(self.pred(p) for p in node.preds) + ")"
+        if isinstance(node, Contains):
+            return self._contains(node.value, node.needle)
+        if isinstance(node, Glob):
+            return self._glob(node.value, node.pattern)
+        if isinstance(node, HasHeader):
+            return self._has_header(node.name)
+        if isinstance(node, HeaderMatch):
+            return self._header_match(node)
+        if isinstance(node, BodyContains):
+            return self._body(node.needle)
+        if isinstance(node, Search):
+            return self._search(node)
+        raise TypeError(f"not a condition: {node!r}")
+
+    def _contains(self, node: Value, needle: str) -> str:
+        if _likeable(needle):
+            pattern = "%" + like_escape(needle) + "%"
+            return self._guarded(node, lambda v: f"{v} LIKE {self.param(pattern)} ESCAPE '\\'")
+        return self._guarded(node, lambda v: f"instr(py_lower({v}), {self.param(needle)}) > 0")
+
+    def _glob(self, node: Value, pattern: str) -> str:
+        like = glob_to_like(pattern)
+        if _likeable(pattern):
+            return self._guarded(node, lambda v: f"{v} LIKE {self.param(like)} ESCAPE '\\'")
+        return self._guarded(node, lambda v: f"py_lower({v}) LIKE {self.param(like)} ESCAPE '\\'")
+
+    def _has_header(self, name: str) -> str:
+        exact = f"py_has_header(headers, {self.param(name)})"
+        if not _like_safe(name):
+            return exact
+        like = self.param('%["' + like_escape(name) + '",%')
+        return f"(CASE WHEN {_PLAIN_HEADERS} THEN headers LIKE {like} ESCAPE '\\' ELSE {exact} END)"
+
+    def _header_match(self, node: HeaderMatch) -> str:
+        exact = (
+            f"py_header_match(headers, {self.param(node.name)}, {self.param(node.needle)}, "
+            f"{1 if node.glob else 0})"
+        )
+        if not _like_safe(node.name):
+            return exact
+        # The name's pair must be in the text: a cheap test that leaves few rows to Python.
+        like = self.param('%["' + like_escape(node.name) + '",%')
+        plain = f"headers LIKE {like} ESCAPE '\\' AND {exact}"
+        return f"(CASE WHEN {_PLAIN_HEADERS} THEN {plain} ELSE {exact} END)"
+
+    def _body(self, needle: str) -> str:
+        exact = f"py_body_contains(b.body, {self.param(needle)})"
+        if needle.isascii() and needle:
+            # SQLite's lower() folds ASCII over every byte (NULs included) and instr finds
+            # an ASCII needle wherever Python's decoding has it: only hits go to Python.
+            first = (
+                f"instr(lower(substr(b.body, 1, {SEARCH_BODY_LIMIT})), {self.param(needle)}) > 0"
+            )
+            exact = f"{first} AND {exact}"
+        return f"EXISTS (SELECT 1 FROM bodies b WHERE b.exchange_id = exchanges.id AND {exact})"
+
+    def _search(self, node: Search) -> str:
+        needle = node.needle
+        parts = [self._contains(p.value, needle) for p in node.parts if p.can_hold(needle)]
+        parts.append(self._header_search(needle))
+        return "(" + " OR ".join(parts) + ")"
+
+    def _header_search(self, needle: str) -> str:
+        exact = f"py_header_search(headers, {self.param(needle)})"
+        if not _like_safe(needle) or not set(needle) - set("[],"):
+            return exact
+        # In escape-free text every `"` is a string's edge: a needle without one, and not
+        # made only of the `[],` between strings, lies within one name or value; one with
+        # ':' or ' ' may run over the ": " between them, which the text writes `","`.
+        text = "replace(headers, '\",\"', ': ')" if (":" in needle or " " in needle) else "headers"
+        like = self.param("%" + like_escape(needle) + "%")
+        return f"(CASE WHEN {_PLAIN_HEADERS} THEN {text} LIKE {like} ESCAPE '\\' ELSE {exact} END)"
+
+
+def _likeable(text: str) -> bool:
+    """Text LIKE matches as Python does: ASCII (LIKE folds ASCII case only), and no NUL
+    (where SQLite ends a pattern)."""
+    return text.isascii() and "\x00" not in text
+
+
+def _like_safe(text: str) -> bool:
+    """Text LIKE can look for in a header JSON text without escapes."""
+    return text.isascii() and '"' not in text and "\\" not in text and "\x00" not in text
+
+
+# -- the Python functions the SQL calls ---------------------------------------------------------
+def _headers_of(text: object) -> list[Any]:
+    if not isinstance(text, str):
+        return []
+    try:
+        pairs = json.loads(text)
+    except ValueError:
+        return []
+    if not isinstance(pairs, list):
+        return []
+    return [p for p in pairs if isinstance(p, list) and len(p) == 2
+            and isinstance(p[0], str) and isinstance(p[1], str)]  # fmt: skip
+
+
+def _py_lower(value: object) -> str | None:
+    return None if value is None else str(value).lower()
+
+
+def _py_has_header(text: object, name: str) -> int:
+    return int(has_header(_headers_of(text), name))
+
+
+def _py_header_match(text: object, name: str, needle: str, glob: int) -> int:
+    return int(header_matches(_headers_of(text), HeaderMatch(name, needle, bool(glob))))
+
+
+def _py_header_search(text: object, needle: str) -> int:
+    return int(header_search(_headers_of(text), needle))
+
+
+def _py_body_contains(body: object, needle: str) -> int:
+    if not isinstance(body, bytes):
+        return 0
+    return int(needle in body_text(body))
+
+
+SQL_FUNCTIONS: Mapping[str, tuple[int, Callable[..., Any]]] = {
+    "py_lower": (1, _py_lower),
+    "py_has_header": (2, _py_has_header),
+    "py_header_match": (4, _py_header_match),
+    "py_header_search": (2, _py_header_search),
+    "py_body_contains": (2, _py_body_contains),
+}
+"""name -> (argument count, function): what `to_sql`'s SQL calls; every connection that runs
+it registers these (deterministic)."""

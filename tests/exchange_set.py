@@ -1,0 +1,134 @@
+"""A fixed, varied set of exchanges: every status kind, WebSocket ending, body and header the
+list's decisions and the filter language tell apart, for tests that hold the live (Python)
+and stored (SQL) readings to the same answers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from inspector.core.body_view import view_body
+from inspector.core.records import ClosedBy, Exchange, WsEnd
+from inspector.store.session import SessionWriter
+from tests.store.sample_records import BINARY, http_exchange, ws_exchange
+
+TOKEN = "5b0f5a3e-6a8e-5d0c-9a57-1c2f0e4d8b61"
+
+
+def _result(request_id: str, transcript: str, **extra: object) -> bytes:
+    return json.dumps(
+        {
+            "metadata": {"request_id": request_id},
+            "results": {"channels": [{"alternatives": [{"transcript": transcript}]}]},
+            **extra,
+        }
+    ).encode()
+
+
+def _stream(request_id: str, transcript: str, is_final: bool) -> bytes:
+    return json.dumps(
+        {
+            "type": "Results",
+            "is_final": is_final,
+            "metadata": {"request_id": request_id},
+            "channel": {"alternatives": [{"transcript": transcript}]},
+        }
+    ).encode()
+
+
+def _with(x: Exchange, **changes: object) -> Exchange:
+    """`x` changed; a new body brings its view and size along."""
+    body = changes.get("body")
+    if isinstance(body, bytes):
+        changes.setdefault("view", view_body(body))
+        changes.setdefault("body_size", len(body))
+    return replace(x, **changes)  # type: ignore[arg-type]
+
+
+def varied_exchanges() -> list[Exchange]:
+    """About thirty exchanges, ids 1.., in arrival order."""
+    rid_a, rid_b = "6732aa10-0000-4000-8000-00000000000a", "9f0e1d2c-0000-4000-8000-00000000000b"
+    plain = (("Content-Type", "application/json"), ("dg-token", TOKEN))
+    xs: list[Exchange] = []
+
+    def add(x: Exchange) -> None:
+        xs.append(replace(x, id=len(xs) + 1))
+
+    base = http_exchange(1, headers=plain)
+    # A callback job retried: 503, 503, 200 (attempts of one request_id).
+    body_a = _result(rid_a, "nine o'clock at the station")
+    add(_with(base, body=body_a, status=503, target="/hook/one", note="reply rule answered 503"))
+    add(_with(base, body=body_a, status=503, target="/hook/one", attempt=2))
+    add(_with(base, body=body_a, status=200, target="/hook/one", attempt=3))
+    # A PUT callback, delivered at once; another job by a slow PUT.
+    body_b = _result(rid_b, "one two three")
+    add(_with(base, body=body_b, method="PUT", status=200, target="/hook/put?x=1&y=%20"))
+    add(_with(base, body=_result("c0ffee00-1", "café au lait"), method="PUT", status=201))
+    # Every other status kind.
+    add(_with(base, body=b'{"request_id":"r-302"}', status=302, target="/moved"))
+    add(_with(base, body=b"{}", status=404, target="/nope", headers=()))
+    add(_with(base, body=b"{}", status=None, target="/slow"))  # pending
+    add(_with(base, body=b"", status=599, target="/odd", method="M-SEARCH"))
+    add(_with(base, body=b"", status=100, target="/continue"))
+    add(_with(base, body=b"", status=0, target="/zero"))
+    # Odd text: non-ASCII path, LIKE's wildcards, a backslash, quotes; an empty request_id.
+    add(_with(base, body=b'{"request_id":""}', target="/CAFÉ/Ärger", status=200))
+    add(_with(base, body=b'{"request_id":"50%_off"}', target="/p/50%_x", status=500))
+    add(_with(base, body=b"{}", target="/back\\slash", status=200))
+    add(
+        _with(
+            base,
+            body=b'{"note":"needle-in-body","text":"Gr\\u00fc\\u00dfe"}',
+            target="/q",
+            headers=(
+                ("Content-Type", "application/json; charset=utf-8"),
+                ("X-Quote", 'say "hi"\\there'),
+                ("X-Ünïcode", "Wert: Grüße"),
+                ("dg-token", "00000000-dead-beef"),
+            ),
+            status=403,
+        )
+    )
+    # Bodies that are not JSON text.
+    add(_with(base, body=BINARY + b"needle after NUL", target="/bin", status=200))
+    add(_with(base, body=b"\xff\xfeNEEDLE \xc3(", target="/badutf8", status=400))
+    add(_with(base, body=b"", body_size=20_000_000, target="/big", status=413,
+              note="body over the 10,000,000-byte limit"))  # fmt: skip
+    # Duplicate headers, a header without a value, case in names.
+    add(
+        _with(
+            base,
+            body=b"{}",
+            target="/dups",
+            headers=(("X-Dup", "one"), ("x-dup", "Two"), ("X-Empty", ""), ("HOST", "a:1")),
+            status=204,
+        )
+    )
+    # Streaming messages over an http(s) callback: one request_id, several messages.
+    rid_s = "57ea57ea-0000-4000-8000-000000000005"
+    add(_with(base, body=_stream(rid_s, "hello", False), target="/stream-cb", status=200))
+    add(_with(base, body=_stream(rid_s, "hello world", True), target="/stream-cb", status=200))
+    # WebSockets: open, closed normally, abnormally, without a code, refused, dropped.
+    ws, _ = ws_exchange(1)
+    add(_with(ws, ws_end=None, ws_messages=4))
+    add(_with(ws, ws_end=WsEnd(ClosedBy.CLIENT, 1000, ""), ws_messages=12))
+    add(_with(ws, ws_end=WsEnd(ClosedBy.SERVER, 1011, "internal error"), target="/ws/kill"))
+    add(_with(ws, ws_end=WsEnd(ClosedBy.CLIENT, None, "")))
+    add(_with(ws, ws_end=WsEnd(ClosedBy.ABORT, 1006, "dropped"), note="dropped by the receiver"))
+    add(_with(ws, status=403, ws_end=None, ws_messages=0, note="refused by a reply rule"))
+    add(_with(ws, status=None, ws_end=None, ws_messages=0, target="/ws/pending"))
+    # A request_id seen on a WebSocket is never grouped with the HTTP attempts.
+    add(_with(ws, body=_result(rid_a, ""), ws_end=WsEnd(ClosedBy.CLIENT, 1000, "")))
+    # Plain GETs without a body or headers.
+    add(_with(base, method="GET", body=b"", target="/health", headers=(), status=200))
+    return xs
+
+
+def write_session(path: Path, xs: list[Exchange]) -> Path:
+    """`xs` in a real session file, the writer's way."""
+    with SessionWriter(path) as writer:
+        futures = [writer.submit(x) for x in xs]
+        for future in futures:
+            future.result(10)
+    return path
