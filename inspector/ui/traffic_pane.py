@@ -50,8 +50,11 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.columns import COLUMNS
+from ..core.exchange_display import Tone
+from ..core.filter_expr import filter_help, parse_filter, quote_value
 from ..core.records import Exchange
-from .traffic_model import TrafficFilter, TrafficModel
+from .traffic_model import TONE_COLOURS, TrafficFilter, TrafficModel
+from .widgets import plain_label
 
 COLUMN_WIDTHS = tuple(c.width for c in COLUMNS)
 Action = Callable[[], object]
@@ -78,20 +81,23 @@ class TrafficPane(QWidget):
 
         row = QHBoxLayout()
         self.filter_field = QLineEdit(self)
+        self.filter_field.setAccessibleName("Filter")
         self.filter_field.setPlaceholderText(
-            "Filter (Ctrl+F): path, method, status, request_id, header, transcript"
+            "Filter (Ctrl+F): text, status:5xx, method:PUT, path:/hook*, -ws, body:\"…\""
         )
         self.filter_field.setClearButtonEnabled(True)
         self.filter_field.setToolTip(
-            "Shows only rows whose path, method, status, request_id, header lines "
-            "(name: value), note or transcript contain this text (case-insensitive); "
-            "Esc clears it"
+            "Shows only the rows that match; Esc clears it.\n"
+            "A plain word searches path, method, status, request_id, headers (name: value), "
+            "note and transcript.\n" + filter_help()
         )
         self.filter_field.textChanged.connect(self._on_filter)
         self.filter_count = QLabel("", self)
+        self.filter_count.setAccessibleName("Rows shown")
         self.filter_count.setToolTip("Rows shown by the filter, of all rows")
         self.group_button = QToolButton(self)
         self.group_button.setText("Group by request_id")
+        self.group_button.setAccessibleName("Group by request_id")
         self.group_button.setToolTip("Attempts of one callback under one node (Ctrl+G)")
         self.group_button.setCheckable(True)
         self.group_button.toggled.connect(self.set_grouped)
@@ -99,6 +105,12 @@ class TrafficPane(QWidget):
         row.addWidget(self.filter_count)
         row.addWidget(self.group_button)
         layout.addLayout(row)
+        # A mistake in the filter is said here (the list keeps the last filter that parsed).
+        self.filter_error = plain_label("", self)
+        self.filter_error.setAccessibleName("Filter mistake")
+        self.filter_error.setStyleSheet(f"color: {TONE_COLOURS[Tone.FAIL]};")
+        self.filter_error.hide()
+        layout.addWidget(self.filter_error)
 
         self.tree_view = QTreeView(self)
         self.tree_view.setRootIsDecorated(False)
@@ -163,7 +175,17 @@ class TrafficPane(QWidget):
         super().keyPressEvent(event)
 
     def _on_filter(self, text: str) -> None:
-        self.proxy.set_needle(text)
+        """Filter by the expression in the box; a mistake is said under it, and the list
+        keeps the last filter that parsed (typing `stat` on the way to `status:5xx` must not
+        flash every row)."""
+        parsed = parse_filter(text)
+        if not parsed.ok:
+            self.filter_error.setText(f"✗ {parsed.error}")
+            self.filter_error.show()
+            return
+        self.filter_error.hide()
+        self.filter_error.setText("")
+        self.proxy.set_condition(parsed.condition)
         if self._stored:
             self.model.set_condition(self.proxy.condition)
         self.update_filter_count()
@@ -362,7 +384,8 @@ class TrafficPane(QWidget):
             ("Copy request_id", (lambda: self._copy(rid, "request_id")) if rid else None),
         ]
         if rid:
-            actions.append(("Filter by this request_id", lambda: self.filter_field.setText(rid)))
+            by_id = f"request_id:{quote_value(rid)}"
+            actions.append(("Filter by this request_id", lambda: self.filter_field.setText(by_id)))
         if self.extra_actions is not None:
             actions += self.extra_actions(row)
         return actions
