@@ -27,9 +27,17 @@ from .row_expr import (
     Search,
     SearchPart,
     Value,
+    literal_chars,
 )
 from .row_python import search_reader, value_function
 from .row_sql import to_sql
+from .ws_close_codes import (
+    APPLICATION,
+    APPLICATION_CODES,
+    CLOSE_CODE_NAMES,
+    REGISTERED,
+    REGISTERED_CODES,
+)
 
 
 class Tone(Enum):
@@ -56,17 +64,38 @@ _upgraded = All((_ws, Cmp("=", Field("status"), Lit(101))))
 _status = Field("status")
 _code = Field("ws_end_code")
 
+
+def _in(value: Value, low: int, high: int) -> Pred:
+    return All((Cmp(">=", value, Lit(low)), Cmp("<=", value, Lit(high))))
+
+
+# A close code's name, from core/ws_close_codes (RFC 6455 and IANA), as an expression.
+CLOSE_CODE_NAME: Value = Case(
+    (
+        *((Cmp("=", _code, Lit(code)), Lit(name)) for code, name in CLOSE_CODE_NAMES.items()),
+        (_in(_code, *REGISTERED_CODES), Lit(REGISTERED)),
+        (_in(_code, *APPLICATION_CODES), Lit(APPLICATION)),
+    ),
+    Lit(""),
+)
+
+
+def _closed(mark: str) -> Value:
+    """ "closed 1011 internal error ✗" (the name left out when the code has none)."""
+    named = Concat((Lit("closed "), _code, Lit(" "), CLOSE_CODE_NAME, Lit(f" {mark}")))
+    return Case(
+        ((Cmp("=", CLOSE_CODE_NAME, Lit("")), Concat((Lit("closed "), _code, Lit(f" {mark}")))),),
+        named,
+    )
+
+
 # The first row that applies decides (h11's habit: a readable table, not nested ifs); the
 # last applies to whatever is left.
 STATUS_TABLE: tuple[StatusRow, ...] = (
     StatusRow(All((_upgraded, IsNull(Field("ws_end_by")))), Lit("101 open ⇄"), Tone.PENDING),
     StatusRow(All((_upgraded, IsNull(_code))), Lit("closed"), Tone.NEUTRAL),
-    StatusRow(
-        All((_upgraded, Cmp("=", _code, Lit(1000)))),
-        Concat((Lit("closed "), _code, Lit(" ✓"))),
-        Tone.OK,
-    ),
-    StatusRow(_upgraded, Concat((Lit("closed "), _code, Lit(" ✗"))), Tone.FAIL),
+    StatusRow(All((_upgraded, Cmp("=", _code, Lit(1000)))), _closed("✓"), Tone.OK),
+    StatusRow(_upgraded, _closed("✗"), Tone.FAIL),
     StatusRow(IsNull(_status), Lit("pending …"), Tone.PENDING),
     StatusRow(Cmp("<", _status, Lit(300)), Concat((_status, Lit(" ✓"))), Tone.OK),
     StatusRow(Cmp("<", _status, Lit(400)), Concat((_status, Lit(" ↪"))), Tone.REDIRECT),
@@ -88,7 +117,7 @@ GROUP_KEY: Value = Case(
 )
 
 # What a plain word looks in (besides every header line, "name: value"): the row's texts.
-_STATUS_CHARS = frozenset("".join(str(d) for d in range(10)) + " ✓↪✗⇄…opencldsig")
+_STATUS_CHARS = frozenset("0123456789") | literal_chars(STATUS_TEXT)
 SEARCH_PARTS: tuple[SearchPart, ...] = (
     SearchPart(Field("target")),
     SearchPart(Field("method")),
@@ -113,7 +142,7 @@ IS_ERROR_SQL, _ = to_sql(IS_ERROR)
 
 
 def status_text(x: Exchange) -> str:
-    """Status as text with a symbol: "200 ✓", "503 ✗", "closed 1011 ✗", "pending …"."""
+    """Status as text with a symbol: "200 ✓", "503 ✗", "closed 1011 internal error ✗", "pending …"."""
     return str(_status_text(x))
 
 

@@ -206,6 +206,20 @@ def nullable(node: Value) -> bool:
     return nullable(node.default) or any(nullable(v) for _, v in node.whens)
 
 
+def literal_chars(node: Value) -> frozenset[str]:
+    """Every character of the text literals in a value expression (what a search part made
+    only of our own words can hold, besides the digits of its numbers)."""
+    if isinstance(node, Lit):
+        return frozenset(node.value) if isinstance(node.value, str) else frozenset()
+    if isinstance(node, Concat):
+        return frozenset().union(*(literal_chars(p) for p in node.parts))
+    if isinstance(node, Case):
+        return frozenset().union(
+            literal_chars(node.default), *(literal_chars(v) for _, v in node.whens)
+        )
+    return frozenset()
+
+
 def header_lines(headers: Iterable[Sequence[str]]) -> list[str]:
     """Headers as the lower-case lines a plain word looks in ("name: value")."""
     return [f"{n}: {v}".lower() for n, v in headers]

@@ -28,17 +28,22 @@ CLOSE_CODE_NAMES: dict[int, str] = {
 }
 
 
+REGISTERED, REGISTERED_CODES = "registered", (3000, 3999)  # libraries and frameworks (IANA)
+APPLICATION, APPLICATION_CODES = "application", (4000, 4999)  # private use: the app's meaning
+
+
 def close_code_name(code: int | None) -> str:
-    """The name of a close code ("internal error"); "" when it has none."""
+    """The name of a close code ("internal error"); "" when it has none. (The traffic list
+    names codes from the same table, as an expression: core/exchange_display.py.)"""
     if code is None:
         return ""
     name = CLOSE_CODE_NAMES.get(code)
     if name is not None:
         return name
-    if 3000 <= code <= 3999:
-        return "registered"  # libraries and frameworks (IANA)
-    if 4000 <= code <= 4999:
-        return "application"  # private use: the application's own meaning
+    if REGISTERED_CODES[0] <= code <= REGISTERED_CODES[1]:
+        return REGISTERED
+    if APPLICATION_CODES[0] <= code <= APPLICATION_CODES[1]:
+        return APPLICATION
     return ""
 
 

@@ -211,7 +211,7 @@ class SessionReader:
         last = -(2**63) if after is None else after
         while True:
             batch = self._exchanges(
-                f"WHERE exchanges.id > {after} AND {condition} ORDER BY exchanges.id LIMIT {limit}",
+                f"WHERE exchanges.id > {above} AND {condition} ORDER BY exchanges.id LIMIT {limit}",
                 (*params, last, chunk),
             )
             yield from batch

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.exchange_display import size_text
 from ..core.records import Exchange
 from .body_format import (
     json_preview,
@@ -35,7 +36,6 @@ from .body_format import (
     raw_text,
 )
 from .code_view import CodeView
-from .traffic_model import size_text
 from .widgets import item, plain_label
 
 JSON_TREE_MAX_ITEMS = 20_000  # a huge transcript is still readable in Pretty/Raw

@@ -24,6 +24,7 @@ from inspector.core.exchange_display import (
     status_tone,
 )
 from inspector.core.row_python import compile_python
+from inspector.core.ws_close_codes import close_code_name
 from inspector.store.session_reader import SessionReader
 from tests.exchange_set import varied_exchanges, write_session
 
@@ -55,17 +56,31 @@ def test_the_status_table_says_each_kind_of_status_with_a_symbol(varied):
     ws = [x for x in varied if x.kind.value == "websocket"]
     assert [status_text(x) for x in ws] == [
         "101 open ⇄",
-        "closed 1000 ✓",
-        "closed 1011 ✗",
+        "closed 1000 normal ✓",
+        "closed 1011 internal error ✗",
         "closed",
-        "closed 1006 ✗",
+        "closed 1006 abnormal ✗",
         "403 ✗",
         "pending …",
-        "closed 1000 ✓",
+        "closed 1000 normal ✓",
     ]
     # A WebSocket that closed without a code is not an error: nothing says it failed.
     assert [is_error(x) for x in ws] == [False, False, True, False, True, True, False, False]
     assert status_tone(ws[3]) is Tone.NEUTRAL
+
+
+def test_a_close_code_is_named_from_the_one_table_in_python_and_sql(tmp_path, varied):
+    ws = next(x for x in varied if x.ws_end is not None and x.ws_end.code == 1011)
+    codes = [999, 1000, 1001, 1005, 1011, 1015, 1016, 2999, 3000, 3999, 4000, 4999, 5000]
+    xs = [replace(ws, id=i, ws_end=replace(ws.ws_end, code=c)) for i, c in enumerate(codes, 1)]
+    for x, code in zip(xs, codes, strict=True):
+        name = close_code_name(code)
+        want = f"closed {code} {name} ✗" if name else f"closed {code} ✗"
+        assert status_text(x) == (want if code != 1000 else "closed 1000 normal ✓")
+    db = sqlite3.connect(write_session(tmp_path / "codes.cisession", xs))
+    texts = [r[0] for r in db.execute(f"SELECT {STATUS_TEXT_SQL} FROM exchanges ORDER BY id")]
+    db.close()
+    assert texts == [status_text(x) for x in xs]
 
 
 def test_groups_are_the_http_attempts_of_one_request_id(varied):

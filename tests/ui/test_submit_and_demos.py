@@ -177,7 +177,7 @@ def test_stream_kill_demo_shows_the_stream_closed_with_1011(qtbot, window):
     assert links.rowCount() == 1 and links.index(0, 0).data() == "WS"
     tip = links.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
     assert f"row #{sockets[0].id} of the list" in tip
-    assert links.index(0, 1).data() == "closed 1001 ✗"
+    assert links.index(0, 1).data() == "closed 1001 going away ✗"
 
 
 def test_a_panel_built_before_the_servers_start_sees_the_emulator_once_it_listens(
