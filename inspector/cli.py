@@ -23,6 +23,7 @@ from .check_cli import add_check_command, run_check_command
 from .core.reply_rules import DEFAULT_FAIL_STATUS, ReplyRule
 from .core.settings import ControlSettings, EmulatorSettings, ReceiverSettings
 from .faults_cli import add_fault_flags, faults_from_args
+from .filter_args import add_filter_flag
 from .store.library import default_data_dir
 from .store_cli import STORE_COMMANDS, add_store_commands, run_store_command
 
@@ -218,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_settings_flags(emulator, EmulatorSettings)
     emulator.add_argument("--no-emulator", action="store_true", help="run the receiver only")
     add_fault_flags(serve)
+    add_filter_flag(serve, "print only the lines of the exchanges that match EXPR")
     serve.add_argument(
         "--data-dir",
         type=Path,
@@ -387,6 +389,10 @@ def _serve(args: argparse.Namespace) -> int:
     from .engine.engine import EngineSettings
     from .serve import run_serve
 
+    if args.filter is not None and args.control_stdio:
+        print("callback-inspector serve: --filter cannot go with --control-stdio (the window "
+              "reads every event)", file=sys.stderr)  # fmt: skip
+        return 2
     control: ControlSettings = settings_from_args(args, ControlSettings)
     token = None
     if control.port is not None:
@@ -407,7 +413,7 @@ def _serve(args: argparse.Namespace) -> int:
         control_token=token,
         faults=faults_from_args(args),
     )
-    return run_serve(settings, control_stdio=args.control_stdio)
+    return run_serve(settings, control_stdio=args.control_stdio, line_filter=args.filter)
 
 
 def _command_name() -> str:

@@ -12,10 +12,14 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol, TextIO
 
 from .core.control import result_json
+from .core.event_filter import EventFilter
 from .core.event_json import EVENT_VERSION, event_line, iso_time
+from .core.events import Event
+from .core.row_expr import Pred
 from .engine.control import ControlHandler, hello
 from .engine.engine import Engine, EngineSettings, EventQueue
 
@@ -33,6 +37,7 @@ def print_events(
     stop: threading.Event,
     interval: float = 0.05,
     linger: float = 0.2,
+    keep: Callable[[Event], bool] | None = None,
 ) -> None:
     """Write every event as a JSON line until `stop` is set and the queue is empty.
 
@@ -41,7 +46,8 @@ def print_events(
     receiver about a third of its throughput (bench/README.md). 50 ms is below what a person
     watching the lines notices. Once `stop` is set it prints until `linger` seconds pass with
     nothing new, so events queued before the stop, and those the engine publishes while it
-    stops (the sockets it closes), are printed too.
+    stops (the sockets it closes), are printed too. With `keep` (`serve --filter`), only
+    the events it keeps are printed.
     """
     while True:
         stopping = stop.wait(interval)
@@ -56,6 +62,8 @@ def print_events(
         lines = []
         for event in events:
             try:
+                if keep is not None and not keep(event):
+                    continue
                 line = event_line(event)
                 if line is not None:
                     lines.append(line)
@@ -116,9 +124,11 @@ def run_serve(
     out: TextIO = sys.stdout,
     control_stdio: bool = False,
     inp: TextIO = sys.stdin,
+    line_filter: Pred | None = None,
 ) -> int:
     """Run until SIGTERM/SIGINT (or the `stop` command, or with `control_stdio` the end of
-    `inp`); returns the exit status."""
+    `inp`); returns the exit status. `line_filter` (`--filter`): print only the lines of
+    the exchanges it matches (`core/event_filter.py`)."""
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -157,8 +167,12 @@ def run_serve(
     # The printer stops only once the engine has: what it publishes while stopping (the
     # sockets it closes) is printed too.
     engine_stopped = threading.Event()
+    keep = EventFilter(line_filter).keep if line_filter is not None else None
     printer = threading.Thread(
-        target=print_events, args=(listener, shared, engine_stopped), daemon=True
+        target=print_events,
+        args=(listener, shared, engine_stopped),
+        kwargs={"keep": keep},
+        daemon=True,
     )
     printer.start()
     try:

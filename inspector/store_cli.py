@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .filter_args import add_filter_flag
 from .store.har import HarError, import_har, write_har
 from .store.library import SessionLibrary, SessionNotFoundError
 from .store.schema import SessionFileError
@@ -54,6 +55,7 @@ def add_store_commands(subparsers: Any) -> None:
         "--session", default="latest", metavar="ID|latest", help="which session (default: latest)"
     )
     export.add_argument("--har", required=True, metavar="OUT.har", type=Path, help="output file")
+    add_filter_flag(export, "export only the exchanges that match EXPR")
     export.add_argument(
         "--mask-secrets",
         action="store_true",
@@ -142,6 +144,7 @@ def _export(library: SessionLibrary, args: argparse.Namespace) -> int:
                 args.har,
                 mask_secrets=args.mask_secrets or bool(args.secret),
                 secrets=args.secret,
+                where=args.filter,
             )
         except OSError as exc:
             return _error(f"cannot write {args.har}: {exc.strerror or exc}")

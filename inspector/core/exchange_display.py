@@ -142,7 +142,7 @@ IS_ERROR_SQL, _ = to_sql(IS_ERROR)
 
 
 def status_text(x: Exchange) -> str:
-    """Status as text with a symbol: "200 ✓", "503 ✗", "closed 1011 internal error ✗", "pending …"."""
+    """Status as text with a symbol: "200 ✓", "503 ✗", "closed 1011 internal error ✗"."""
     return str(_status_text(x))
 
 

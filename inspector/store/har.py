@@ -35,6 +35,7 @@ from ..core.deepgram_auth import parse_api_key
 from ..core.event_json import iso_time
 from ..core.headers import Header, first_header
 from ..core.records import ClosedBy, Direction, Exchange, ExchangeKind, WsEnd, WsKind, WsMessage
+from ..core.row_expr import Pred
 from .library import SUFFIX, SessionLibrary
 from .session_reader import SessionReader
 
@@ -263,10 +264,12 @@ def write_har(
     *,
     mask_secrets: bool = False,
     secrets: Sequence[str] = (),
+    where: Pred | None = None,
 ) -> int:
-    """Export the session `reader` to `path`; returns the entry count."""
+    """Export the session `reader` to `path` (with `where`, only the exchanges it holds
+    for: `export --filter`); returns the entry count."""
     har = to_har(
-        reader.exchanges(),
+        reader.exchanges(where=where),
         reader.messages,
         mask_secrets=mask_secrets,
         secrets=secrets,

@@ -191,7 +191,9 @@ def test_close_with_code_and_drop_now_end_a_live_websocket(qtbot, start_engine, 
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=10)
     assert closed.value.rcvd.code == 4000 and closed.value.rcvd.reason == "bye <b>now</b>"
-    qtbot.waitUntil(lambda: _cell(w, 0, COL_STATUS) == "closed 4000 application ✗", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: _cell(w, 0, COL_STATUS) == "closed 4000 application ✗", timeout=TIMEOUT_MS
+    )
     assert not controls.close_button.isEnabled()
 
     with connect(url + "/live2") as ws:
