@@ -196,7 +196,8 @@ def session_row(row: Row, quick: bool) -> None:
     row.note = (
         f"{count:,} rows; first rows {r['first_rows_s']:.2f} s, scroll to end "
         f"{r['scroll_end_s']:.2f} s, filter {r['filter_s']:.2f} s ({r['filter_rows']} rows), "
-        f"clear {r['filter_clear_s']:.2f} s; bodies read {r['bodies_read']}"
+        f"clear {r['filter_clear_s']:.2f} s, expression {r.get('expr_filter_s', 0):.2f} s "
+        f"({r.get('expr_filter_rows', 0):,} rows); bodies read {r['bodies_read']}"
     )
     row.raw = r
 

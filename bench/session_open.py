@@ -13,7 +13,8 @@ minute instead of several. `--cache` keeps that file under /tmp (`ci-bench-sessi
 and reuses it in later runs. Then opens it the way File > Sessions… does
 (`SessionBrowser.open_path`) and times, each to a painted viewport: first rows, all rows
 listed, scroll to the end (`scrollToBottom`), the filter box set to text that one path
-matches (eleven of a million), and the filter cleared. Bodies stay on disk: the list holds
+matches (eleven of a million), the filter cleared, and a filter expression (a comparison, a
+glob and a negation: 5,001 rows) set and cleared. Bodies stay on disk: the list holds
 light rows, so the output also checks that no body was read. RSS: VmRSS after everything.
 """
 
@@ -243,6 +244,18 @@ def main() -> int:
         window.filter_field.setText("")
         settle(lambda: shown() >= n, 300)
         unfiltered = time.perf_counter() - t3
+
+        # A filter expression: a field comparison, a glob and a negation, all as SQL.
+        last = n // 5000 - 1  # the rows whose attempt (1 + i // 5000) is above `last`
+        expression = f"attempt:>{last} path:/callback* -status:5xx"
+        expr_expected = n - max(last, 0) * 5000 + (1 if last > 0 else 0)
+        t4 = time.perf_counter()
+        window.filter_field.setText(expression)
+        expr_done = settle(lambda: shown() == expr_expected, 300)
+        expr_filtered = time.perf_counter() - t4
+        expr_matches = shown()
+        window.filter_field.setText("")
+        settle(lambda: shown() >= n, 300)
         after = rss_mb()
         bodies = getattr(stored, "bodies_loaded", None)
 
@@ -254,6 +267,10 @@ def main() -> int:
         print(f"scroll to the end (last row shown: {end_shown}): {scrolled * 1000:.0f} ms")
         print(f"filter {needle!r} ({matches:,} rows of {expected}): {filtered * 1000:.0f} ms")
         print(f"filter cleared: {unfiltered * 1000:.0f} ms")
+        print(
+            f"filter {expression!r} ({expr_matches:,} rows of {expr_expected:,}): "
+            f"{expr_filtered * 1000:.0f} ms"
+        )
         print(f"RSS: {before:.0f} MB before, {after:.0f} MB after (+{after - before:.0f} MB)")
         print(f"bodies read while listing: {bodies}")
         if args.json:
@@ -270,6 +287,11 @@ def main() -> int:
                 "filter_expected": expected,
                 "filter_done": filter_done,
                 "filter_clear_s": round(unfiltered, 3),
+                "expr_filter": expression,
+                "expr_filter_s": round(expr_filtered, 3),
+                "expr_filter_rows": expr_matches,
+                "expr_filter_expected": expr_expected,
+                "expr_filter_done": expr_done,
                 "rss_before_mb": round(before),
                 "rss_mb": round(after),
                 "bodies_read": bodies,
