@@ -21,6 +21,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
+from .handler_checks import CheckRequest, HandlerCheckSettings, case_named
 from .settings import EmulatorSettings, ReceiverSettings
 
 API_VERSION = 1
@@ -133,6 +134,31 @@ class Replay:
 
 
 @dataclass(frozen=True)
+class StartHandlerCheck:
+    """Act as Deepgram against the user's handler at `url` (issue 19); the result is
+    `{"run": N}`, progress the `check_start`, `check_case` and `check_summary` events of run
+    N. `only` and `skip` are comma-separated case names; `user` and `password` the basic
+    auth the handler expects."""
+
+    url: str
+    user: str | None = None
+    password: str | None = None
+    dg_token: str | None = None
+    only: str | None = None
+    skip: str = ""
+    settings: HandlerCheckSettings = dataclasses.field(default_factory=HandlerCheckSettings)
+    name = "start_handler_check"
+
+
+@dataclass(frozen=True)
+class CancelHandlerCheck:
+    """Stop handler-check run `run` (it ends with a cancelled `check_summary`)."""
+
+    run: int
+    name = "cancel_handler_check"
+
+
+@dataclass(frozen=True)
 class Stop:
     """Stop the engine process (serve exits 0, as on SIGTERM)."""
 
@@ -150,6 +176,8 @@ Command = (
     | FetchList
     | Submit
     | Replay
+    | StartHandlerCheck
+    | CancelHandlerCheck
     | Stop
 )
 
@@ -166,6 +194,8 @@ COMMANDS: dict[str, type[Command]] = {
         FetchList,
         Submit,
         Replay,
+        StartHandlerCheck,
+        CancelHandlerCheck,
         Stop,
     )
 }
@@ -306,6 +336,40 @@ def _is_union(hint: Any) -> bool:
 def _kind(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "text", bool: "true/false"}.get(
         type(value), "null" if value is None else f"a {type(value).__name__}"
+    )
+
+
+def check_command(request: CheckRequest) -> StartHandlerCheck:
+    """The command that runs `request` in an engine elsewhere."""
+    user, password = request.basic_auth or (None, None)
+    return StartHandlerCheck(
+        url=request.url,
+        user=user,
+        password=password,
+        dg_token=request.dg_token,
+        only=None if request.only is None else ",".join(c.value for c in request.only),
+        skip=",".join(c.value for c in request.skip),
+        settings=request.settings,
+    )
+
+
+def check_request(command: StartHandlerCheck) -> CheckRequest:
+    """The run a `start_handler_check` command asks for; CommandError for an unknown case."""
+
+    def cases(text: str) -> tuple[Any, ...]:
+        try:
+            return tuple(case_named(name) for name in text.split(",") if name.strip())
+        except ValueError as exc:
+            raise CommandError(f"start_handler_check: {exc}") from None
+
+    auth = None if command.user is None else (command.user, command.password or "")
+    return CheckRequest(
+        url=command.url,
+        basic_auth=auth,
+        dg_token=command.dg_token,
+        only=None if command.only is None else cases(command.only),
+        skip=cases(command.skip),
+        settings=command.settings,
     )
 
 

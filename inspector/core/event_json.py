@@ -29,7 +29,7 @@ from .events import (
     StorageEvent,
     WsMessageAdded,
 )
-from .handler_checks import Verdict
+from .handler_checks import CaseResult, Verdict
 from .records import Exchange, ExchangeKind
 
 BODY_INLINE_LIMIT = 64 * 1024  # larger bodies are summarised, not printed
@@ -222,7 +222,8 @@ def _exchange_json(x: Exchange, is_new: bool) -> dict[str, Any] | None:
 
 def check_json(event: CheckStarted | CheckCaseDone | CheckFinished) -> dict[str, Any]:
     """`check-handler --json`'s lines (issue 19): `check_start`, one `check_case` per case
-    (`case`, `verdict`, `status`, `latency_ms`, `fix`...), then `check_summary`."""
+    (`case`, `verdict`, `status`, `latency_ms`, `fix`...), then `check_summary` (the counts,
+    and every case again in `results`, so the last line alone says it all)."""
     head = {"time": iso_time(event.time), "run": event.run_id}
     if isinstance(event, CheckStarted):
         return {
@@ -236,20 +237,7 @@ def check_json(event: CheckStarted | CheckCaseDone | CheckFinished) -> dict[str,
             "session": event.session,
         }
     if isinstance(event, CheckCaseDone):
-        r = event.result
-        return {
-            "event": "check_case",
-            **head,
-            "case": r.case.value,
-            "title": r.title,
-            "verdict": r.verdict.value,
-            "status": r.status,
-            "latency_ms": r.latency_ms,
-            "fix": r.fix,
-            "detail": r.detail,
-            "note": r.note,
-            "exchanges": list(r.exchange_ids),
-        }
+        return {"event": "check_case", **head, **case_json(event.result)}
     summary = event.summary
     return {
         "event": "check_summary",
@@ -264,4 +252,20 @@ def check_json(event: CheckStarted | CheckCaseDone | CheckFinished) -> dict[str,
         "cancelled": summary.cancelled,
         "error": summary.error,
         "exit_code": summary.exit_code,
+        "results": [case_json(r) for r in summary.results],
+    }
+
+
+def case_json(r: CaseResult) -> dict[str, Any]:
+    """One case's verdict, as a `check_case` line and the summary's `results` carry it."""
+    return {
+        "case": r.case.value,
+        "title": r.title,
+        "verdict": r.verdict.value,
+        "status": r.status,
+        "latency_ms": r.latency_ms,
+        "fix": r.fix,
+        "detail": r.detail,
+        "note": r.note,
+        "exchanges": list(r.exchange_ids),
     }

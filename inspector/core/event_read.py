@@ -29,6 +29,15 @@ from .events import (
     StorageEvent,
     WsMessageAdded,
 )
+from .handler_checks import (
+    CaseId,
+    CaseResult,
+    CheckCaseDone,
+    CheckFinished,
+    CheckStarted,
+    CheckSummary,
+    Verdict,
+)
 from .records import ClosedBy, Direction, Exchange, ExchangeKind, WsEnd, WsKind, WsMessage
 
 # The events the emulator publishes as `EmulatorEvent(name, fields)`.
@@ -183,10 +192,57 @@ def _event(
             return EmulatorFaultsChanged(epoch(line["time"]), faults_from_json(line))
         except FaultError as exc:
             raise LineError(f"an emulator_faults line with impossible faults: {exc}") from None
+    if name in ("check_start", "check_case", "check_summary"):
+        return check_from_line(name, line)
     if name in EMULATOR_EVENTS:
         fields = {k: v for k, v in line.items() if k not in ("event", "time", "v")}
         return EmulatorEvent(name, epoch(line["time"]), fields)
     return None
+
+
+def _case(d: Mapping[str, Any]) -> CaseResult:
+    latency = d.get("latency_ms")
+    return CaseResult(
+        case=CaseId(d["case"]),
+        verdict=Verdict(d["verdict"]),
+        status=_int_or_none(d.get("status")),
+        latency_ms=float(latency) if isinstance(latency, int | float) else None,
+        fix=_text(d.get("fix")),
+        detail=str(d.get("detail", "")),
+        note=_text(d.get("note")),
+        exchange_ids=tuple(int(i) for i in d.get("exchanges") or ()),
+    )
+
+
+def _skipped(value: Any) -> tuple[tuple[CaseId, str], ...]:
+    return tuple((CaseId(s["case"]), str(s.get("reason", ""))) for s in value or ())
+
+
+def check_from_line(name: str, line: Mapping[str, Any]) -> Event:
+    """A handler check's `check_start`, `check_case` or `check_summary` line as its event."""
+    run, when = int(line["run"]), epoch(line["time"])
+    if name == "check_start":
+        return CheckStarted(
+            run,
+            when,
+            str(line["url"]),
+            bool(line.get("loopback")),
+            tuple(CaseId(c) for c in line.get("cases") or ()),
+            _skipped(line.get("skipped")),
+            tuple(str(n) for n in line.get("notes") or ()),
+            _text(line.get("session")),
+        )
+    if name == "check_case":
+        return CheckCaseDone(run, when, _case(line))
+    summary = CheckSummary(
+        url=str(line["url"]),
+        results=tuple(_case(r) for r in line.get("results") or ()),
+        skipped=_skipped(line.get("skipped")),
+        session=_text(line.get("session")),
+        cancelled=bool(line.get("cancelled")),
+        error=_text(line.get("error")),
+    )
+    return CheckFinished(run, when, summary)
 
 
 # -- the full record (fetch_exchange) --------------------------------------------------------

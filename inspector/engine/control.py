@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..core.control import (
     API_VERSION,
+    CancelHandlerCheck,
     ClearAttempts,
     CloseWebSocket,
     Command,
@@ -31,8 +32,10 @@ from ..core.control import (
     SendWebSocketText,
     SetEmulatorSettings,
     SetReceiverSettings,
+    StartHandlerCheck,
     Stop,
     Submit,
+    check_request,
     command_from_json,
     result_json,
     settings_to_json,
@@ -151,6 +154,12 @@ class ControlHandler:
                 "headers": [list(h) for h in reply.headers],
                 "body": base64.b64encode(reply.body).decode("ascii"),
             }
+        if isinstance(command, StartHandlerCheck):
+            run = await asyncio.wrap_future(engine.start_handler_check(check_request(command)))
+            return {"run": run}
+        if isinstance(command, CancelHandlerCheck):
+            engine.cancel_handler_check(command.run)
+            return None
         if isinstance(command, Stop):
             self._on_stop()
             return None

@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 
 from ..core.control import (
+    CancelHandlerCheck,
     ClearAttempts,
     CloseWebSocket,
     Command,
@@ -37,6 +38,7 @@ from ..core.control import (
     SetEmulatorSettings,
     SetReceiverSettings,
     Submit,
+    check_command,
     command_to_json,
     settings_from_json,
 )
@@ -47,6 +49,7 @@ from ..core.event_read import (
     message_from_record,
 )
 from ..core.events import EngineProcessEvent, Event, ExchangeAdded, ExchangeUpdated, StorageEvent
+from ..core.handler_checks import CheckRequest
 from ..core.records import Exchange, ExchangeKind, WsMessage
 from ..core.replay_reply import ReplayReply
 from ..core.settings import EmulatorSettings, ReceiverSettings
@@ -239,6 +242,23 @@ class EngineClient:
 
         self.send(command).add_done_callback(done)
         return out
+
+    def start_handler_check(self, request: CheckRequest) -> concurrent.futures.Future[int]:
+        """Run the handler check in the engine; the future gives the run id its events
+        carry."""
+        out: concurrent.futures.Future[int] = concurrent.futures.Future()
+
+        def done(f: concurrent.futures.Future[Any]) -> None:
+            try:
+                out.set_result(int(f.result()["run"]))
+            except (ControlError, KeyError, TypeError, ValueError) as exc:
+                out.set_exception(exc if isinstance(exc, ControlError) else ControlError(str(exc)))
+
+        self.send(check_command(request)).add_done_callback(done)
+        return out
+
+    def cancel_handler_check(self, run_id: int) -> None:
+        self.send(CancelHandlerCheck(run_id))
 
     # -- commands ------------------------------------------------------------------------
     def send(self, command: Command) -> concurrent.futures.Future[Any]:

@@ -364,8 +364,8 @@ class Engine:
         return self._faults.faults
 
     # -- "Is my callback handler ready for Deepgram?" (issue 19) -------------------------
-    def start_handler_check(self, request: CheckRequest) -> int:
-        """Run the handler check on the engine loop; its run id at once.
+    def start_handler_check(self, request: CheckRequest) -> concurrent.futures.Future[int]:
+        """Run the handler check on the engine loop; the future gives its run id at once.
 
         Progress comes as `CheckStarted`, `CheckCaseDone` and `CheckFinished` events with that
         id; its requests and replies as `ExchangeAdded` / `ExchangeUpdated` like any other
@@ -375,7 +375,9 @@ class Engine:
         future = self.call(self._handler_check(run_id, request))
         self._checks[run_id] = future
         future.add_done_callback(lambda _f: self._checks.pop(run_id, None))
-        return run_id
+        started: concurrent.futures.Future[int] = concurrent.futures.Future()
+        started.set_result(run_id)
+        return started
 
     def cancel_handler_check(self, run_id: int) -> None:
         """Stop a run (it ends with a cancelled `CheckFinished`); nothing if it is over."""

@@ -56,6 +56,7 @@ from ..core.records import Exchange, ExchangeKind, WsMessage
 from ..core.reply_rules import ReplyRule
 from ..engine.binding import is_loopback
 from ..engine.engine import Engine
+from .check_handler_dialog import CheckHandlerDialog
 from .delivery_track import DeliveryTracker
 from .demo_runner import DemoStage, fill_submit_panel
 from .demos import DEMOS, Demo, demo_named
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self._follow_next_job = False
         self._select_path: str | None = None  # a demo's callback path, selected when it arrives
         self.demo_stage = DemoStage(engine)
+        self.check_dialog: CheckHandlerDialog | None = None
         # An engine not started yet is started by `toggle_running()` once the window shows
         # (run_gui): the window appears without waiting for the servers.
         self._running = engine.running
@@ -367,6 +369,13 @@ class MainWindow(QMainWindow):
             action = demos.addAction(demo.title)
             action.setToolTip(demo.explain)
             action.triggered.connect(lambda _=False, d=demo: self.run_demo(d.name))
+
+        tools = bar.addMenu("&Tools")
+        self.check_handler_action = tools.addAction("Check my handler…")
+        self.check_handler_action.setToolTip(
+            "Act as Deepgram against your own callback handler and grade its replies"
+        )
+        self.check_handler_action.triggered.connect(self.show_check_handler)
 
         help_menu = bar.addMenu("&Help")
         how = help_menu.addAction("How callbacks work")
@@ -702,6 +711,23 @@ class MainWindow(QMainWindow):
             return None
         self.statusBar().showMessage(f"Demo {demo.title}: {demo.explain}", 30000)
         return demo
+
+    # -- Tools -----------------------------------------------------------------------------
+    def show_check_handler(self) -> CheckHandlerDialog:
+        """Tools → Check my handler (issue 19): one dialog, kept while the window lives."""
+        if self.check_dialog is None:
+            self.check_dialog = CheckHandlerDialog(
+                self.engine, self.calls, self.select_exchanges, self.settings, self
+            )
+        self.check_dialog.show()
+        self.check_dialog.raise_()
+        self.check_dialog.activateWindow()
+        return self.check_dialog
+
+    def select_exchanges(self, exchange_ids: Sequence[int]) -> int:
+        """Select these exchanges in the live list (leaving a stored session shown)."""
+        self.sessions.show_live()
+        return self.traffic.select_exchanges(exchange_ids)
 
     # -- help -------------------------------------------------------------------------------
     def show_shortcuts(self) -> ShortcutsDialog:

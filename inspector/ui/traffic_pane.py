@@ -19,13 +19,15 @@ stored sessions. One of the two is shown at a time (`table`); the other has no m
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
     QEvent,
+    QItemSelection,
+    QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
@@ -339,6 +341,21 @@ class TrafficPane(QWidget):
             self.table.expand(index.parent())
         self.table.setCurrentIndex(index)
         self.table.scrollTo(index)
+
+    def select_exchanges(self, exchange_ids: Sequence[int]) -> int:
+        """Select the rows of `exchange_ids` (the first becomes current, its detail shown);
+        how many of them the list shows."""
+        found = [(i, self._to_view(self.model.index_of(i))) for i in exchange_ids]
+        shown = [(i, index) for i, index in found if index.isValid()]
+        if not shown:
+            return 0
+        self.select_exchange(shown[0][0])
+        selection = QItemSelection()
+        for _, index in shown:
+            selection.select(index, index)
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        self.table.selectionModel().select(selection, flags)
+        return len(shown)
 
     def exchange_at(self, index: QModelIndex | QPersistentModelIndex) -> Exchange | None:
         if not index.isValid():

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from inspector.core import handler_checks as hc
-from inspector.core.event_json import event_to_json
+from inspector.core.control import (
+    CommandError,
+    StartHandlerCheck,
+    check_command,
+    check_request,
+    command_from_json,
+    command_to_json,
+)
+from inspector.core.event_json import event_line, event_to_json
+from inspector.core.event_read import event_from_line
 from inspector.core.handler_checks import (
     CaseContext,
     CaseId,
@@ -272,3 +283,34 @@ def test_json_forms_of_the_check_events() -> None:
     summary = event_to_json(CheckFinished(3, 0.0, CheckSummary("http://h/x", (done,))))
     assert summary is not None
     assert (summary["verdict"], summary["warn"], summary["exit_code"]) == ("warn", 1, 0)
+
+
+def test_check_events_read_back_from_their_json_lines() -> None:
+    """What a window attached to an engine elsewhere gets (core/event_read.py)."""
+    result = grade(CaseId.PUT, [reply(405)], CTX)
+    events = [
+        CheckStarted(2, 10.0, "http://h/x", True, (CaseId.PUT,), ((CaseId.SLOW, "why"),), ("n",)),
+        CheckCaseDone(2, 11.0, result),
+        CheckFinished(2, 12.0, CheckSummary("http://h/x", (result,), session="/d/s.cisession")),
+    ]
+    for event in events:
+        line = json.loads(event_line(event) or "")
+        assert event_from_line(line, {}) == event
+
+
+def test_start_handler_check_command_round_trips_the_request() -> None:
+    request = hc.CheckRequest(
+        "http://127.0.0.1:9/hook",
+        basic_auth=("user", "pa:ss"),
+        dg_token="t",
+        only=(CaseId.PUT, CaseId.RETRY),
+        skip=(CaseId.SLOW,),
+        settings=hc.HandlerCheckSettings(attempt_timeout=2.0, stream_speed=0.0),
+    )
+    wire = json.loads(json.dumps(command_to_json(check_command(request), 5)))
+    command_id, command = command_from_json(wire)
+    assert command_id == 5 and isinstance(command, StartHandlerCheck)
+    assert check_request(command) == request
+    wire["only"] = "put,nope"
+    with pytest.raises(CommandError, match="no case 'nope'"):
+        check_request(command_from_json(wire)[1])  # type: ignore[arg-type]

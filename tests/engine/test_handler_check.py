@@ -168,3 +168,29 @@ def test_a_url_beyond_this_machine_is_named_before_anything_is_sent(tmp_path: Pa
     assert isinstance(started, CheckStarted)
     assert (started.url, started.loopback) == ("https://callbacks.example.com/deepgram", False)
     assert summary.error is not None and "no recogniser" in summary.error
+
+
+def test_the_windows_child_engine_runs_a_check_through_the_control_api(tmp_path: Path) -> None:
+    """`serve --control-stdio` as the window will run it (issue 16): the check is a command,
+    its progress comes back as the same records, its exchanges as the list's rows."""
+    from inspector.engine.child_engine import ChildEngine
+
+    engine = ChildEngine(EngineSettings(receiver=ReceiverSettings(port=0), data_dir=tmp_path))
+    log = EventLog(engine.subscribe())
+    engine.start()
+    try:
+        with HandlerServer(scripted_app(Seen(), status=405)) as handler:
+            request = CheckRequest(
+                handler.url(), basic_auth=("u", "p"), only=(CaseId.PUT,), settings=FAST
+            )
+            run_id = engine.start_handler_check(request).result(30)
+            summary = _finished(log, run_id)
+    finally:
+        engine.stop()
+    (result,) = summary.results
+    assert (result.case, result.verdict, result.status) == (CaseId.PUT, Verdict.WARN, 405)
+    assert result.fix and summary.session and summary.exit_code == 0
+    started = [e for e in log.events if isinstance(e, CheckStarted)]
+    assert [s.run_id for s in started] == [run_id] and started[0].cases == (CaseId.PUT,)
+    (put,) = [e.exchange for e in log.events if isinstance(e, ExchangeAdded)]
+    assert (put.id, put.method) == (result.exchange_ids[0], "PUT")
