@@ -9,6 +9,7 @@ import pytest
 
 from inspector.core.control import (
     COMMANDS,
+    CancelHandlerCheck,
     ClearAttempts,
     CloseWebSocket,
     CommandError,
@@ -20,12 +21,14 @@ from inspector.core.control import (
     SendWebSocketText,
     SetEmulatorSettings,
     SetReceiverSettings,
+    StartHandlerCheck,
     Stop,
     Submit,
     command_from_json,
     command_to_json,
     result_json,
 )
+from inspector.core.handler_checks import HandlerCheckSettings
 from inspector.core.settings import EmulatorSettings, ReceiverSettings
 
 EXAMPLES = [
@@ -48,6 +51,14 @@ EXAMPLES = [
     Replay(
         exchange=3, url="http://127.0.0.1:9/x", method="PUT", headers=(("A", "b"),), body="e30="
     ),
+    StartHandlerCheck(
+        url="http://127.0.0.1:9/hook",
+        user="u",
+        password="p",
+        only="put,retry",
+        settings=HandlerCheckSettings(attempt_timeout=2.0),
+    ),
+    CancelHandlerCheck(run=2),
     Stop(),
 ]
 

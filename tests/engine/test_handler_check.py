@@ -54,7 +54,7 @@ def _finished(log: EventLog, run_id: int, timeout: float = 90) -> hc.CheckSummar
 
 
 def _run(engine: Engine, log: EventLog, request: CheckRequest) -> hc.CheckSummary:
-    return _finished(log, engine.start_handler_check(request))
+    return _finished(log, engine.start_handler_check(request).result(10))
 
 
 def test_a_check_on_the_engine_is_listed_beside_the_receivers_traffic(
@@ -139,7 +139,7 @@ def test_cancel_ends_the_run_cancelled(engine: tuple[Engine, EventLog]) -> None:
     eng, log = engine
     with HandlerServer(scripted_app(Seen(), delay=60)) as handler:
         request = CheckRequest(handler.url(), only=(CaseId.ORDINARY,), settings=FAST)
-        run_id = eng.start_handler_check(request)
+        run_id = eng.start_handler_check(request).result(10)
         log.wait_for(lambda e: isinstance(e, ExchangeAdded), timeout=90)  # sent, waiting
         eng.cancel_handler_check(run_id)
         summary = _finished(log, run_id)
