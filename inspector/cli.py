@@ -20,10 +20,12 @@ from typing import Any
 from . import __version__, redact
 from .check_cli import COMMAND as CHECK_COMMAND
 from .check_cli import add_check_command, run_check_command
-from .core.reply_rules import DEFAULT_FAIL_STATUS, ReplyRule
+from .core.rules import Rule
+from .core.rules_file import RulesFileError
 from .core.settings import ControlSettings, EmulatorSettings, ReceiverSettings
 from .faults_cli import add_fault_flags, faults_from_args
 from .filter_args import add_filter_flag
+from .reply_flags import ReplyFlagsError, add_reply_flags, rules_from_args
 from .store.library import default_data_dir
 from .store_cli import STORE_COMMANDS, add_store_commands, run_store_command
 
@@ -56,23 +58,6 @@ def _port(text: str) -> int:
     value = _non_negative_int(text)
     if value > 65535:
         raise argparse.ArgumentTypeError(f"not a port (0-65535): {text!r}")
-    return value
-
-
-def _status(text: str) -> int:
-    value = _non_negative_int(text)
-    if not 100 <= value <= 999:
-        raise argparse.ArgumentTypeError(f"not an HTTP status (100-999): {text!r}")
-    return value
-
-
-def _ws_close_code(text: str) -> int:
-    value = _non_negative_int(text)
-    # RFC 6455 7.4: 1000-2999 are protocol codes (1005/1006/1015 never sent), 3000-4999 apps.
-    if not 1000 <= value <= 4999 or value in (1004, 1005, 1006, 1015):
-        raise argparse.ArgumentTypeError(
-            f"not a WebSocket close code one can send (1000-4999, not 1004-1006/1015): {text!r}"
-        )
     return value
 
 
@@ -133,66 +118,6 @@ def settings_from_args(args: argparse.Namespace, cls: type) -> Any:
     return cls(**values)
 
 
-def add_reply_flags(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("reply rules (what the receiver answers)")
-    g.add_argument(
-        "--reply-status",
-        type=_status,
-        metavar="CODE",
-        help="status of every reply; with --fail-first, the status of the failing attempts",
-    )
-    g.add_argument(
-        "--reply-delay",
-        type=_positive_float,
-        default=0.0,
-        metavar="SECONDS",
-        help="wait this long before each reply (default: 0)",
-    )
-    g.add_argument(
-        "--fail-first",
-        type=_non_negative_int,
-        default=0,
-        metavar="N",
-        help="fail the first N attempts of each request_id (else each method+path) "
-        f"with --reply-status (default {DEFAULT_FAIL_STATUS}), then answer 200",
-    )
-    g.add_argument(
-        "--ws-refuse",
-        type=_status,
-        metavar="STATUS",
-        help="refuse WebSocket upgrades with this HTTP status",
-    )
-    g.add_argument(
-        "--ws-close-after",
-        type=_non_negative_int,
-        metavar="N",
-        help="close each WebSocket after the client's Nth message",
-    )
-    g.add_argument(
-        "--ws-close-code",
-        type=_ws_close_code,
-        default=1000,
-        metavar="CODE",
-        help="close code for --ws-close-after (default: 1000)",
-    )
-
-
-def rule_from_args(args: argparse.Namespace) -> ReplyRule:
-    if args.fail_first:
-        status, fail_status = 200, args.reply_status or DEFAULT_FAIL_STATUS
-    else:
-        status, fail_status = args.reply_status or 200, DEFAULT_FAIL_STATUS
-    return ReplyRule(
-        status=status,
-        fail_status=fail_status,
-        fail_first=args.fail_first,
-        delay=args.reply_delay,
-        ws_refuse_status=args.ws_refuse,
-        ws_close_after_messages=args.ws_close_after,
-        ws_close_code=args.ws_close_code,
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="callback-inspector",
@@ -208,13 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the receiver headless and print JSON lines",
         description="Run the callback receiver and the Deepgram emulator without a window. "
         "Prints one JSON object per line on stdout: `listening`; the receiver's `request`, "
-        "`ws_open`, `ws_message`, `ws_close`; the emulator's `job`, `transcribed`, `attempt`, "
+        "`ws_open`, `ws_message`, `ws_close`, `held` (a breakpoint rule holds a request until "
+        "its hold_timeout); the emulator's `job`, `transcribed`, `attempt`, "
         "`job_done`, `rejected`, `stream_open`, `stream_message`, `stream_callback`, "
         "`stream_close`; `storage` when the session file cannot be written (capture goes on). "
         "Logs go to stderr. Stops cleanly on SIGTERM or Ctrl-C.",
     )
     add_settings_flags(serve, ReceiverSettings)
     add_reply_flags(serve)
+    serve.set_defaults(parser_of_command=serve)
     emulator = serve.add_argument_group("Deepgram emulator (POST/WebSocket /v1/listen)")
     add_settings_flags(emulator, EmulatorSettings)
     emulator.add_argument("--no-emulator", action="store_true", help="run the receiver only")
@@ -372,7 +299,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command in STORE_COMMANDS:
             return run_store_command(args)
         if command == "serve":
-            return _serve(args)
+            try:
+                rules = rules_from_args(args)
+            except ReplyFlagsError as exc:
+                args.parser_of_command.error(str(exc))  # exits 2, with the usage
+            except RulesFileError as exc:
+                print(f"callback-inspector serve: {exc}", file=sys.stderr)
+                return 2
+            return _serve(args, rules)
         if command == CHECK_COMMAND:
             return run_check_command(args)
         if command == "submit":
@@ -385,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace, rules: tuple[Rule, ...]) -> int:
     from .engine.engine import EngineSettings
     from .serve import run_serve
 
@@ -404,7 +338,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = EngineSettings(
         receiver=settings_from_args(args, ReceiverSettings),
         emulator=None if args.no_emulator else settings_from_args(args, EmulatorSettings),
-        rules=(rule_from_args(args),),
+        rules=rules,
         data_dir=args.data_dir,
         session_file=args.session_file,
         keep_sessions=args.keep_sessions,

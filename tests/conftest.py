@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from inspector.core.events import Event
-from inspector.core.reply_rules import ReplyRule
+from inspector.core.rules import Rule
 from inspector.core.settings import ReceiverSettings
 from inspector.engine.engine import Engine, EngineSettings, EventQueue
 
@@ -55,7 +55,7 @@ def start_engine() -> Iterator[Callable[..., tuple[Engine, EventLog]]]:
     """Start a real engine (receiver on 127.0.0.1, port 0); stopped after the test."""
     engines: list[Engine] = []
 
-    def start(rules: tuple[ReplyRule, ...] = (), **receiver: Any) -> tuple[Engine, EventLog]:
+    def start(rules: tuple[Rule, ...] = (), **receiver: Any) -> tuple[Engine, EventLog]:
         settings = EngineSettings(receiver=ReceiverSettings(port=0, **receiver), rules=rules)
         engine = Engine(settings)
         log = EventLog(engine.subscribe())

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from inspector.core.reply_rules import ATTEMPT_MEMORY
+from inspector.core.attempts import ATTEMPT_MEMORY
 
 EXE = [sys.executable, "-m", "inspector"]
 REPO = Path(__file__).resolve().parent.parent

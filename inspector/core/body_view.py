@@ -18,6 +18,7 @@ import orjson
 
 # Previews are for list columns; the full transcript lives in the body.
 TRANSCRIPT_PREVIEW_CHARS = 200
+STREAM_MESSAGE_CHARS = 256  # bound of `BodyView.stream_message`
 
 
 @dataclass(frozen=True)
@@ -29,26 +30,39 @@ class BodyView:
     is_final: bool | None = None  # streaming Results only
     message_type: str | None = None  # streaming message `type` (Results, Metadata, ...)
     is_error: bool = False  # Deepgram error body {err_code, err_msg}
+    # Which message of a stream this is, for counting attempts per message (core/attempts):
+    # its type and the fields that tell one message from another. None when not streaming.
+    stream_message: str | None = None
+
+
+NOT_JSON: Any = object()  # what `decode_json` gives for a body that is not JSON
+
+
+def decode_json(body: bytes) -> tuple[bool, Any]:
+    """`(utf8_valid, data)`: the body decoded as JSON, or `NOT_JSON`; never raises."""
+    try:
+        # orjson first: on every request under load it parses a 2 KB body about three
+        # times faster than `json` (bench/README.md). It checks UTF-8 as it goes.
+        return True, orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass  # not strict RFC 8259 JSON: `json` decides, as it always did
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False, NOT_JSON
+    try:
+        return True, json.loads(text)  # accepts what orjson refuses: NaN, lone surrogates...
+    except (ValueError, RecursionError):
+        return True, NOT_JSON
 
 
 def view_body(body: bytes) -> BodyView:
     """Decode `body` as far as it goes; never raises."""
     if not body:
         return BodyView(utf8_valid=True, json_valid=False)
-    try:
-        # orjson first: on every request under load it parses a 2 KB body about three
-        # times faster than `json` (bench/README.md). It checks UTF-8 as it goes.
-        return _view_json(orjson.loads(body))
-    except orjson.JSONDecodeError:
-        pass  # not strict RFC 8259 JSON: `json` decides, as it always did
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return BodyView(utf8_valid=False, json_valid=False)
-    try:
-        data = json.loads(text)  # accepts what orjson refuses: NaN, lone surrogates, ...
-    except (ValueError, RecursionError):
-        return BodyView(utf8_valid=True, json_valid=False)
+    utf8_valid, data = decode_json(body)
+    if data is NOT_JSON:
+        return BodyView(utf8_valid=utf8_valid, json_valid=False)
     return _view_json(data)
 
 
@@ -66,7 +80,39 @@ def _view_json(data: Any) -> BodyView:
         is_final=is_final,
         message_type=message_type,
         is_error="err_code" in data and "err_msg" in data,
+        stream_message=None if message_type is None else _stream_message(data, message_type),
     )
+
+
+# The fields that tell two messages of one stream apart [AAS]: Results by channel, start,
+# duration (interim results of one stretch of audio share their start) and finality;
+# SpeechStarted by its timestamp, UtteranceEnd by its last word's end; Metadata is one a stream.
+_STREAM_MESSAGE_FIELDS = (
+    "channel_index",
+    "channel",
+    "start",
+    "duration",
+    "is_final",
+    "speech_final",
+    "timestamp",
+    "last_word_end",
+)
+
+
+def _stream_message(data: dict[str, Any], message_type: str) -> str:
+    """`message_type` and the identifying fields present, as one short text: numbers and
+    short lists of numbers only, so a hostile body cannot make the attempt counter (which
+    keeps 16,384 of these) hold megabytes."""
+    parts = [message_type[:64]]
+    for key in _STREAM_MESSAGE_FIELDS:
+        value = data.get(key)
+        if isinstance(value, (bool, int, float)) or (
+            isinstance(value, list)
+            and len(value) <= 8
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        ):
+            parts.append(f"{key}={value}")
+    return " ".join(parts)[:STREAM_MESSAGE_CHARS]  # a 4,000-digit number is still a number
 
 
 def _request_id(data: dict[str, Any]) -> str | None:

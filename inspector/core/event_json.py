@@ -26,11 +26,13 @@ from .events import (
     Event,
     ExchangeAdded,
     ExchangeUpdated,
+    HoldStarted,
     StorageEvent,
     WsMessageAdded,
 )
 from .handler_checks import CaseResult, Verdict
 from .records import Exchange, ExchangeKind
+from .rules import Forward, Hold, Respond
 
 BODY_INLINE_LIMIT = 64 * 1024  # larger bodies are summarised, not printed
 
@@ -134,6 +136,15 @@ def _event_json(event: Event) -> dict[str, Any] | None:
         return line
     if isinstance(event, EmulatorEvent):
         return {"event": event.name, "time": iso_time(event.time), **event.fields}
+    if isinstance(event, HoldStarted):
+        return {
+            "event": "held",
+            "time": iso_time(event.time),
+            "id": event.exchange_id,
+            "rule": event.rule,
+            "timeout_s": round(event.deadline - event.time, 3),
+            "then": then_json(event.proposal),
+        }
     if isinstance(event, StorageEvent):
         return {
             "event": "storage",
@@ -152,6 +163,21 @@ def _event_json(event: Event) -> dict[str, Any] | None:
     if isinstance(event, CheckStarted | CheckCaseDone | CheckFinished):
         return check_json(event)
     return None
+
+
+def then_json(proposal: Respond | Forward | Hold) -> dict[str, Any]:
+    """What answers a held request at its timeout: the next rule's reply, the user's app
+    (`{"forward": true}`) or a further breakpoint (`{"hold": true}`)."""
+    if isinstance(proposal, Forward):
+        return {"forward": True}
+    if isinstance(proposal, Hold):
+        return {"hold": True, "timeout_s": proposal.timeout}
+    return {
+        "status": proposal.status,
+        "headers": [[n, v] for n, v in proposal.headers],
+        "body": proposal.body.decode("utf-8", errors="replace"),
+        "delay_ms": round(proposal.delay * 1000, 3),
+    }
 
 
 def request_json(x: Exchange) -> dict[str, Any]:
@@ -176,6 +202,7 @@ def request_json(x: Exchange) -> dict[str, Any]:
         basic_auth_user=auth.user if auth else None,
         request_id=x.request_id,
         attempt=x.attempt,
+        rule=x.rule,
     )
     view = x.view
     if view.transcript is not None:  # what a reader of the list sees without the body
@@ -205,6 +232,7 @@ def _exchange_json(x: Exchange, is_new: bool) -> dict[str, Any] | None:
                 "client": x.client,
                 "path": x.target,
                 "headers": [[n, v] for n, v in x.headers],
+                "rule": x.rule,
             }
         return {
             "event": "ws_close",
@@ -215,8 +243,8 @@ def _exchange_json(x: Exchange, is_new: bool) -> dict[str, Any] | None:
             "by": x.ws_end.by.value,
             "messages": x.ws_messages,
         }
-    if x.status is None:
-        return None  # pending (delayed reply); printed once it is answered
+    if x.status is None and x.finished is None:
+        return None  # pending (delayed or held reply); printed once it is answered
     return request_json(x)
 
 

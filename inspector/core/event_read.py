@@ -26,6 +26,7 @@ from .events import (
     Event,
     ExchangeAdded,
     ExchangeUpdated,
+    HoldStarted,
     StorageEvent,
     WsMessageAdded,
 )
@@ -39,6 +40,7 @@ from .handler_checks import (
     Verdict,
 )
 from .records import ClosedBy, Direction, Exchange, ExchangeKind, WsEnd, WsKind, WsMessage
+from .rules import Forward, Hold, Respond
 
 # The events the emulator publishes as `EmulatorEvent(name, fields)`.
 EMULATOR_EVENTS = frozenset(
@@ -117,9 +119,37 @@ def exchange_from_line(line: Mapping[str, Any]) -> Exchange:
             finished=finished,
             note=str(line.get("note", "")),
             view=view,
+            rule=_text(line.get("rule")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise LineError(f"a {line.get('event')} line without what it needs: {exc}") from None
+
+
+def hold_from_line(line: Mapping[str, Any]) -> HoldStarted:
+    """A `held` line: a request waiting for the user's answer."""
+    started = epoch(line["time"])
+    then = line.get("then")
+    then = then if isinstance(then, dict) else {}
+    proposal: Respond | Forward | Hold
+    if then.get("forward"):
+        proposal = Forward()
+    elif then.get("hold"):
+        proposal = Hold(float(then.get("timeout_s", 60.0)))
+    else:
+        body = then.get("body")
+        proposal = Respond(
+            status=int(then.get("status", 200)),
+            headers=_headers(then.get("headers")),
+            body=body.encode("utf-8") if isinstance(body, str) else b"",
+            delay=float(then.get("delay_ms", 0)) / 1000.0,
+        )
+    return HoldStarted(
+        exchange_id=int(line["id"]),
+        rule=str(line.get("rule", "")),
+        time=started,
+        deadline=started + float(line.get("timeout_s", 0.0)),
+        proposal=proposal,
+    )
 
 
 def closed_exchange(opened: Exchange, line: Mapping[str, Any]) -> Exchange:
@@ -179,6 +209,8 @@ def _event(
         return None if opened is None else ExchangeUpdated(closed_exchange(opened, line))
     if name == "ws_message":
         return WsMessageAdded(ws_message_from_line(line))
+    if name == "held":
+        return hold_from_line(line)
     if name == "storage":
         return StorageEvent(
             state=str(line.get("state", "")),
@@ -278,6 +310,8 @@ def exchange_to_record(x: Exchange, light: bool = False) -> dict[str, Any]:
         else {"by": x.ws_end.by.value, "code": x.ws_end.code, "reason": x.ws_end.reason},
         "ws_messages": x.ws_messages,
         "note": x.note,
+        "rule": x.rule,
+        "held_until": x.held_until,
     }
     if light:
         v = x.view
@@ -292,6 +326,7 @@ def exchange_to_record(x: Exchange, light: bool = False) -> dict[str, Any]:
                 "is_final": v.is_final,
                 "message_type": v.message_type,
                 "is_error": v.is_error,
+                "stream_message": v.stream_message,
             },
         )
     return record
@@ -310,6 +345,7 @@ def _view(d: Mapping[str, Any], body: bytes) -> BodyView:
         is_final=is_final if isinstance(is_final, bool) else None,
         message_type=_text(summary.get("message_type")),
         is_error=bool(summary.get("is_error", False)),
+        stream_message=_text(summary.get("stream_message")),
     )
 
 
@@ -339,6 +375,8 @@ def exchange_from_record(d: Mapping[str, Any]) -> Exchange:
             ws_messages=int(d.get("ws_messages", 0)),
             note=str(d.get("note", "")),
             view=_view(d, body),
+            rule=_text(d.get("rule")),
+            held_until=None if d.get("held_until") is None else float(d["held_until"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise LineError(f"an exchange record without what it needs: {exc}") from None

@@ -11,6 +11,7 @@ from typing import Any
 from .emulator_faults import EmulatorFaults
 from .handler_checks import CheckCaseDone, CheckFinished, CheckStarted
 from .records import Exchange, WsMessage
+from .rules import Forward, Hold, Respond
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,20 @@ class StorageEvent:
 
 
 @dataclass(frozen=True)
+class HoldStarted:
+    """A request matched a breakpoint ("hold") rule and waits for the user's answer
+    (`Engine.answer_held`) until `deadline` (epoch seconds); then `proposal`, what the rules
+    after the hold give, answers. The exchange itself is listed pending, `held_until` set."""
+
+    exchange_id: int
+    rule: str
+    time: float
+    deadline: float
+    proposal: Respond | Forward | Hold  # Hold: a second breakpoint holds it next
+
+
+
+@dataclass(frozen=True)
 class EngineProcessEvent:
     """What a control-API client saw of the engine process itself: `state` is "lost" (the
     process ended or the connection dropped), "restarted" (a new process took over, on the
@@ -84,4 +99,5 @@ Event = (
     | CheckStarted
     | CheckCaseDone
     | CheckFinished
+    | HoldStarted
 )

@@ -110,7 +110,7 @@ IS_ERROR: Pred = Cmp("=", STATUS_TONE, Lit(Tone.FAIL.value))
 
 # Grouped by request_id: HTTP exchanges with a request_id share a group (the attempts of one
 # callback); every other exchange is a group of its own. (Counting attempts is another
-# decision, `core/reply_rules.attempt_key`.)
+# decision, `core/attempts.attempt_key`.)
 _rid = Field("request_id")
 GROUP_KEY: Value = Case(
     ((All((Cmp("=", Field("kind"), Lit("http")), Cmp("!=", _rid, Lit("")))), _rid),), Lit(None)

@@ -87,6 +87,8 @@ class Exchange:
     ws_messages: int = 0  # messages seen so far (both directions)
     note: str = ""  # why something unusual happened ("body over the 1000-byte limit")
     view: BodyView = EMPTY_BODY_VIEW
+    rule: str | None = None  # the reply rule that answered (its name or "#N"); None: no rule
+    held_until: float | None = None  # held by a breakpoint rule until then (epoch s), unanswered
 
     @property
     def path(self) -> str:

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .attempts import ATTEMPT_MEMORY
 from .delivery import DEEPGRAM_MAX_RETRIES, DEEPGRAM_RETRY_DELAY
 from .emulator_faults import NO_FAULTS, EmulatorFaults
-from .reply_rules import ATTEMPT_MEMORY, ReplyRule
+from .rules import Rule
 
 MIB = 1024 * 1024
 
@@ -88,7 +89,7 @@ class ReceiverSettings:
         "--max-listed-refusals",
         "N",
     )
-    # Sized in core/reply_rules.py: a Deepgram retry comes within ~60 s of the last attempt.
+    # Sized in core/attempts.py: a Deepgram retry comes within ~60 s of the last attempt.
     attempt_memory: int = setting(
         ATTEMPT_MEMORY,
         "request_ids whose attempts are counted (for --fail-first); the least recently seen is "
@@ -211,7 +212,7 @@ class EngineSettings:
 
     receiver: ReceiverSettings = field(default_factory=ReceiverSettings)
     emulator: EmulatorSettings | None = None  # None: no emulator
-    rules: tuple[ReplyRule, ...] = ()
+    rules: tuple[Rule, ...] = ()
     data_dir: Path | None = None  # keep a session file there; None: memory only
     # Append to this session file instead of starting a new one in data_dir (ids go on after
     # its last): how the window's restarted engine keeps capturing into the same session.

@@ -25,7 +25,7 @@ from ..core.events import EmulatorEvent, Event, StorageEvent
 from ..core.handler_checks import CheckRequest, CheckSummary
 from ..core.records import Exchange
 from ..core.replay_reply import ReplayReply
-from ..core.reply_rules import ReplyRule
+from ..core.rules import HoldAnswer, Respond, Rule
 from ..core.settings import EmulatorSettings, EngineSettings, ReceiverSettings
 from ..store.library import SessionLibrary
 from ..store.schema import SessionFileError
@@ -316,9 +316,25 @@ class Engine:
 
         return self.call(replay(exchange, url, method=method, headers=headers, body=body))
 
-    def set_rules(self, rules: Sequence[ReplyRule]) -> None:
+    def set_rules(self, rules: Sequence[Rule]) -> None:
         """Replace the reply rules; the next request uses them (atomic swap, any thread)."""
         self.receiver.rules = tuple(rules)
+
+    def rules(self) -> tuple[Rule, ...]:
+        """The reply rules in force now, in order."""
+        return self.receiver.rules
+
+    def answer_held(
+        self, exchange_id: int, answer: Respond | HoldAnswer
+    ) -> concurrent.futures.Future[bool]:
+        """Answer a request held by a breakpoint rule: with a reply, as the next rule would,
+        or by dropping its connection. The future says False when it was no longer held
+        (answered already, timed out, or its sender left)."""
+
+        async def answer_it() -> bool:
+            return self.receiver.answer_held(exchange_id, answer)
+
+        return self.call(answer_it())
 
     def set_receiver_settings(self, settings: ReceiverSettings) -> None:
         """New receiver limits: body and message size from the next request, connection

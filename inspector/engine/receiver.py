@@ -2,8 +2,11 @@
 
 aiohttp's low-level server, one handler: every HTTP request (any method, any path) and every
 WebSocket connection becomes an `Exchange` published to the engine's listeners; the reply is
-decided by `core.reply_rules`. The body limit is explicit and high by default: Deepgram
-transcripts of long audio are tens of MB [NCB].
+decided by the ordered reply rules (`core.rules.decide`): a reply, a failing attempt, the
+user's app (forwarding), a breakpoint that holds the request until the user answers it
+(`answer_held`) or its timeout, or for WebSockets a close or drop after N messages or T s.
+The body limit is explicit and high by default: Deepgram transcripts of long audio are tens
+of MB [NCB].
 
 Hostile traffic is refused by the connection layer (`receiver_connections`: connection limit,
 idle timeout, header limits, malformed HTTP) and by the body and WebSocket message limits here;
@@ -26,9 +29,10 @@ from aiohttp.http_parser import RawRequestMessage
 from aiohttp.http_websocket import WebSocketError
 from aiohttp.streams import StreamReader
 
+from ..core.attempts import AttemptCounter, attempt_key
 from ..core.body_view import view_body
-from ..core.events import Event, ExchangeAdded, ExchangeUpdated, WsMessageAdded
-from ..core.headers import decode_headers
+from ..core.events import Event, ExchangeAdded, ExchangeUpdated, HoldStarted, WsMessageAdded
+from ..core.headers import Header, decode_headers
 from ..core.records import (
     ClosedBy,
     Direction,
@@ -38,11 +42,23 @@ from ..core.records import (
     WsKind,
     WsMessage,
 )
-from ..core.reply_rules import AttemptCounter, ReplyRule, attempt_key, decide_reply, select_rule
+from ..core.rules import (
+    CloseSocket,
+    Decision,
+    Forward,
+    Hold,
+    HoldAnswer,
+    Request,
+    Respond,
+    Rule,
+    decide,
+    explained,
+)
 from ..core.settings import ReceiverSettings
 from .binding import bind, url_for
 from .receiver_connections import (
     IncompleteBody,
+    ReceiverConnection,
     ReceiverServer,
     RefusalLimiter,
     peer_text,
@@ -52,6 +68,10 @@ log = logging.getLogger(__name__)
 
 # RFC 6455 close code for "the connection dropped without a close frame" (never on the wire).
 ABNORMAL_CLOSURE = 1006
+
+
+class _Dropped(Exception):
+    """The user chose "drop the connection" for a held request: no reply is sent."""
 
 
 class _LiveSocket:
@@ -89,10 +109,14 @@ class Receiver:
         self,
         settings: ReceiverSettings,
         publish: Callable[[Event], None],
-        rules: tuple[ReplyRule, ...] = (),
+        rules: tuple[Rule, ...] = (),
     ) -> None:
         self.settings = settings
-        self.rules: tuple[ReplyRule, ...] = rules
+        self.rules: tuple[Rule, ...] = rules  # replaced whole (an atomic swap), never mutated
+        # The user's app, when forwarding is on (issue 13): answers a Forward decision, and
+        # every request no rule answers. None: forwarding is off.
+        self.forward: Callable[[web.BaseRequest, bytes], Awaitable[Respond]] | None = None
+        self._held: dict[int, asyncio.Future[Respond | HoldAnswer]] = {}
         self._publish = publish
         self._ids = itertools.count(1)
         self._attempts = AttemptCounter(max(1, settings.attempt_memory))
@@ -195,6 +219,7 @@ class Receiver:
         kind: ExchangeKind,
         exchange_id: int,
         started: float,
+        headers: tuple[Header, ...] | None = None,
         **fields: Any,
     ) -> Exchange:
         """The record of `request`: its head as received, plus `fields` (body, reply, ...).
@@ -213,7 +238,7 @@ class Receiver:
             method=request.method,
             target=request.raw_path,
             http_version=f"HTTP/{version.major}.{version.minor}",
-            headers=decode_headers(request.raw_headers),
+            headers=decode_headers(request.raw_headers) if headers is None else headers,
             **fields,
         )
 
@@ -232,7 +257,6 @@ class Receiver:
             return await self._handle_websocket(request)
         # Numbered and timed when the head arrives, recorded once the reply is known.
         exchange_id, started = next(self._ids), time.time()
-        rule = select_rule(self.rules, request.method, request.path)
         limit = self.settings.max_body
         declared = request.content_length
         if declared is not None and declared > limit:
@@ -249,37 +273,160 @@ class Receiver:
             note = "connection lost in the middle of the body; no reply could be sent"
             return await self._refuse_body(request, exchange_id, started, 400, note)
         view = view_body(body)
+        method, path = request.method, request.path
         attempt = self._attempts.next_attempt(
-            attempt_key(request.method, request.path, view.request_id)
+            attempt_key(method, path, view.request_id, view.stream_message)
         )
-        reply = decide_reply(rule, attempt)
+        wire_headers = decode_headers(request.raw_headers)
+        facts = Request(method, request.raw_path, wire_headers, body, view, attempt=attempt)
+        first = decide(self.rules, facts, forwarding=self.forward is not None)
+        decision: Decision | None = first
+        record: dict[str, Any] = dict(body=body, body_size=len(body), attempt=attempt, view=view)
+        held = False
+        note = ""
+        label = first.rule
+        while decision is not None and isinstance(decision.action, Hold):
+            # A breakpoint: listed as held, it waits for the user, its timeout or the sender.
+            deadline = time.time() + decision.action.timeout
+            pending = self._new_exchange(
+                request,
+                ExchangeKind.HTTP,
+                exchange_id,
+                started,
+                wire_headers,
+                rule=decision.rule,
+                held_until=deadline,
+                **record,
+            )
+            self._publish(ExchangeUpdated(pending) if held else ExchangeAdded(pending))
+            held = True
+            decision, note = await self._hold(request, exchange_id, attempt, decision, deadline)
+        if decision is None:  # the user chose to drop the connection
+            record.update(note=note, rule=label)
+            return await self._drop_request(request, exchange_id, started, wire_headers, record)
+        reply, why = await self._reply_for(request, body, decision)
+        note = "; ".join(n for n in (note, why) if n)
         exchange = self._new_exchange(
             request,
             ExchangeKind.HTTP,
             exchange_id,
             started,
-            body=body,
-            body_size=len(body),
-            attempt=attempt,
-            view=view,
+            wire_headers,
             status=reply.status,
             reply_headers=reply.headers,
             reply_body=reply.body,
             finished=None if reply.delay > 0 else time.time(),
+            note=note,
+            rule=decision.rule,
+            **record,
         )
         if reply.delay > 0:
             # Listed at once as pending, so a user watching a slow reply sees it waiting.
-            self._publish(ExchangeAdded(replace(exchange, status=None)))
+            pending = replace(exchange, status=None)
+            self._publish(ExchangeUpdated(pending) if held else ExchangeAdded(pending))
             await asyncio.sleep(reply.delay)
             exchange = replace(exchange, finished=time.time())
             self._publish(ExchangeUpdated(exchange))
         else:
-            self._publish(ExchangeAdded(exchange))
+            self._publish(ExchangeUpdated(exchange) if held else ExchangeAdded(exchange))
         await self._keep(exchange)  # on disk before the reply leaves (issue 6)
         # body=None, not b"": aiohttp then skips its streamed-payload checks; same bytes sent.
         return web.Response(
             status=reply.status, body=reply.body or None, headers=list(reply.headers) or None
         )
+
+    async def _reply_for(
+        self, request: web.BaseRequest, body: bytes, decision: Decision
+    ) -> tuple[Respond, str]:
+        """The reply `decision` gives, and a note when it is not a plain reply."""
+        action = decision.action
+        if isinstance(action, Forward):
+            forward = self.forward
+            if forward is not None:
+                return await forward(request, body), ""
+            note = f"rule {decision.rule} forwards to your app, but forwarding is not set up"
+            return Respond(502, body=f"callback-inspector: {note}\n".encode()), note
+        assert isinstance(action, Respond), action  # Hold is resolved before, CloseSocket is WS
+        return action, ""
+
+    # -- breakpoints ----------------------------------------------------------------------
+    async def _hold(
+        self,
+        request: web.BaseRequest,
+        exchange_id: int,
+        attempt: int,
+        decision: Decision,
+        deadline: float,
+    ) -> tuple[Decision | None, str]:
+        """Wait for the user's answer to a held request (`answer_held`), its timeout, or the
+        sender leaving. Returns the decision that then answers (None: drop the connection)
+        and a note saying how."""
+        hold, proposal, label = decision.action, decision.next, decision.rule
+        assert isinstance(hold, Hold) and proposal is not None and label is not None
+        then = proposal.action
+        assert not isinstance(then, CloseSocket)  # an HTTP request's decision
+        future: asyncio.Future[Respond | HoldAnswer] = asyncio.get_running_loop().create_future()
+        self._held[exchange_id] = future
+        self._publish(HoldStarted(exchange_id, label, deadline - hold.timeout, deadline, then))
+        connection = request.protocol
+        lost = connection.lost() if isinstance(connection, ReceiverConnection) else None
+        try:
+            waits: set[asyncio.Future[Any]] = {future} if lost is None else {future, lost}
+            timeout = max(0.0, deadline - time.time())
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._held.pop(exchange_id, None)
+        next_rule = proposal.rule or "none: the default"
+        if future.done():
+            answer = future.result()
+            if isinstance(answer, Respond):
+                reply = explained(answer, label, attempt)
+                return Decision(reply, label), f"held by rule {label}; answered in the window"
+            if answer is HoldAnswer.DROP:
+                return None, f"held by rule {label}; dropped in the window, no reply sent"
+            how = "answered in the window as the next rule would"
+        elif lost is not None and lost.done():
+            how = "the sender closed the connection while it was held"
+        else:
+            how = f"no answer within {hold.timeout:g} s: answered as the next rule would"
+        future.cancel()
+        return replace(proposal, rule=label), f"held by rule {label}; {how} ({next_rule})"
+
+    async def _drop_request(
+        self,
+        request: web.BaseRequest,
+        exchange_id: int,
+        started: float,
+        headers: tuple[Header, ...],
+        record: dict[str, Any],
+    ) -> web.Response:
+        """Abort the connection of a held request: its sender sees the connection close with
+        no reply, as from a crashed server."""
+        if request.transport is not None:
+            request.transport.abort()
+        dropped = self._new_exchange(
+            request,
+            ExchangeKind.HTTP,
+            exchange_id,
+            started,
+            headers,
+            finished=time.time(),
+            **record,
+        )
+        self._publish(ExchangeUpdated(dropped))
+        await self._keep(dropped)
+        return web.Response()  # aiohttp finds the connection gone and sends nothing
+
+    def answer_held(self, exchange_id: int, answer: Respond | HoldAnswer) -> bool:
+        """Answer a held request (on the engine loop); False when it is no longer held."""
+        future = self._held.get(exchange_id)
+        if future is None or future.done():
+            return False
+        future.set_result(answer)
+        return True
+
+    def held_requests(self) -> list[int]:
+        return list(self._held)
 
     async def _refuse_too_large(
         self,
@@ -396,20 +543,12 @@ class Receiver:
     # -- WebSocket ------------------------------------------------------------------------
     async def _handle_websocket(self, request: web.BaseRequest) -> web.StreamResponse:
         exchange = self._new_exchange(request, ExchangeKind.WEBSOCKET, next(self._ids), time.time())
-        rule = select_rule(self.rules, request.method, request.path)
-        if rule.ws_refuse_status is not None:
-            note = f"upgrade refused with {rule.ws_refuse_status} by the reply rule"
-            body = f"callback-inspector: {note}\n".encode()
-            refused = replace(
-                exchange,
-                status=rule.ws_refuse_status,
-                reply_body=body,
-                finished=time.time(),
-                note=note,
-            )
-            self._publish(ExchangeAdded(refused))
-            await self._keep(refused)
-            return web.Response(status=rule.ws_refuse_status, body=body)
+        facts = Request(request.method, request.raw_path, exchange.headers, websocket=True)
+        decision = decide(self.rules, facts, forwarding=self.forward is not None)
+        action = decision.action
+        exchange = replace(exchange, rule=decision.rule)
+        if not isinstance(action, CloseSocket):
+            return await self._refuse_upgrade(request, exchange, decision)
         limit = self.settings.max_ws_message
         ws = _ReceiverWebSocket(
             f"message over the {limit}-byte limit (--max-ws-message)",
@@ -434,13 +573,13 @@ class Receiver:
         self._live[exchange.id] = live
         self._publish(ExchangeAdded(exchange))
         timer: asyncio.TimerHandle | None = None
-        if rule.ws_close_after_seconds is not None:
+        if action.drop and action.after_messages is None and action.after_seconds is None:
+            await self._end_by_rule(exchange.id, action)  # dropped right after the upgrade
+        elif action.after_seconds is not None:
             loop = asyncio.get_running_loop()
             timer = loop.call_later(
-                rule.ws_close_after_seconds,
-                lambda: asyncio.ensure_future(
-                    self.close_websocket(exchange.id, rule.ws_close_code, rule.ws_close_reason)
-                ),
+                action.after_seconds,
+                lambda: asyncio.ensure_future(self._end_by_rule(exchange.id, action)),
             )
         received = 0
         refusal = ""  # why the receiver ended the socket, when a limit or the protocol did
@@ -457,13 +596,8 @@ class Receiver:
                     received += 1
                     message = self._record_message(live, Direction.IN, msg.type, msg.data)
                     await self._keep(message)  # before the next frame is handled
-                    if (
-                        rule.ws_close_after_messages is not None
-                        and received >= rule.ws_close_after_messages
-                    ):
-                        await self.close_websocket(
-                            exchange.id, rule.ws_close_code, rule.ws_close_reason
-                        )
+                    if action.after_messages is not None and received >= action.after_messages:
+                        await self._end_by_rule(exchange.id, action)
                         break
                 elif msg.type == WSMsgType.ERROR:
                     error = msg.data
@@ -497,6 +631,35 @@ class Receiver:
             self._publish(ExchangeUpdated(ended))
             await self._keep(ended)
         return ws
+
+    async def _refuse_upgrade(
+        self, request: web.BaseRequest, exchange: Exchange, decision: Decision
+    ) -> web.Response:
+        """A WebSocket upgrade answered with an HTTP reply instead of 101: a rule's status, or
+        the user's app's (forwarding)."""
+        reply, why = await self._reply_for(request, b"", decision)
+        if reply.delay > 0:
+            await asyncio.sleep(reply.delay)
+        note = why or f"upgrade refused with {reply.status} by rule {decision.rule}"
+        refused = replace(
+            exchange,
+            status=reply.status,
+            reply_headers=reply.headers,
+            reply_body=reply.body,
+            finished=time.time(),
+            note=note,
+        )
+        self._publish(ExchangeAdded(refused))
+        await self._keep(refused)
+        return web.Response(
+            status=reply.status, body=reply.body or None, headers=list(reply.headers) or None
+        )
+
+    async def _end_by_rule(self, exchange_id: int, action: CloseSocket) -> None:
+        if action.drop:
+            await self.drop_websocket(exchange_id)
+        else:
+            await self.close_websocket(exchange_id, action.code, action.reason)
 
     @staticmethod
     def _how_it_ended(live: _LiveSocket) -> WsEnd:

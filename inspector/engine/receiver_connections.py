@@ -149,7 +149,7 @@ class ReceiverServer(web.Server):
 class ReceiverConnection(RequestHandler):
     """One client connection; see the module docstring for what it adds to aiohttp's."""
 
-    __slots__ = ("_counted", "_head_bytes", "_last", "_refused", "_server")
+    __slots__ = ("_counted", "_head_bytes", "_last", "_lost", "_refused", "_server")
 
     def __init__(self, manager: ReceiverServer, **kwargs: Any) -> None:
         super().__init__(manager, **kwargs)
@@ -160,6 +160,16 @@ class ReceiverConnection(RequestHandler):
         # The last request parsed and its body (aiohttp's queue entry): the body to fail when
         # the input ends or breaks before it is complete.
         self._last: tuple[RawRequestMessage, StreamReader] | None = None
+        self._lost: asyncio.Future[None] | None = None  # made by `lost()` when asked
+
+    def lost(self) -> asyncio.Future[None]:
+        """Done when this connection is lost: a held reply stops waiting for a sender that
+        has gone (aiohttp does not cancel the handler)."""
+        if self._lost is None:
+            self._lost = self._loop.create_future()
+            if self.transport is None:
+                self._lost.set_result(None)
+        return self._lost
 
     # -- the connection limit ------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -189,6 +199,8 @@ class ReceiverConnection(RequestHandler):
         if self._counted:
             self._counted = False
             self._server.open_connections -= 1
+        if self._lost is not None and not self._lost.done():
+            self._lost.set_result(None)
         super().connection_lost(exc)
 
     # -- input ---------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from ..core.basic_auth import BasicAuth
 from ..core.events import Event, ExchangeAdded, ExchangeUpdated, WsMessageAdded
 from ..core.headers import first_header
 from ..core.records import Direction, Exchange, ExchangeKind, WsMessage
-from ..core.reply_rules import DEFAULT_FAIL_STATUS, ReplyRule
+from ..core.rules import Rule
+from ..core.rules_file import delay_ms, quick_tables, rule_from_table
 from ..core.settings import ReceiverSettings
 from ._loop import HostedServer
 from .waiting import Arrivals, plural
@@ -121,20 +122,20 @@ class CallbackMessage:
             return None
 
 
-def reply_rule(status: int, fail_first: int, delay: float, body: bytes, headers: Any) -> ReplyRule:
-    """What `reply()` means as a receiver rule: `status` for every reply, or with
-    `fail_first` the first N attempts get `status` (500 if 200 was given), then 200."""
-    if fail_first:
-        fail_status = status if status >= 300 else DEFAULT_FAIL_STATUS
-        return ReplyRule(
-            status=200,
-            fail_status=fail_status,
-            fail_first=fail_first,
-            delay=delay,
-            body=body,
-            headers=tuple(headers),
-        )
-    return ReplyRule(status=status, delay=delay, body=body, headers=tuple(headers))
+def reply_rules(
+    status: int, fail_first: int, delay: float, body: bytes, headers: Any
+) -> tuple[Rule, ...]:
+    """What `reply()` means as receiver rules: the quick choices of `serve`'s shorthand flags
+    (`--reply-status`, `--fail-first`, `--reply-delay`), through the same constructor, so
+    `reply(status=503, fail_first=2)` is `serve --fail-first 2 --reply-status 503`."""
+    tables = quick_tables(
+        status=None if status == 200 else status,  # 200 is "not given": fail_first fails 500
+        delay_ms=delay_ms(delay) or None,
+        fail_first=fail_first or None,
+        body=body or None,
+        headers=tuple(headers),
+    )
+    return tuple(rule_from_table(t) for t in tables)
 
 
 class CallbackReceiver(HostedServer):
@@ -180,8 +181,8 @@ class CallbackReceiver(HostedServer):
             raise ValueError(f"not an HTTP status: {status}")
         if fail_first < 0 or delay < 0:
             raise ValueError("fail_first and delay must be 0 or more")
-        rule = reply_rule(status, fail_first, delay, body, headers)
-        self._running.rules = (rule,)  # an atomic swap, as Engine.set_rules does
+        rules = reply_rules(status, fail_first, delay, body, headers)  # RuleError: a ValueError
+        self._running.rules = rules  # an atomic swap, as Engine.set_rules does
 
     # -- what arrived --------------------------------------------------------------------------
     def _record(self, event: Event) -> None:

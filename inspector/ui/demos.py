@@ -8,9 +8,9 @@ quickly: `DEMO_EMULATOR` is what `gui --demo NAME` starts with.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from ..core.reply_rules import ReplyRule
 from ..core.settings import EmulatorSettings
 
 DEMO_RETRY_DELAY = 1.0  # seconds between attempts (Deepgram: 30)
@@ -39,8 +39,9 @@ class Demo:
     name: str  # as in `gui --demo NAME`
     title: str  # menu text
     explain: str  # what to watch, shown in the status bar and the menu's tooltip
-    rule: ReplyRule
     path: str  # callback path on the receiver
+    # The reply controls' quick choices (core.rules_file.quick_tables); none: 200.
+    choices: dict[str, Any] = field(default_factory=dict)
     sample: str = "numbers"
     streaming: bool = False
     method: str = "POST"
@@ -55,27 +56,27 @@ DEMOS: tuple[Demo, ...] = (
         "Retry storm",
         "The receiver answers 503 to the first 3 attempts; the emulator retries every 1 s "
         "and the 4th attempt is delivered.",
-        ReplyRule(fail_first=3, fail_status=503),
         "/demo/retry-storm",
+        {"fail_first": 3, "status": 503},
     ),
     Demo(
         "give-up",
         "Give up",
         "The receiver always answers 500; after 3 retries the emulator gives up.",
-        ReplyRule(status=500, match_path_prefix="/demo/give-up"),
         "/demo/give-up",
+        {"status": 500, "path_prefix": "/demo/give-up"},
     ),
     Demo(
         "stream-kill",
         "Stream kill",
         "A live stream with a ws:// callback; the receiver closes the callback socket after 2 "
         "messages, so the emulator kills the client's stream with 1011.",
-        ReplyRule(
-            ws_close_after_messages=2,
-            ws_close_code=1001,
-            ws_close_reason="demo: the callback receiver went away",
-        ),
         "/demo/stream-kill",
+        {
+            "ws_close_after": 2,
+            "ws_close_code": 1001,
+            "ws_close_reason": "demo: the callback receiver went away",
+        },
         sample="callback",
         streaming=True,
     ),
@@ -84,7 +85,6 @@ DEMOS: tuple[Demo, ...] = (
         "Body cap (413)",
         f"The receiver accepts at most {BODY_CAP_BYTES} bytes, like a default Express or nginx "
         "limit; the transcript is bigger, every attempt gets 413 and the emulator gives up.",
-        ReplyRule(),
         "/demo/body-cap",
         max_body=BODY_CAP_BYTES,
     ),
@@ -92,7 +92,6 @@ DEMOS: tuple[Demo, ...] = (
         "put-callback",
         "PUT callback",
         "callback_method=put: the transcript arrives as a PUT (what S3 presigned URLs need).",
-        ReplyRule(),
         "/demo/put-callback",
         method="PUT",
     ),
@@ -101,7 +100,6 @@ DEMOS: tuple[Demo, ...] = (
         "Basic auth",
         "user:pass@ in the callback URL arrives as a pre-emptive Authorization: Basic header; "
         "the Headers tab shows the user and a masked password.",
-        ReplyRule(),
         "/demo/basic-auth",
         user="demo",
         password="s3cret-pass",

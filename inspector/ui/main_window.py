@@ -53,7 +53,6 @@ from ..core.events import (
 )
 from ..core.exchange_display import is_error
 from ..core.records import Exchange, ExchangeKind, WsMessage
-from ..core.reply_rules import ReplyRule
 from ..engine.binding import is_loopback
 from ..engine.engine import Engine
 from .check_handler_dialog import CheckHandlerDialog
@@ -292,8 +291,7 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self) -> None:
         self.reply_controls = ReplyControls(self.engine.set_rules, self)
-        if self.engine.receiver.rules:  # rules the engine started with (e.g. from the CLI)
-            self.reply_controls.set_rule(self.engine.receiver.rules[0])
+        self.reply_controls.show_rules(self.engine.rules())  # those it started with
         self.reply_controls.close_button.clicked.connect(self.close_live_websocket)
         self.reply_controls.drop_button.clicked.connect(self.drop_live_websocket)
         self.submit_panel = SubmitPanel(self.engine, self.calls, self)
@@ -513,11 +511,7 @@ class MainWindow(QMainWindow):
         else:
             self._running = self.engine.running
             if self._running:
-                self.engine.set_rules(
-                    (self.reply_controls.rule(),)
-                    if self.reply_controls.rule() != ReplyRule()
-                    else ()
-                )
+                self.reply_controls.apply()  # the window's rules are the ones in force
         self.start_stop_action.setText("Stop" if self._running else "Start")
         self._update_urls()
         self._update_status()
@@ -699,7 +693,7 @@ class MainWindow(QMainWindow):
         if self.demo_stage.prepare(demo):
             self.statusBar().showMessage("Demo mode: relaxed ports, 1-s retries, 3 retries", 5000)
             self.submit_panel.refresh_engine_state()
-        self.reply_controls.set_rule(demo.rule)
+        self.reply_controls.set_choices(**demo.choices)
         fill_submit_panel(self.submit_panel, demo)
         self._select_path = demo.path
         self._selected_id = None

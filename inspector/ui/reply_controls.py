@@ -1,14 +1,17 @@
 """The reply controls: what the receiver answers next, and buttons for a live WebSocket.
 
-Every change builds a `ReplyRule` and hands it to the engine at once (`Engine.set_rules` is an
-atomic swap), so the very next request gets it. The rule is deliberately not remembered across
-restarts: a receiver that silently keeps failing after a restart would be a trap.
+The form offers the quick choices of `serve`'s shorthand flags; every change builds their
+rule tables (`core.rules_file.quick_tables`) and the rules from them (`rule_from_table`, the
+one constructor), and hands the rules to the engine at once (`Engine.set_rules` is an atomic
+swap), so the very next request gets them. A choice that makes no rule (fail-first with a
+2xx status) is said under the form and changes nothing.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -28,7 +31,9 @@ from PySide6.QtWidgets import (
 
 from ..core.headers import Header
 from ..core.records import Exchange, ExchangeKind
-from ..core.reply_rules import ReplyRule
+from ..core.rule_text import describe_rules
+from ..core.rules import Rule
+from ..core.rules_file import RuleError, delay_ms, quick_tables, rule_from_table
 from .widgets import mono_font, plain_label
 
 COMMON_STATUSES = (
@@ -72,30 +77,6 @@ def parse_header_lines(text: str) -> tuple[Header, ...]:
     return tuple(headers)
 
 
-def describe_rule(rule: ReplyRule) -> str:
-    """One line the user reads to know what the next request gets."""
-    scope = []
-    if rule.match_method:
-        scope.append(rule.match_method)
-    if rule.match_path_prefix:
-        scope.append(f"paths starting {rule.match_path_prefix}")
-    where = f" ({', '.join(scope)}; others get 200)" if scope else ""
-    if rule.fail_first:
-        what = f"{rule.fail_status} for the first {rule.fail_first} attempts, then 200"
-    else:
-        what = str(rule.status)
-    if rule.delay:
-        what += f" after {rule.delay:g} s"
-    ws = []
-    if rule.ws_refuse_status is not None:
-        ws.append(f"WebSockets refused with {rule.ws_refuse_status}")
-    if rule.ws_close_after_messages is not None:
-        ws.append(f"closed {rule.ws_close_code} after {rule.ws_close_after_messages} messages")
-    if rule.ws_close_after_seconds is not None:
-        ws.append(f"closed {rule.ws_close_code} after {rule.ws_close_after_seconds:g} s")
-    return f"Next request gets: {what}{where}" + (f"; {'; '.join(ws)}" if ws else "")
-
-
 def _tip(widget: QWidget, text: str) -> QWidget:
     widget.setToolTip(text)
     return widget
@@ -104,11 +85,11 @@ def _tip(widget: QWidget, text: str) -> QWidget:
 class ReplyControls(QWidget):
     """Builds the receiver's rule from the form and applies it on every change."""
 
-    rules_changed = Signal(object)  # tuple[ReplyRule, ...]
+    rules_changed = Signal(object)  # tuple[Rule, ...]
 
     def __init__(
         self,
-        apply_rules: Callable[[Sequence[ReplyRule]], None],
+        apply_rules: Callable[[Sequence[Rule]], None],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -244,7 +225,7 @@ class ReplyControls(QWidget):
         self.live_exchange: Exchange | None = None
         self.set_live(None)
         self._building = False
-        self.summary.setText(describe_rule(self.rule()))
+        self.summary.setText(describe_rules(self.rules()))
 
     # -- the rule ---------------------------------------------------------------------
     def ws_close_code(self) -> int:
@@ -254,58 +235,71 @@ class ReplyControls(QWidget):
             return 1000
         return code if 1000 <= code <= 4999 and code not in (1004, 1005, 1006, 1015) else 1000
 
-    def rule(self) -> ReplyRule:
-        status = parse_status(self.status.currentText()) or 200
-        fail_first = self.fail_first.value()
+    def choices(self) -> dict[str, Any]:
+        """The form's quick choices, as `quick_tables` takes them."""
+        status = parse_status(self.status.currentText())
         method = self.match_method.currentText()
-        return ReplyRule(
-            status=200 if fail_first else status,
-            fail_first=fail_first,
-            fail_status=status if fail_first and status >= 300 else 500,
-            delay=self.delay.value(),
-            body=self.body.toPlainText().encode(),
+        return dict(
+            status=None if status == 200 else status,
+            delay_ms=delay_ms(self.delay.value()) or None,
+            fail_first=self.fail_first.value() or None,
+            body=self.body.toPlainText() or None,
             headers=parse_header_lines(self.headers.toPlainText()),
-            match_method=None if method == "any" else method,
-            match_path_prefix=self.match_path.text().strip() or None,
-            ws_refuse_status=self.ws_refuse_status.value() if self.ws_refuse.isChecked() else None,
-            ws_close_after_messages=self.ws_after_messages.value() or None,
+            method=None if method == "any" else method,
+            path_prefix=self.match_path.text().strip() or None,
+            ws_refuse=self.ws_refuse_status.value() if self.ws_refuse.isChecked() else None,
+            ws_close_after=self.ws_after_messages.value() or None,
             ws_close_after_seconds=self.ws_after_seconds.value() or None,
-            ws_close_code=self.ws_close_code(),
-            ws_close_reason=self.ws_reason.text(),
+            ws_close_code=self.ws_close_code() if self._closes() else None,
+            ws_close_reason=(self.ws_reason.text() or None) if self._closes() else None,
         )
+
+    def _closes(self) -> bool:
+        return bool(self.ws_after_messages.value() or self.ws_after_seconds.value())
+
+    def rules(self) -> tuple[Rule, ...]:
+        """The rules the form describes; RuleError when it describes none."""
+        return tuple(rule_from_table(t) for t in quick_tables(**self.choices()))
 
     def apply(self) -> None:
         if self._building:
             return
-        rule = self.rule()
-        rules = (rule,) if rule != ReplyRule() else ()
+        try:
+            rules = self.rules()
+        except RuleError as exc:
+            self.summary.setText(f"⚠ Not applied: {exc.key}: {exc.message}")
+            return
         self._apply_rules(rules)
-        self.summary.setText(describe_rule(rule))
+        self.summary.setText(describe_rules(rules))
         self.rules_changed.emit(rules)
 
-    def set_rule(self, rule: ReplyRule) -> None:
-        """Show `rule` in the form (demos use this) and apply it."""
+    def set_choices(self, **choices: Any) -> None:
+        """Show the quick choices `choices` (as `choices()` gives them) and apply them."""
         self._building = True
-        fail = rule.fail_first > 0
-        self.status.setCurrentText(str(rule.fail_status if fail else rule.status))
-        self.fail_first.setValue(rule.fail_first)
-        self.delay.setValue(rule.delay)
-        self.body.setPlainText(rule.body.decode("utf-8", errors="replace"))
-        self.headers.setPlainText("\n".join(f"{n}: {v}" for n, v in rule.headers))
-        self.match_method.setCurrentText(rule.match_method or "any")
-        self.match_path.setText(rule.match_path_prefix or "")
-        self.ws_refuse.setChecked(rule.ws_refuse_status is not None)
-        if rule.ws_refuse_status is not None:
-            self.ws_refuse_status.setValue(rule.ws_refuse_status)
-        self.ws_after_messages.setValue(rule.ws_close_after_messages or 0)
-        self.ws_after_seconds.setValue(rule.ws_close_after_seconds or 0.0)
-        self.ws_code.setCurrentText(str(rule.ws_close_code))
-        self.ws_reason.setText(rule.ws_close_reason)
+        self.status.setCurrentText(str(choices.get("status") or 200))
+        self.fail_first.setValue(choices.get("fail_first") or 0)
+        self.delay.setValue((choices.get("delay_ms") or 0) / 1000)
+        self.body.setPlainText(choices.get("body") or "")
+        self.headers.setPlainText("\n".join(f"{n}: {v}" for n, v in choices.get("headers", ())))
+        self.match_method.setCurrentText(choices.get("method") or "any")
+        self.match_path.setText(choices.get("path_prefix") or "")
+        refuse = choices.get("ws_refuse")
+        self.ws_refuse.setChecked(refuse is not None)
+        if refuse is not None:
+            self.ws_refuse_status.setValue(refuse)
+        self.ws_after_messages.setValue(choices.get("ws_close_after") or 0)
+        self.ws_after_seconds.setValue(choices.get("ws_close_after_seconds") or 0.0)
+        self.ws_code.setCurrentText(str(choices.get("ws_close_code") or 1000))
+        self.ws_reason.setText(choices.get("ws_close_reason") or "")
         self._building = False
         self.apply()
 
     def reset(self) -> None:
-        self.set_rule(ReplyRule())
+        self.set_choices()
+
+    def show_rules(self, rules: Sequence[Rule]) -> None:
+        """Say what `rules` (e.g. those the engine started with) do, form untouched."""
+        self.summary.setText(describe_rules(rules))
 
     # -- the selected live socket -----------------------------------------------------
     def set_live(self, x: Exchange | None) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from inspector.core.reply_rules import ATTEMPT_MEMORY
+from inspector.core.attempts import ATTEMPT_MEMORY
 from tests.soak_driver import FD_SLACK, run_soak
 
 MINUTES = 2.0

@@ -8,7 +8,7 @@ import socket
 from inspector.core.callback_url import validate_callback_url
 from inspector.core.delivery import Outcome, RetryPolicy
 from inspector.core.events import EmulatorEvent, ExchangeAdded
-from inspector.core.reply_rules import ReplyRule
+from inspector.core.rules_file import rule_from_table
 from inspector.engine.dispatcher import Dispatcher
 
 
@@ -42,7 +42,9 @@ def test_put_with_basic_auth_dg_token_and_json(start_engine):
 
 
 def test_3xx_counts_as_failure_and_gives_up_after_retries(start_engine):
-    engine, _ = start_engine(rules=(ReplyRule(status=302, headers=(("Location", "/elsewhere"),)),))
+    engine, _ = start_engine(
+        rules=(rule_from_table({"status": 302, "headers": {"Location": "/elsewhere"}}),)
+    )
     outcome, events = _deliver(
         engine, engine.receiver_url + "/r", RetryPolicy(max_retries=2, retry_delay=0.05)
     )
@@ -75,7 +77,7 @@ def test_connection_refused_is_an_attempt_with_an_error():
 
 
 def test_slow_reply_beyond_attempt_timeout_is_a_failure(start_engine):
-    engine, _ = start_engine(rules=(ReplyRule(delay=2.0),))
+    engine, _ = start_engine(rules=(rule_from_table({"delay_ms": 2000}),))
     outcome, events = _deliver(
         engine, engine.receiver_url + "/slow", RetryPolicy(max_retries=0), timeout=0.2
     )
@@ -84,7 +86,7 @@ def test_slow_reply_beyond_attempt_timeout_is_a_failure(start_engine):
 
 
 def test_stop_cancels_jobs_in_flight_and_says_so(start_engine):
-    engine, _ = start_engine(rules=(ReplyRule(status=500),))
+    engine, _ = start_engine(rules=(rule_from_table({"status": 500}),))
     events: list[EmulatorEvent] = []
 
     async def run() -> None:
@@ -108,7 +110,7 @@ def test_stop_cancels_jobs_in_flight_and_says_so(start_engine):
 
 def test_a_job_keeps_its_retry_policy_when_the_settings_change_meanwhile(start_engine):
     """The `job` event announced a maximum; a later settings change applies to later jobs."""
-    engine, _ = start_engine(rules=(ReplyRule(status=503),))
+    engine, _ = start_engine(rules=(rule_from_table({"status": 503}),))
     events: list[EmulatorEvent] = []
 
     async def run() -> Outcome:

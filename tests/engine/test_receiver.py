@@ -13,7 +13,7 @@ from websockets.sync.client import connect
 
 from inspector.core.events import ExchangeAdded, ExchangeUpdated, WsMessageAdded
 from inspector.core.records import ClosedBy, Direction, ExchangeKind, WsKind
-from inspector.core.reply_rules import ReplyRule
+from inspector.core.rules_file import rule_from_table
 from inspector.engine.receiver_connections import RefusalLimiter
 
 
@@ -49,7 +49,7 @@ def test_any_method_on_any_path_is_listed(start_engine, method):
 
 
 def test_reply_delay_lists_request_as_pending_first(start_engine):
-    engine, log = start_engine(rules=(ReplyRule(delay=0.3),))
+    engine, log = start_engine(rules=(rule_from_table({"delay_ms": 300}),))
     status, _ = _http(engine.receiver_url, "POST", "/slow", b"{}")
     assert status == 200
     pending = log.wait_for(lambda e: isinstance(e, ExchangeAdded)).exchange
@@ -61,7 +61,7 @@ def test_reply_delay_lists_request_as_pending_first(start_engine):
 def test_rules_changed_at_runtime_apply_to_the_next_request(start_engine):
     engine, _ = start_engine()
     assert _http(engine.receiver_url, "POST", "/a")[0] == 200
-    engine.set_rules([ReplyRule(status=503)])
+    engine.set_rules([rule_from_table({"status": 503})])
     assert _http(engine.receiver_url, "POST", "/a")[0] == 503
 
 
@@ -115,7 +115,9 @@ def test_websocket_messages_both_kinds_and_client_close_are_recorded(start_engin
 
 
 def test_websocket_close_after_two_messages_with_code(start_engine):
-    engine, log = start_engine(rules=(ReplyRule(ws_close_after_messages=2, ws_close_code=1011),))
+    engine, log = start_engine(
+        rules=(rule_from_table({"close_after_messages": 2, "close_code": 1011}),)
+    )
     with connect(_ws_url(engine)) as ws:
         ws.send("a")
         ws.send("b")
@@ -127,14 +129,18 @@ def test_websocket_close_after_two_messages_with_code(start_engine):
 
 
 def test_websocket_closed_after_seconds(start_engine):
-    engine, _ = start_engine(rules=(ReplyRule(ws_close_after_seconds=0.2, ws_close_code=4002),))
+    engine, _ = start_engine(
+        rules=(rule_from_table({"close_after_seconds": 0.2, "close_code": 4002}),)
+    )
     with connect(_ws_url(engine)) as ws, pytest.raises(ConnectionClosed) as closed:
         ws.recv(timeout=10)
     assert closed.value.rcvd.code == 4002
 
 
 def test_websocket_upgrade_refused_with_status_is_listed(start_engine):
-    engine, log = start_engine(rules=(ReplyRule(ws_refuse_status=403),))
+    engine, log = start_engine(
+        rules=(rule_from_table({"match": {"websocket": True}, "status": 403}),)
+    )
     from websockets.exceptions import InvalidStatus
 
     with pytest.raises(InvalidStatus) as refused:

@@ -10,7 +10,7 @@ import pytest
 
 from inspector.core.events import ExchangeAdded
 from inspector.core.records import Exchange
-from inspector.core.reply_rules import ReplyRule
+from inspector.core.rules_file import rule_from_table
 from inspector.engine.replay import replay, replay_url
 
 BODY = bytes(range(256)) + b'{"metadata": {"request_id": "r"}}'
@@ -32,7 +32,7 @@ def _next(log, after: int = 0) -> Exchange:
 
 
 def _captured(start_engine, **rules):
-    engine, log = start_engine(rules=(ReplyRule(**rules),) if rules else ())
+    engine, log = start_engine(rules=(rule_from_table(rules),) if rules else ())
     _post(
         engine.receiver_url,
         "/cb?job=1&x=%20y",
@@ -43,7 +43,7 @@ def _captured(start_engine, **rules):
 
 
 def test_replay_as_captured_gives_the_same_request(start_engine):
-    engine, log, original = _captured(start_engine, status=202, body=b"accepted")
+    engine, log, original = _captured(start_engine, status=202, body="accepted")
     reply = asyncio.run(replay(original, replay_url(engine.receiver_url, original)))
     assert (reply.status, reply.body) == (202, b"accepted")
     assert ("Content-Length", "8") in reply.headers

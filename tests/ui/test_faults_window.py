@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from inspector.core.reply_rules import ReplyRule
+from inspector.core.rules_file import rule_from_table
 from inspector.core.settings import EmulatorSettings, ReceiverSettings
 from inspector.engine.engine import Engine, EngineSettings
 from inspector.ui.main_window import MainWindow
@@ -172,7 +172,8 @@ def test_stopping_with_a_callback_job_waiting_to_retry_shows_it_cancelled(window
         EngineSettings(
             receiver=ReceiverSettings(port=0),
             emulator=EmulatorSettings(port=0, relaxed_ports=True, retry_delay=30.0),
-            rules=(ReplyRule(status=500),),  # every attempt fails: the job waits 30 s to retry
+            # every attempt fails: the job waits 30 s to retry
+            rules=(rule_from_table({"status": 500}),),
         )
     )
     panel = w.submit_panel

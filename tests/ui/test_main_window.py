@@ -14,7 +14,7 @@ from PySide6.QtGui import QGuiApplication, QImage
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from inspector.core.reply_rules import ReplyRule
+from inspector.core.rules_file import rule_from_table
 from inspector.ui.main_window import MainWindow
 from inspector.ui.traffic_model import (
     COL_ATTEMPT,
@@ -114,7 +114,7 @@ def test_requests_and_websocket_messages_show_in_list_and_tabs(qtbot, start_engi
 
 
 def test_filter_narrows_and_grouping_puts_attempts_under_one_node(qtbot, start_engine, window):
-    engine, _ = start_engine(rules=(ReplyRule(fail_first=2, fail_status=503),))
+    engine, _ = start_engine(rules=(rule_from_table({"fail_first": 2, "status": 503}),))
     w = window(engine)
     for _ in range(3):
         _request(engine.receiver_url, "POST", "/cb", RESULT)
@@ -157,7 +157,7 @@ def test_reply_controls_change_what_the_next_client_gets(qtbot, start_engine, wi
     body = b'{"request_id":"job-7"}'
     got = [_request(engine.receiver_url, "POST", "/cb", body) for _ in range(3)]
     assert got == [503, 503, 200]
-    assert "503 for the first 2 attempts, then 200" in controls.summary.text()
+    assert "503 to attempts 1-2 of each callback" in controls.summary.text()
     controls.reset()
     assert _request(engine.receiver_url, "POST", "/a", b"{}") == 200
     controls.ws_refuse.setChecked(True)
@@ -301,7 +301,7 @@ def test_status_bar_copy_buttons_and_stop_start(qtbot, start_engine, window):
     assert QGuiApplication.clipboard().text() == engine.receiver_url
     assert w.listening_label.text() == f"● Listening on {engine.receiver_url}"
     _request(engine.receiver_url, "POST", "/x", b"", [])
-    engine.set_rules((ReplyRule(status=500),))
+    engine.set_rules((rule_from_table({"status": 500}),))
     _request(engine.receiver_url, "POST", "/y", b"", [])
     qtbot.waitUntil(lambda: w.count_label.text() == "2 exchanges  ·  1 error ✗", timeout=TIMEOUT_MS)
     w.start_stop_action.trigger()
@@ -380,7 +380,9 @@ def test_gui_screenshot_writes_a_png_of_the_window(tmp_path):
 
 
 def test_a_backlog_is_listed_over_several_ticks_in_order(qtbot, start_engine, window):
-    engine, log = start_engine(rules=(ReplyRule(status=500, match_path_prefix="/bad"),))
+    engine, log = start_engine(
+        rules=(rule_from_table({"status": 500, "match": {"path": "/bad*"}}),)
+    )
     w = window(engine)
     w.timer.stop()  # the backlog builds up; each drain below is one tick
     w.drain_slice = 100

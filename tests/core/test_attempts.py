@@ -1,30 +1,9 @@
+import json
+
 import pytest
 
-from inspector.core.reply_rules import (
-    ATTEMPT_MEMORY,
-    AttemptCounter,
-    ReplyRule,
-    attempt_key,
-    decide_reply,
-    select_rule,
-)
-
-
-def test_fail_first_two_then_200_per_request_id():
-    rule = ReplyRule(fail_first=2, fail_status=503)
-    assert [decide_reply(rule, n).status for n in (1, 2, 3, 4)] == [503, 503, 200, 200]
-
-
-def test_plain_status_applies_to_every_attempt():
-    rule = ReplyRule(status=418, delay=0.5)
-    replies = [decide_reply(rule, n) for n in (1, 7)]
-    assert {r.status for r in replies} == {418}
-    assert replies[0].delay == 0.5
-
-
-def test_failing_reply_says_it_came_from_a_rule():
-    reply = decide_reply(ReplyRule(status=500), 3)
-    assert b"attempt 3" in reply.body
+from inspector.core.attempts import ATTEMPT_MEMORY, AttemptCounter, attempt_key
+from inspector.core.body_view import view_body
 
 
 def test_attempts_are_counted_per_request_id_else_per_method_and_path():
@@ -42,16 +21,6 @@ def test_counter_forgets_oldest_keys_beyond_its_bound():
         counter.next_attempt(key)
     assert counter.next_attempt("a") == 1  # forgotten
     assert counter.next_attempt("c") == 2
-
-
-def test_first_matching_rule_wins_and_default_is_200():
-    rules = [
-        ReplyRule(status=404, match_method="PUT"),
-        ReplyRule(status=500, match_path_prefix="/fail"),
-    ]
-    assert select_rule(rules, "put", "/x").status == 404
-    assert select_rule(rules, "POST", "/fail/1").status == 500
-    assert select_rule(rules, "POST", "/ok").status == 200
 
 
 def test_counter_never_holds_more_than_its_bound_under_distinct_ids():
@@ -100,3 +69,55 @@ def test_default_bound_keeps_deepgram_retries_numbered_at_200_new_ids_per_second
 def test_counter_needs_room_for_one_key():
     with pytest.raises(ValueError):
         AttemptCounter(max_keys=0)
+
+
+def _key(message: dict) -> str:
+    view = view_body(json.dumps(message).encode())
+    return attempt_key("POST", "/cb", view.request_id, view.stream_message)
+
+
+def _results(start: float, duration: float, is_final: bool, rid: str = "stream-1") -> dict:
+    return {
+        "type": "Results",
+        "channel_index": [0, 1],
+        "start": start,
+        "duration": duration,
+        "is_final": is_final,
+        "speech_final": is_final,
+        "channel": {"alternatives": [{"transcript": "one two", "confidence": 0.9}]},
+        "metadata": {"request_id": rid},
+    }
+
+
+def test_each_message_of_a_stream_is_attempt_1_and_its_repeat_attempt_2():
+    """Issue 15 item 9: every POST of one stream shares the request_id; a repeat is the same
+    request_id and the same message (type, channel, start, is_final)."""
+    counter = AttemptCounter()
+    messages = [
+        _results(0.0, 1.0, False),  # interim results of one stretch share their start...
+        _results(0.0, 1.5, False),  # ...and differ in duration: two messages, not a retry
+        _results(0.0, 2.0, True),
+        _results(2.0, 1.0, True),
+        {"type": "SpeechStarted", "channel": [0], "timestamp": 2.1},
+        {"type": "UtteranceEnd", "channel": [0], "last_word_end": 2.9},
+        {"type": "Metadata", "request_id": "stream-1", "duration": 3.0, "channels": 1},
+    ]
+    assert [counter.next_attempt(_key(m)) for m in messages] == [1] * len(messages)
+    assert counter.next_attempt(_key(_results(0.0, 2.0, True))) == 2  # a repeat
+    assert counter.next_attempt(_key(_results(0.0, 2.0, True))) == 3
+    assert counter.next_attempt(_key(_results(0.0, 2.0, True, rid="stream-2"))) == 1
+
+
+def test_pre_recorded_attempts_still_count_by_request_id_alone():
+    counter = AttemptCounter()
+    body = {"metadata": {"request_id": "job-1"}, "results": {"channels": []}}
+    assert view_body(json.dumps(body).encode()).stream_message is None
+    assert [counter.next_attempt(_key(body)) for _ in range(3)] == [1, 2, 3]
+
+
+def test_a_hostile_stream_message_makes_a_short_key():
+    kind, start, duration = "R" * 9000, "9" * 4000, "x" * 10**6
+    body = f'{{"type": "{kind}", "start": {start}, "duration": "{duration}"}}'
+    message = view_body(body.encode()).stream_message
+    assert message is not None and len(message) <= 256
+    assert "duration" not in message  # a string is not a position in a stream
