@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .handler_checks import CheckRequest, HandlerCheckSettings, case_named
+from .rules import Rule
+from .rules_file import RuleError, rule_from_table, rule_to_table
 from .settings import EmulatorSettings, ReceiverSettings
 
 API_VERSION = 1
@@ -46,6 +48,14 @@ class SetEmulatorSettings:
 
     settings: EmulatorSettings
     name = "set_emulator_settings"
+
+
+@dataclass(frozen=True)
+class SetRules:
+    """Replace the reply rules (in order; each in its rules-file table form, as JSON)."""
+
+    rules: tuple[Rule, ...]
+    name = "set_rules"
 
 
 @dataclass(frozen=True)
@@ -166,7 +176,8 @@ class Stop:
 
 
 Command = (
-    SetReceiverSettings
+    SetRules
+    | SetReceiverSettings
     | SetEmulatorSettings
     | CloseWebSocket
     | DropWebSocket
@@ -184,6 +195,7 @@ Command = (
 COMMANDS: dict[str, type[Command]] = {
     cls.name: cls
     for cls in (
+        SetRules,
         SetReceiverSettings,
         SetEmulatorSettings,
         CloseWebSocket,
@@ -226,7 +238,9 @@ def command_to_json(command: Command, command_id: int) -> dict[str, Any]:
     body: dict[str, Any] = {"command": command.name, "v": API_VERSION, "id": command_id}
     for f in dataclasses.fields(command):
         value = getattr(command, f.name)
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if isinstance(command, SetRules) and f.name == "rules":
+            body[f.name] = [rule_to_table(r) for r in command.rules]
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             body[f.name] = settings_to_json(value)
         elif isinstance(value, tuple):
             body[f.name] = [list(p) for p in value]
@@ -287,7 +301,9 @@ def _build(cls: type[Command], value: dict[str, Any]) -> Any:
                 raise CommandError(f"{cls.name} needs {name!r}")
             continue
         hint = hints[name]
-        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        if cls is SetRules and name == "rules":
+            args[name] = _rules(value[name])
+        elif isinstance(hint, type) and dataclasses.is_dataclass(hint):
             args[name] = settings_from_json(hint, value[name], f"{cls.name}.{name}")
         else:
             args[name] = _checked(value[name], hint, f"{cls.name}.{name}")
@@ -313,6 +329,20 @@ def _checked(value: Any, hint: Any, where: str) -> Any:
             return value
     wanted = " or ".join(getattr(o, "__name__", str(o)) for o in options)
     raise CommandError(f"{where} must be {wanted}, not {_kind(value)}")
+
+
+def _rules(value: Any) -> tuple[Rule, ...]:
+    if not isinstance(value, list):
+        raise CommandError(f"set_rules.rules must be a list of rule tables, not {_kind(value)}")
+    rules = []
+    for n, table in enumerate(value, 1):
+        if not isinstance(table, dict):
+            raise CommandError(f"set_rules.rules: rule {n} must be a table, not {_kind(table)}")
+        try:
+            rules.append(rule_from_table(table))
+        except RuleError as exc:
+            raise CommandError(f"set_rules.rules: rule {n}: {exc}") from None
+    return tuple(rules)
 
 
 def _pairs(value: list[Any] | tuple[Any, ...], where: str) -> tuple[tuple[str, str], ...]:

@@ -32,6 +32,7 @@ from ..core.control import (
     SendWebSocketText,
     SetEmulatorSettings,
     SetReceiverSettings,
+    SetRules,
     StartHandlerCheck,
     Stop,
     Submit,
@@ -103,6 +104,9 @@ class ControlHandler:
     async def apply(self, command: Command) -> Any:
         engine = self.engine
         receiver = engine.receiver
+        if isinstance(command, SetRules):
+            engine.set_rules(command.rules)
+            return None
         if isinstance(command, SetReceiverSettings):
             engine.set_receiver_settings(command.settings)
             return None

@@ -19,7 +19,7 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from ..core.control import (
     SendWebSocketText,
     SetEmulatorSettings,
     SetReceiverSettings,
+    SetRules,
     Submit,
     check_command,
     command_to_json,
@@ -52,6 +53,7 @@ from ..core.events import EngineProcessEvent, Event, ExchangeAdded, ExchangeUpda
 from ..core.handler_checks import CheckRequest
 from ..core.records import Exchange, ExchangeKind, WsMessage
 from ..core.replay_reply import ReplayReply
+from ..core.rules import Rule
 from ..core.settings import EmulatorSettings, ReceiverSettings
 from .event_queue import EventQueue
 
@@ -117,6 +119,7 @@ class EngineClient:
         self._hello_seen = threading.Event()
         self.running = False
         self.storage_problem: StorageEvent | None = None
+        self._rules: tuple[Rule, ...] = ()
 
     # -- the surface the window uses (the same names as Engine's) ----------------------------
     def subscribe(self) -> EventQueue:
@@ -154,6 +157,14 @@ class EngineClient:
 
     def emulator_settings(self) -> EmulatorSettings | None:
         return self.hello.emulator_settings if self.hello else None
+
+    def set_rules(self, rules: Sequence[Rule]) -> None:
+        self._rules = tuple(rules)
+        self.send(SetRules(self._rules))
+
+    def rules(self) -> tuple[Rule, ...]:
+        """The rules this client last set (or the engine started with, from its hello)."""
+        return self._rules
 
     def set_receiver_settings(self, settings: ReceiverSettings) -> None:
         if self.hello is not None:

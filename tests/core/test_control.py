@@ -21,6 +21,7 @@ from inspector.core.control import (
     SendWebSocketText,
     SetEmulatorSettings,
     SetReceiverSettings,
+    SetRules,
     StartHandlerCheck,
     Stop,
     Submit,
@@ -29,9 +30,16 @@ from inspector.core.control import (
     result_json,
 )
 from inspector.core.handler_checks import HandlerCheckSettings
+from inspector.core.rules_file import rule_from_table
 from inspector.core.settings import EmulatorSettings, ReceiverSettings
 
 EXAMPLES = [
+    SetRules(
+        (
+            rule_from_table({"name": "two fail", "match": {"path": "/hook*"}, "fail_first": 2}),
+            rule_from_table({"match": {"method": "PUT"}, "status": 418, "delay_ms": 5}),
+        )
+    ),
     SetReceiverSettings(ReceiverSettings(port=0, max_body=1000)),
     SetEmulatorSettings(EmulatorSettings(retry_delay=1.0, max_retries=3, relaxed_ports=True)),
     CloseWebSocket(exchange=3, code=1011, reason="bye"),
@@ -92,6 +100,10 @@ def test_settings_keep_their_defaults_for_keys_left_out_and_floats_take_whole_nu
         (
             {"command": "set_receiver_settings", "id": 1, "settings": {"port": "80"}},
             "set_receiver_settings.settings.port must be int, not text",
+        ),
+        (
+            {"command": "set_rules", "id": 1, "rules": [{"status": 99}]},
+            "set_rules.rules: rule 1: ",
         ),
         (
             {"command": "submit", "id": 1, "base_url": "u", "key": "k", "params": [["a"]]},

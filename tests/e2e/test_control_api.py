@@ -154,3 +154,26 @@ def test_control_over_stdin_and_stdout_and_the_end_of_stdin_stops_serve():
         assert serve.proc.stdin is not None
         serve.proc.stdin.close()  # what a window that dies does to its engine
         assert serve.proc.wait(15) == 0
+
+
+def test_rules_set_through_the_control_api_change_the_replies(controlled):
+    serve, token, _ = controlled
+    with connect(
+        serve.listening["control"],
+        additional_headers={"Authorization": f"Bearer {token}"},
+        open_timeout=10,
+    ) as ws:
+        json.loads(ws.recv(timeout=10))  # hello
+        rules = [{"name": "one fails", "fail_first": 1, "status": 503}]
+        ws.send(json.dumps({"command": "set_rules", "id": 1, "rules": rules}))
+        assert _result(ws, 1)["ok"] is True
+    body = b'{"metadata":{"request_id":"ruled-1"}}'
+    try:
+        _post(serve.url + "/r", body)
+    except urllib.error.HTTPError as failed:
+        assert failed.code == 503
+    else:
+        raise AssertionError("the first attempt was not failed")
+    assert _post(serve.url + "/r", body) == 200
+    second = serve.wait_for("request", request_id="ruled-1", attempt=2)
+    assert second["status"] == 200
