@@ -245,6 +245,8 @@ def _exchange_json(x: Exchange, is_new: bool) -> dict[str, Any] | None:
         }
     if x.status is None and x.finished is None:
         return None  # pending (delayed or held reply); printed once it is answered
+    # A finished exchange without a status got no reply at all (the handler check's request
+    # to a handler that refused the connection): printed, its note says why.
     return request_json(x)
 
 

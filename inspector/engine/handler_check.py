@@ -406,7 +406,8 @@ class HandlerCheckRun:
             headers=sent,
             note=self._note(),
         )
-        self._publish(ExchangeAdded(exchange))
+        # Listed once the handshake is answered (as the receiver lists a WebSocket): a
+        # `ws_open` line needs its 101.
         t0 = time.perf_counter()
         ws: ClientConnection | None = None
         status: int | None = None
@@ -447,10 +448,10 @@ class HandlerCheckRun:
         )
         if ws is None:
             final = replace(exchange, finished=time.time())
-            self._publish(ExchangeUpdated(final))
+            self._publish(ExchangeAdded(final))
             self._keep(final)
             return reply, StreamEnd(0, len(messages))
-        self._publish(ExchangeUpdated(exchange))
+        self._publish(ExchangeAdded(exchange))
         stream = _WsStream(self, ws, xid)
         end = await stream.run(messages, settings.stream_speed, settings.attempt_timeout)
         closed_by = ClosedBy.SERVER if stream.handler_closed else ClosedBy.CLIENT

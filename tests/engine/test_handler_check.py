@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from inspector.core import handler_checks as hc
+from inspector.core.event_json import event_to_json
 from inspector.core.events import Event, ExchangeAdded, ExchangeUpdated, WsMessageAdded
 from inspector.core.handler_checks import (
     CaseId,
@@ -97,6 +98,10 @@ def test_a_ws_handler_that_closes_mid_stream_fails_the_ws_case(
     assert result.verdict is Verdict.FAIL and result.fix == hc.FIX_WS_OPEN
     assert "closed by the handler (1000 enough) after 2 of" in result.detail
     (xid,) = result.exchange_ids
+    # Listed once answered, so that serve's lines (and a window on a child engine) have it.
+    (opened,) = [e for e in log.events if isinstance(e, ExchangeAdded)]
+    assert (opened.exchange.id, opened.exchange.status) == (xid, 101)
+    assert (event_to_json(opened) or {}).get("event") == "ws_open"
     final = [e.exchange for e in log.events if isinstance(e, ExchangeUpdated)][-1]
     assert final.id == xid and final.kind is ExchangeKind.WEBSOCKET
     assert final.ws_end is not None and final.ws_end.by is ClosedBy.SERVER
@@ -133,6 +138,11 @@ def test_nothing_listening_fails_with_how_to_reach_it(engine: tuple[Engine, Even
     assert result.fix == (
         "make the handler reachable at this URL (is it running, and listening there?)"
     )
+    # The attempt is still listed (serve prints it): no status, its note says why.
+    final = [e for e in log.events if isinstance(e, ExchangeUpdated)][-1]
+    line = event_to_json(final)
+    assert line is not None and line["event"] == "request" and line["status"] is None
+    assert "Cannot connect" in line["note"] or "refused" in line["note"]
 
 
 def test_cancel_ends_the_run_cancelled(engine: tuple[Engine, EventLog]) -> None:
