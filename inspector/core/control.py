@@ -15,15 +15,16 @@ the field, never by dropping the connection.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .handler_checks import CheckRequest, HandlerCheckSettings, case_named
-from .rules import Rule
-from .rules_file import RuleError, rule_from_table, rule_to_table
+from .rules import HoldAnswer, Respond, Rule
+from .rules_file import RuleError, reply_from_table, rule_from_table, rule_to_table
 from .settings import EmulatorSettings, ReceiverSettings
 
 API_VERSION = 1
@@ -169,6 +170,20 @@ class CancelHandlerCheck:
 
 
 @dataclass(frozen=True)
+class AnswerHeld:
+    """Answer a request a breakpoint rule holds: `answer` is "reply" (with `status`,
+    `headers`, `body` base64), "next rule" (as the rules after the hold would) or "drop" (close
+    its connection). The result is true, or false when it was no longer held."""
+
+    exchange: int
+    answer: str = "reply"
+    status: int = 200
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str = ""
+    name = "answer_held"
+
+
+@dataclass(frozen=True)
 class Stop:
     """Stop the engine process (serve exits 0, as on SIGTERM)."""
 
@@ -189,6 +204,7 @@ Command = (
     | Replay
     | StartHandlerCheck
     | CancelHandlerCheck
+    | AnswerHeld
     | Stop
 )
 
@@ -208,6 +224,7 @@ COMMANDS: dict[str, type[Command]] = {
         Replay,
         StartHandlerCheck,
         CancelHandlerCheck,
+        AnswerHeld,
         Stop,
     )
 }
@@ -401,6 +418,33 @@ def check_request(command: StartHandlerCheck) -> CheckRequest:
         skip=cases(command.skip),
         settings=command.settings,
     )
+
+
+def answer_command(exchange_id: int, answer: Respond | HoldAnswer) -> AnswerHeld:
+    """The command that gives a held request `answer`."""
+    if isinstance(answer, HoldAnswer):
+        return AnswerHeld(exchange_id, answer.value)
+    body = base64.b64encode(answer.body).decode("ascii")
+    return AnswerHeld(exchange_id, "reply", answer.status, answer.headers, body)
+
+
+def held_answer(command: AnswerHeld) -> Respond | HoldAnswer:
+    """The answer an `answer_held` command gives; CommandError says what is wrong with it."""
+    if command.answer != "reply":
+        try:
+            return HoldAnswer(command.answer)
+        except ValueError:
+            choices = ", ".join(repr(a) for a in ("reply", *(h.value for h in HoldAnswer)))
+            raise CommandError(f"answer_held.answer must be one of {choices}") from None
+    try:
+        body = base64.b64decode(command.body, validate=True)
+    except ValueError:
+        raise CommandError("answer_held.body must be base64") from None
+    table = {"status": command.status, "headers": [list(h) for h in command.headers]}
+    try:
+        return replace(reply_from_table(table), body=body)
+    except RuleError as exc:
+        raise CommandError(f"answer_held.{exc.key}: {exc.message}") from None
 
 
 def supported_commands() -> list[str]:

@@ -137,10 +137,12 @@ def _event_json(event: Event) -> dict[str, Any] | None:
     if isinstance(event, EmulatorEvent):
         return {"event": event.name, "time": iso_time(event.time), **event.fields}
     if isinstance(event, HoldStarted):
+        # The request as a `request` line has it (no status yet), and how the hold ends.
         return {
+            **request_json(event.exchange),
             "event": "held",
             "time": iso_time(event.time),
-            "id": event.exchange_id,
+            "started": iso_time(event.exchange.started),
             "rule": event.rule,
             "timeout_s": round(event.deadline - event.time, 3),
             "then": then_json(event.proposal),

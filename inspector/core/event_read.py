@@ -126,8 +126,9 @@ def exchange_from_line(line: Mapping[str, Any]) -> Exchange:
 
 
 def hold_from_line(line: Mapping[str, Any]) -> HoldStarted:
-    """A `held` line: a request waiting for the user's answer."""
+    """A `held` line: a request (as its `request` line has it) waiting for the user's answer."""
     started = epoch(line["time"])
+    deadline = started + float(line.get("timeout_s", 0.0))
     then = line.get("then")
     then = then if isinstance(then, dict) else {}
     proposal: Respond | Forward | Hold
@@ -143,13 +144,9 @@ def hold_from_line(line: Mapping[str, Any]) -> HoldStarted:
             body=body.encode("utf-8") if isinstance(body, str) else b"",
             delay=float(then.get("delay_ms", 0)) / 1000.0,
         )
-    return HoldStarted(
-        exchange_id=int(line["id"]),
-        rule=str(line.get("rule", "")),
-        time=started,
-        deadline=started + float(line.get("timeout_s", 0.0)),
-        proposal=proposal,
-    )
+    request = {**line, "event": "request", "time": line.get("started", line["time"])}
+    pending = replace(exchange_from_line(request), held_until=deadline, finished=None)
+    return HoldStarted(pending, str(line.get("rule", "")), started, deadline, proposal)
 
 
 def closed_exchange(opened: Exchange, line: Mapping[str, Any]) -> Exchange:

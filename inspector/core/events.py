@@ -58,14 +58,18 @@ class StorageEvent:
 class HoldStarted:
     """A request matched a breakpoint ("hold") rule and waits for the user's answer
     (`Engine.answer_held`) until `deadline` (epoch seconds); then `proposal`, what the rules
-    after the hold give, answers. The exchange itself is listed pending, `held_until` set."""
+    after the hold give, answers. `exchange` is the request as listed meanwhile: no reply yet,
+    `held_until` = `deadline` (published as an ExchangeAdded too)."""
 
-    exchange_id: int
+    exchange: Exchange
     rule: str
     time: float
     deadline: float
     proposal: Respond | Forward | Hold  # Hold: a second breakpoint holds it next
 
+    @property
+    def exchange_id(self) -> int:
+        return self.exchange.id
 
 
 @dataclass(frozen=True)

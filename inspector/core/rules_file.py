@@ -315,6 +315,15 @@ def _respond(table: Mapping[str, Any], default_status: int) -> Respond:
     )
 
 
+def reply_from_table(table: Mapping[str, Any]) -> Respond:
+    """A reply alone (`status`, `headers`, `body`, `delay_ms`), checked as a rule's is: the
+    answer to a held request, from the window's dialog or a control-API client."""
+    for key in table:
+        if key not in REPLY_KEYS:
+            raise _unknown(key, REPLY_KEYS)
+    return _respond(table, 200)
+
+
 def _body(value: Any) -> bytes:
     """A reply body: text (a file's, the window's), or bytes from Python callers
     (`inspector.testing`)."""

@@ -22,12 +22,14 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import IO, Any
 
 import orjson
 
 from ..core.control import Stop
+from ..core.rules import Rule
 from ..core.settings import EngineSettings
 from .control_client import EngineClient
 
@@ -96,10 +98,15 @@ class ChildEngine(EngineClient):
         self._deaths: deque[float] = deque()
         self._stderr_tail: deque[str] = deque(maxlen=20)
         self._bound: tuple[int, int | None] | None = None  # receiver, emulator ports
+        self._rules_in_force: tuple[Rule, ...] | None = None  # set_rules' latest, kept
 
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
+
+    def set_rules(self, rules: Sequence[Rule]) -> None:
+        self._rules_in_force = tuple(rules)
+        super().set_rules(rules)
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self, timeout: float = START_TIMEOUT) -> None:
@@ -151,6 +158,9 @@ class ChildEngine(EngineClient):
         assert hello is not None
         if settings.emulator is not None and settings.emulator.api_key:
             self.set_emulator_settings(settings.emulator)  # the key by pipe, not by argv
+        rules = self._rules_in_force if self._rules_in_force is not None else settings.rules
+        if rules:
+            self.set_rules(rules)  # a restarted child answers as its predecessor did
         self._bound = (
             _port_of(hello.receiver),
             _port_of(hello.emulator) if hello.emulator else None,

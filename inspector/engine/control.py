@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..core.control import (
     API_VERSION,
+    AnswerHeld,
     CancelHandlerCheck,
     ClearAttempts,
     CloseWebSocket,
@@ -38,12 +39,14 @@ from ..core.control import (
     Submit,
     check_request,
     command_from_json,
+    held_answer,
     result_json,
     settings_to_json,
     supported_commands,
 )
 from ..core.event_json import event_to_json
 from ..core.event_read import exchange_to_record, message_to_record
+from ..core.rules_file import rule_to_table
 from .client import SubmitError
 from .replay import replay
 from .submission import submit
@@ -71,6 +74,7 @@ def hello(engine: Engine) -> dict[str, Any]:
         "receiver_settings": settings_to_json(engine.receiver_settings()),
         "emulator_settings": settings_to_json(emulator) if emulator is not None else None,
         "storage": None if problem is None else event_to_json(problem),
+        "rules": [rule_to_table(r) for r in engine.rules()],  # as set_rules takes them
         "supports": supported_commands(),
     }
 
@@ -164,6 +168,8 @@ class ControlHandler:
         if isinstance(command, CancelHandlerCheck):
             engine.cancel_handler_check(command.run)
             return None
+        if isinstance(command, AnswerHeld):
+            return receiver.answer_held(command.exchange, held_answer(command))  # on this loop
         if isinstance(command, Stop):
             self._on_stop()
             return None

@@ -39,6 +39,7 @@ from ..core.control import (
     SetReceiverSettings,
     SetRules,
     Submit,
+    answer_command,
     check_command,
     command_to_json,
     settings_from_json,
@@ -49,11 +50,19 @@ from ..core.event_read import (
     exchange_from_record,
     message_from_record,
 )
-from ..core.events import EngineProcessEvent, Event, ExchangeAdded, ExchangeUpdated, StorageEvent
+from ..core.events import (
+    EngineProcessEvent,
+    Event,
+    ExchangeAdded,
+    ExchangeUpdated,
+    HoldStarted,
+    StorageEvent,
+)
 from ..core.handler_checks import CheckRequest
 from ..core.records import Exchange, ExchangeKind, WsMessage
 from ..core.replay_reply import ReplayReply
-from ..core.rules import Rule
+from ..core.rules import HoldAnswer, Respond, Rule
+from ..core.rules_file import RuleError, rule_from_table
 from ..core.settings import EmulatorSettings, ReceiverSettings
 from .event_queue import EventQueue
 
@@ -79,6 +88,7 @@ class Hello:
     app_version: str = ""
     supports: tuple[str, ...] = ()
     storage: StorageEvent | None = None
+    rules: tuple[Rule, ...] = ()
 
     @classmethod
     def from_json(cls, line: dict[str, Any]) -> Hello:
@@ -100,7 +110,20 @@ class Hello:
             app_version=str(line.get("app_version", "")),
             supports=tuple(str(s) for s in line.get("supports") or ()),
             storage=storage if isinstance(storage, StorageEvent) else None,
+            rules=_rules(line.get("rules")),
         )
+
+
+def _rules(tables: Any) -> tuple[Rule, ...]:
+    """The engine's rules from its hello, in their rules-file table form (a newer engine's
+    rule kinds: none, said once)."""
+    if not isinstance(tables, list):
+        return ()
+    try:
+        return tuple(rule_from_table(t) for t in tables if isinstance(t, dict))
+    except RuleError as exc:
+        log.warning("cannot read the engine's reply rules: %s", exc)
+        return ()
 
 
 class EngineClient:
@@ -115,6 +138,7 @@ class EngineClient:
         self._pending: dict[int, concurrent.futures.Future[Any]] = {}
         self._pending_lock = threading.Lock()
         self._open_sockets: dict[int, Exchange] = {}
+        self._held: set[int] = set()  # requests listed as held: their answer updates the row
         self.hello: Hello | None = None
         self._hello_seen = threading.Event()
         self.running = False
@@ -176,6 +200,11 @@ class EngineClient:
             raise RuntimeError("the emulator is not running")
         self.hello.emulator_settings = settings
         self.send(SetEmulatorSettings(settings))
+
+    def answer_held(
+        self, exchange_id: int, answer: Respond | HoldAnswer
+    ) -> concurrent.futures.Future[bool]:
+        return self.send(answer_command(exchange_id, answer))
 
     def close_websocket(
         self, exchange_id: int, code: int = 1000, reason: str = ""
@@ -295,6 +324,7 @@ class EngineClient:
         name = line.get("event")
         if name == "hello":
             self.hello = Hello.from_json(line)
+            self._rules = self.hello.rules  # the engine's, until this client sets others
             self.storage_problem = self.hello.storage
             if self.hello.storage is not None:
                 self.publish(self.hello.storage)
@@ -310,6 +340,17 @@ class EngineClient:
             return
         if event is None:
             return
+        if isinstance(event, HoldStarted):
+            # The engine lists a held request before its `held` line; its lines carry it once
+            # answered: here the held line lists it, and the answer updates that row.
+            if event.exchange_id not in self._held:
+                self._held.add(event.exchange_id)
+                self.publish(ExchangeAdded(event.exchange))
+            else:
+                self.publish(ExchangeUpdated(event.exchange))
+        elif isinstance(event, ExchangeAdded) and event.exchange.id in self._held:
+            self._held.discard(event.exchange.id)
+            event = ExchangeUpdated(event.exchange)
         if isinstance(event, ExchangeAdded | ExchangeUpdated):
             x = event.exchange
             if x.kind is ExchangeKind.WEBSOCKET and x.status == 101 and x.ws_end is None:
@@ -339,6 +380,7 @@ class EngineClient:
             if not future.done():
                 future.set_exception(ControlError(reason))
         self._open_sockets.clear()
+        self._held.clear()
 
     def _say(self, state: str, message: str) -> None:
         self.publish(EngineProcessEvent(state, time.time(), message))

@@ -300,7 +300,7 @@ class Receiver:
             )
             self._publish(ExchangeUpdated(pending) if held else ExchangeAdded(pending))
             held = True
-            decision, note = await self._hold(request, exchange_id, attempt, decision, deadline)
+            decision, note = await self._hold(request, pending, decision)
         if decision is None:  # the user chose to drop the connection
             record.update(note=note, rule=label)
             return await self._drop_request(request, exchange_id, started, wire_headers, record)
@@ -351,12 +351,7 @@ class Receiver:
 
     # -- breakpoints ----------------------------------------------------------------------
     async def _hold(
-        self,
-        request: web.BaseRequest,
-        exchange_id: int,
-        attempt: int,
-        decision: Decision,
-        deadline: float,
+        self, request: web.BaseRequest, pending: Exchange, decision: Decision
     ) -> tuple[Decision | None, str]:
         """Wait for the user's answer to a held request (`answer_held`), its timeout, or the
         sender leaving. Returns the decision that then answers (None: drop the connection)
@@ -366,8 +361,10 @@ class Receiver:
         then = proposal.action
         assert not isinstance(then, CloseSocket)  # an HTTP request's decision
         future: asyncio.Future[Respond | HoldAnswer] = asyncio.get_running_loop().create_future()
+        exchange_id, deadline = pending.id, pending.held_until
+        assert deadline is not None
         self._held[exchange_id] = future
-        self._publish(HoldStarted(exchange_id, label, deadline - hold.timeout, deadline, then))
+        self._publish(HoldStarted(pending, label, deadline - hold.timeout, deadline, then))
         connection = request.protocol
         lost = connection.lost() if isinstance(connection, ReceiverConnection) else None
         try:
@@ -380,7 +377,7 @@ class Receiver:
         if future.done():
             answer = future.result()
             if isinstance(answer, Respond):
-                reply = explained(answer, label, attempt)
+                reply = explained(answer, label, pending.attempt)
                 return Decision(reply, label), f"held by rule {label}; answered in the window"
             if answer is HoldAnswer.DROP:
                 return None, f"held by rule {label}; dropped in the window, no reply sent"

@@ -9,6 +9,7 @@ import pytest
 
 from inspector.core.control import (
     COMMANDS,
+    AnswerHeld,
     CancelHandlerCheck,
     ClearAttempts,
     CloseWebSocket,
@@ -67,6 +68,7 @@ EXAMPLES = [
         settings=HandlerCheckSettings(attempt_timeout=2.0),
     ),
     CancelHandlerCheck(run=2),
+    AnswerHeld(exchange=8, answer="reply", status=418, headers=(("X-A", "1"),), body="e30="),
     Stop(),
 ]
 
