@@ -183,6 +183,12 @@ class HandlerCheckSettings:
         "--stream-speed",
         "X",
     )
+    keep_sessions: int = setting(
+        20,
+        "keep the newest N check sessions (each holds the 20 MB body), delete older ones",
+        "--keep-sessions",
+        "N",
+    )
 
     @property
     def wait(self) -> float:

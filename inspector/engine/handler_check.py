@@ -243,9 +243,17 @@ def long_result(transcription: Transcription, min_bytes: int) -> LongResult:
     return built
 
 
-def open_check_session(data_dir: Path, url: str) -> SessionWriter:
-    """A session file of the run's own (issue 19: one session per run)."""
-    return SessionLibrary(data_dir).create(source=f"check:{url}")
+CHECK_SOURCE = "check:"  # a run's session source: "check:<url without userinfo>"
+
+
+def open_check_session(data_dir: Path, url: str, keep: int | None = None) -> SessionWriter:
+    """A session file of the run's own (issue 19: one session per run); older runs' beyond
+    the newest `keep` are deleted (each holds a 20 MB body)."""
+    library = SessionLibrary(data_dir)
+    writer = library.create(source=f"{CHECK_SOURCE}{url}")
+    if keep is not None:
+        library.prune(keep, current=writer.path.stem, source=CHECK_SOURCE)
+    return writer
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -722,7 +730,8 @@ async def run_check(
     writer: SessionWriter | None = None
     if data_dir is not None:
         try:
-            writer = open_check_session(data_dir, _safe_url(request.url))
+            keep = request.settings.keep_sessions
+            writer = open_check_session(data_dir, _safe_url(request.url), keep)
         except Exception as exc:  # OSError, SessionFileError: the run goes on unsaved
             log.warning("the check's exchanges cannot be saved in %s: %s", data_dir, exc)
     check = HandlerCheckRun(

@@ -117,15 +117,22 @@ class SessionLibrary:
         for p in _files_of(path):
             p.unlink(missing_ok=True)
 
-    def prune(self, keep: int, *, current: str | None = None) -> builtins.list[str]:
+    def prune(
+        self, keep: int, *, current: str | None = None, source: str = "capture"
+    ) -> builtins.list[str]:
         """Delete the oldest captured sessions beyond the newest `keep`; their ids.
 
         The retention limit of issue 6. Imported sessions and files that cannot be read are
         never deleted here (the user may want them back); `current` (the session being
-        written) always stays.
+        written) always stays. `source` chooses the kind pruned: sessions whose source is it
+        or starts with it (`"check:"`: the handler check's runs, one per URL checked).
         """
         captures = [
-            i for i in self.list() if i.error is None and i.source == "capture" and i.id != current
+            i
+            for i in self.list()
+            if i.error is None
+            and (i.source == source or (source.endswith(":") and i.source.startswith(source)))
+            and i.id != current
         ]
         room = max(0, keep - (1 if current is not None else 0))
         doomed = [i.id for i in captures[room:]]

@@ -204,3 +204,18 @@ def test_the_windows_child_engine_runs_a_check_through_the_control_api(tmp_path:
     assert [s.run_id for s in started] == [run_id] and started[0].cases == (CaseId.PUT,)
     (put,) = [e.exchange for e in log.events if isinstance(e, ExchangeAdded)]
     assert (put.id, put.method) == (result.exchange_ids[0], "PUT")
+
+
+def test_older_check_sessions_beyond_keep_sessions_are_deleted(
+    engine: tuple[Engine, EventLog], tmp_path: Path
+) -> None:
+    eng, log = engine
+    keep_one = HandlerCheckSettings(attempt_timeout=5.0, keep_sessions=1)
+    request = CheckRequest(f"{eng.receiver_url}/hook", only=(CaseId.PUT,), settings=keep_one)
+    first = _run(eng, log, request).session
+    second = _run(eng, log, request).session
+    assert first and second and first != second
+    sources = {i.id: i.source for i in SessionLibrary(tmp_path).list()}
+    checks = [sid for sid, source in sources.items() if source.startswith("check:")]
+    assert checks == [Path(second).stem]
+    assert "capture" in sources.values()  # the engine's own capture is not a check's to prune
