@@ -246,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"where sessions are kept (default: {default_data_dir()})",
     )
     gui.add_argument("--no-session", action="store_true", help="keep nothing on disk")
+    add_fault_flags(gui)
     gui.add_argument(
         "--keep-sessions",
         type=_non_negative_int,

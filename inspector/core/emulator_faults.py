@@ -135,6 +135,7 @@ class EmulatorFaults:
 
 
 NO_FAULTS = EmulatorFaults()
+FAULT_PARTS: tuple[str, ...] = ("fail", "delay", "drop", "callback_delay")  # its fields
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,41 @@ class RequestFault:
 def _used_once(count: int | None) -> int | None:
     """The count left after one use; 0 means the fault is over."""
     return None if count is None else count - 1
+
+
+class _Keep:
+    """"Leave this part as it is" in `change_faults`."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
+
+
+def change_faults(
+    faults: EmulatorFaults,
+    *,
+    add_fail: FailRequests | None = None,
+    remove_fail: int | None = None,
+    delay: DelayReplies | None = KEEP,
+    drop: DropStreams | None = KEEP,
+    callback_delay: float = KEEP,
+) -> EmulatorFaults:
+    """`faults` with one part changed and the rest as they are: a failure queued after the
+    others (`add_fail`), the lasting failures of one status removed (`remove_fail`), or the
+    delay, drop or callback delay replaced. A change made against the faults as they are now,
+    not as a window last saw them, so a failure used up meanwhile never comes back."""
+    fail = faults.fail
+    if remove_fail is not None:
+        fail = tuple(f for f in fail if not (f.status == remove_fail and f.count is None))
+    if add_fail is not None:
+        fail = (*fail, add_fail)
+    parts: dict[str, Any] = {"fail": fail}
+    for name, value in (("delay", delay), ("drop", drop), ("callback_delay", callback_delay)):
+        if value is not KEEP:
+            parts[name] = value
+    return replace(faults, **parts)
 
 
 def take_request_fault(faults: EmulatorFaults) -> tuple[RequestFault, EmulatorFaults]:

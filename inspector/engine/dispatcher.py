@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -86,14 +86,14 @@ class Dispatcher:
         body: dict[str, Any],
         key_id: str,
         policy: RetryPolicy | None = None,
-        delay: float = 0.0,
+        hold: Callable[[], Awaitable[None]] | None = None,
     ) -> asyncio.Task[Outcome]:
         """Start delivering `body` under `policy` (default: the dispatcher's now), kept for the
         whole job: a settings change meanwhile applies to the next job, as the `job` event that
-        announced this one said. The first attempt waits `delay` seconds (an injected late
+        announced this one said. The first attempt waits for `hold()` (an injected late
         callback). The task ends with the outcome."""
         task = asyncio.ensure_future(
-            self._deliver(request_id, target, method, body, key_id, policy or self.policy, delay)
+            self._deliver(request_id, target, method, body, key_id, policy or self.policy, hold)
         )
         self._jobs[request_id] = task
         task.add_done_callback(lambda _t: self._jobs.pop(request_id, None))
@@ -107,14 +107,14 @@ class Dispatcher:
         body: dict[str, Any],
         key_id: str,
         policy: RetryPolicy,
-        delay: float = 0.0,
+        hold: Callable[[], Awaitable[None]] | None = None,
     ) -> Outcome:
         data = json.dumps(body).encode()
         headers = callback_headers(target, key_id, self.user_agent)
         number = 0
         try:
-            if delay > 0:
-                await asyncio.sleep(delay)
+            if hold is not None:
+                await hold()
             while True:
                 number += 1
                 attempt = await self.attempt(

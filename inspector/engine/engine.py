@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..core.control import Submit
-from ..core.emulator_faults import EmulatorFaults
+from ..core.emulator_faults import EmulatorFaults, change_faults
 from ..core.events import EmulatorEvent, Event, StorageEvent
 from ..core.handler_checks import CheckRequest, CheckSummary
 from ..core.records import Exchange
@@ -374,6 +374,15 @@ class Engine:
         if self.settings.emulator is None:
             raise RuntimeError("this engine runs no emulator (--no-emulator)")
         self._faults.set(faults)
+
+    def update_emulator_faults(self, **change: Any) -> EmulatorFaults:
+        """Change one part of the injected faults atomically (`core.emulator_faults.
+        change_faults`: `add_fail=`, `remove_fail=`, `delay=`, `drop=`, `callback_delay=`),
+        against what is left now; returns the new faults. Any thread."""
+        if self.settings.emulator is None:
+            raise RuntimeError("this engine runs no emulator (--no-emulator)")
+        parts = {"fail" if name.endswith("_fail") else name for name in change}
+        return self._faults.update(lambda faults: change_faults(faults, **change), parts)
 
     def emulator_faults(self) -> EmulatorFaults:
         """The faults still to come (those used up by requests are gone)."""

@@ -27,6 +27,7 @@ from typing import Any
 
 from ..core.emulator_faults import (
     DROP_CODE,
+    FAULT_PARTS,
     NO_FAULTS,
     DelayReplies,
     DropStreams,
@@ -115,6 +116,17 @@ class Rejection:
     time: float
 
 
+@dataclass(frozen=True)
+class Injection:
+    """A fault the emulator injected: `fault` is "fail", "delay", "drop" or "callback_delay";
+    `details` what it was (status, seconds, after_messages...)."""
+
+    request_id: str
+    fault: str
+    details: dict[str, Any]
+    time: float
+
+
 class DeepgramApiError(Exception):
     """`submit()` got an error reply; `status` and `body` are Deepgram's (`err_code`...)."""
 
@@ -176,6 +188,7 @@ class DeepgramEmulator(HostedServer):
         self._sync: set[str] = set()  # request_ids answered with the transcript itself
         self._streams: dict[str, Stream] = {}
         self._rejections: list[Rejection] = []
+        self._injections: list[Injection] = []
 
     def _make_server(self) -> Any:
         from ..engine.emulator.server import Emulator  # aiohttp and the ASR stack: only now
@@ -214,34 +227,35 @@ class DeepgramEmulator(HostedServer):
         if self._server is not None:
             self._server.apply_settings(self._settings)
 
-    def _faults(self, change: Callable[[EmulatorFaults], EmulatorFaults]) -> None:
-        self._running.faults.update(change)
+    def _faults(self, part: str, change: Callable[[EmulatorFaults], EmulatorFaults]) -> None:
+        self._running.faults.update(change, (part,) if part != "all" else FAULT_PARTS)
 
     def fail_next(self, status: int, count: int = 1, retry_after: int | None = None) -> None:
         """The next `count` requests to `/v1/listen` get `status` with Deepgram's error body
         (401 INVALID_AUTH, 402 ASR_PAYMENT_REQUIRED, 429 TOO_MANY_REQUESTS, 5xx) and, with
         `retry_after`, a `Retry-After` header. Calls add up, used in order."""
         fail = FailRequests(status, count, retry_after)
-        self._faults(lambda f: replace(f, fail=(*f.fail, fail)))
+        self._faults("fail", lambda f: replace(f, fail=(*f.fail, fail)))
 
     def delay_next(self, seconds: float) -> None:
         """The next `/v1/listen` reply (or WebSocket handshake) waits `seconds` first."""
         delay = DelayReplies(seconds, count=1)
-        self._faults(lambda f: replace(f, delay=delay))
+        self._faults("delay", lambda f: replace(f, delay=delay))
 
     def drop_next_stream(self, after_messages: int, code: int = DROP_CODE) -> None:
         """The next live stream is closed with `code` (Deepgram's 1011) once the emulator
         has sent `after_messages` messages on it."""
         drop = DropStreams(after_messages, code, count=1)
-        self._faults(lambda f: replace(f, drop=drop))
+        self._faults("drop", lambda f: replace(f, drop=drop))
 
     def delay_callbacks(self, seconds: float) -> None:
         """The first attempt of every callback waits `seconds` after the transcript is ready
-        (0 stops it): callbacks that arrive late."""
-        self._faults(lambda f: replace(f, callback_delay=float(seconds)))
+        (0 stops it, and lets the held ones go): callbacks that arrive late."""
+        self._faults("callback_delay", lambda f: replace(f, callback_delay=float(seconds)))
 
     def clear_faults(self) -> None:
-        self._faults(lambda _f: NO_FAULTS)
+        """No more faults; replies and callbacks held by a delay go now."""
+        self._faults("all", lambda _f: NO_FAULTS)
 
     @property
     def faults(self) -> EmulatorFaults:
@@ -263,6 +277,7 @@ class DeepgramEmulator(HostedServer):
             self._sync.clear()
             self._streams.clear()
             self._rejections.clear()
+            self._injections.clear()
 
     # -- what happened --------------------------------------------------------------------
     def _record(self, event: Event) -> None:
@@ -309,6 +324,9 @@ class DeepgramEmulator(HostedServer):
                     t,
                 )
             )
+        elif name == "fault":
+            details = {k: v for k, v in f.items() if k not in ("request_id", "fault")}
+            self._injections.append(Injection(request_id, str(f.get("fault")), details, t))
         elif name == "stream_open":
             self._streams[request_id] = Stream(
                 request_id, str(f.get("mode") or "none"), f.get("callback"), t
@@ -337,6 +355,24 @@ class DeepgramEmulator(HostedServer):
         """Every refused request so far (401, 400, injected failures...), oldest first."""
         with self._arrivals.lock:
             return list(self._rejections)
+
+    def injections(self) -> list[Injection]:
+        """Every fault injected so far (a failure, a held reply, a dropped stream...)."""
+        with self._arrivals.lock:
+            return list(self._injections)
+
+    def wait_for_injection(self, fault: str | None = None, timeout: float = 10.0) -> Injection:
+        """The first injection of `fault` ("fail", "delay", "drop", "callback_delay"; None:
+        any) once it happened: e.g. a reply is being held now."""
+
+        def found() -> Injection | None:
+            return next((i for i in self._injections if fault in (None, i.fault)), None)
+
+        def explain() -> str:
+            seen = ", ".join(i.fault for i in self._injections) or "none"
+            return f"expected a {fault or 'fault'} injection within {timeout:g} s; seen: {seen}"
+
+        return self._arrivals.wait(found, timeout, explain)
 
     def wait_for_job(self, request_id: str, timeout: float = 10.0) -> Job:
         """The job of `request_id` once it is over (delivered, gave up or cancelled)."""

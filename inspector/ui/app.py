@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from ..core.settings import EmulatorSettings, ReceiverSettings
 from ..engine.engine import Engine, EngineSettings
+from ..faults_cli import faults_from_args
 from ..store.library import default_data_dir
 from .demos import demo_emulator_settings, demo_named
 from .look import app_icon, apply_theme
@@ -46,7 +47,13 @@ def run_gui(
     data_dir = None if args.no_session else (args.data_dir or default_data_dir())
     keep = getattr(args, "keep_sessions", None)
     engine = Engine(
-        EngineSettings(receiver=receiver, emulator=emulator, data_dir=data_dir, keep_sessions=keep)
+        EngineSettings(
+            receiver=receiver,
+            emulator=emulator,
+            data_dir=data_dir,
+            keep_sessions=keep,
+            faults=faults_from_args(args),  # gui --emulator-fail-next ... (the Emulator menu)
+        )
     )
     window = MainWindow(engine)
     apply_theme(app, window.theme())

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from .. import __version__
 from ..core.events import (
     EmulatorEvent,
+    EmulatorFaultsChanged,
     Event,
     ExchangeAdded,
     ExchangeUpdated,
@@ -60,6 +61,7 @@ from .delivery_track import DeliveryTracker
 from .demo_runner import DemoStage, fill_submit_panel
 from .demos import DEMOS, Demo, demo_named
 from .detail_views import DetailPane
+from .emulator_menu import EmulatorMenu
 from .engine_calls import EngineCalls
 from .help import CallbacksHelp, ShortcutsDialog
 from .look import THEMES, app_icon, apply_theme
@@ -139,6 +141,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_menus()
         self._build_status_bar()
+        self._build_emulator_menu()
 
         self.timer = QTimer(self)
         self.timer.setInterval(DRAIN_INTERVAL_MS)
@@ -392,6 +395,17 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().addPermanentWidget(self.listening_label)
 
+    def _build_emulator_menu(self) -> None:
+        """Deepgram's failures on demand (ui/emulator_menu.py), before Help."""
+        self.emulator_menu = EmulatorMenu(self.engine, self)
+        help_menu = next(a for a in self.menuBar().actions() if a.text() == "&Help")
+        self.menuBar().insertMenu(help_menu, self.emulator_menu)
+        self.statusBar().insertPermanentWidget(0, self.emulator_menu.chip)
+        if self.engine.emulator_settings() is None:
+            self.emulator_menu.menuAction().setEnabled(False)  # --no-emulator: nothing to fail
+        else:
+            self.emulator_menu.show_faults(self.engine.emulator_faults())
+
     # -- settings -------------------------------------------------------------------------
     def _restore_settings(self) -> None:
         s = self.settings
@@ -583,6 +597,8 @@ class MainWindow(QMainWindow):
                 exchanges.append(event.exchange)
             elif isinstance(event, StorageEvent):
                 self.show_storage_event(event)
+            elif isinstance(event, EmulatorFaultsChanged):
+                self.emulator_menu.show_faults(event.faults)
             elif isinstance(event, EmulatorEvent):
                 if event.name in ("rejected", "error"):
                     self._emulator_errors += 1

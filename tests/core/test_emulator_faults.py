@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from inspector.core.emulator_faults import (
@@ -11,6 +13,7 @@ from inspector.core.emulator_faults import (
     EmulatorFaults,
     FailRequests,
     FaultError,
+    change_faults,
     deepgram_error,
     describe_faults,
     faults_to_json,
@@ -138,3 +141,21 @@ def test_bad_fail_specs_say_what_is_expected(text):
     with pytest.raises(FaultError) as err:
         parse_fail_spec(text)
     assert str(err.value)
+
+
+def test_a_change_touches_one_part_against_what_is_left_now():
+    now = EmulatorFaults(
+        fail=(FailRequests(429), FailRequests(402, count=None), FailRequests(503, count=None)),
+        delay=DelayReplies(3.0),
+        callback_delay=9.0,
+    )
+    assert change_faults(now, add_fail=FailRequests(500)).fail[-1] == FailRequests(500)
+    assert change_faults(now, remove_fail=402).fail == (
+        FailRequests(429),
+        FailRequests(503, count=None),
+    )
+    assert change_faults(now, delay=None) == replace(now, delay=None)
+    assert change_faults(now, drop=DropStreams(1), callback_delay=0.0) == replace(
+        now, drop=DropStreams(1), callback_delay=0.0
+    )
+    assert change_faults(now) == now

@@ -5,6 +5,7 @@ and a test here would notice one (a new child process)."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import multiprocessing
 import time
 
@@ -134,3 +135,14 @@ def test_using_it_outside_with_says_so():
         emulator.fail_next(429)
     with pytest.raises(RuntimeError, match="inside `with`"):
         _ = emulator.url
+
+
+def test_clearing_a_delay_lets_the_held_reply_go(deepgram_emulator):
+    deepgram_emulator.delay_next(120)
+    deepgram_emulator.fail_next(503)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        reply = pool.submit(listen, deepgram_emulator.url)
+        held = deepgram_emulator.wait_for_injection("delay")  # the request is held now
+        assert held.details == {"seconds": 120}
+        deepgram_emulator.clear_faults()
+        assert reply.result(timeout=20)[0] == 503  # long before the 120 s were up

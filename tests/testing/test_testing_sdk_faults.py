@@ -117,3 +117,15 @@ def test_delay_callbacks_holds_the_first_attempt(deepgram_emulator_session, call
     # The first attempt left at least the delay after the transcript was ready.
     assert job.attempts[0].started - job.transcribed >= 1.5
     assert callback.json()["metadata"]["request_id"] == reply["request_id"]
+
+
+def test_turning_the_callback_delay_off_lets_a_held_callback_go(
+    deepgram_emulator_session, callback_receiver
+):
+    emulator = deepgram_emulator_session
+    emulator.delay_callbacks(300)
+    reply = emulator.submit(silence(0.3), callback=callback_receiver.url + "/held")
+    assert emulator.wait_for_injection("callback_delay", timeout=60).details == {"seconds": 300}
+    emulator.delay_callbacks(0)
+    job = emulator.wait_for_job(reply["request_id"], timeout=30)  # long before 300 s
+    assert job.delivered

@@ -4,7 +4,8 @@ The decisions are `core.emulator_faults`; this holds the current value behind a 
 a request's fault (the wait, the failure's reply in Deepgram's shape, `Retry-After`) and tells
 listeners: one `fault` emulator event per injection (serve prints it, the session keeps it) and
 an `EmulatorFaultsChanged` whenever the state changes, so the window's Emulator menu shows
-what is still active.
+what is still active. A reply or callback held by a delay is let go as soon as the user changes
+that delay (the window's "Clear all faults" frees what waits), not only when it runs out.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ...core.emulator_faults import (
+    FAULT_PARTS,
     NO_FAULTS,
     DropStreams,
     EmulatorFaults,
@@ -27,6 +29,8 @@ from ...core.emulator_faults import (
 from ...core.events import EmulatorEvent, EmulatorFaultsChanged, Event
 
 log = logging.getLogger(__name__)
+
+PARTS = FAULT_PARTS
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,12 @@ class FaultInjector:
         self._publish = publish
         self._faults = faults
         self._lock = threading.Lock()  # set() from the window or a test, take on the loop
+        # Holds waiting for a delay to run out, each woken when the user changes the faults.
+        self._holds: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        # How often the user set each part ("delay", "callback_delay"...): a hold ends when
+        # its part is set again, to anything (off above all). Requests using one up do not
+        # count; `release()` (the emulator stopping) counts for every part.
+        self._settings_made: dict[str, int] = dict.fromkeys(PARTS, 0)
 
     @property
     def faults(self) -> EmulatorFaults:
@@ -59,13 +69,55 @@ class FaultInjector:
         """Replace every fault; the next request sees the new ones. Any thread."""
         self.update(lambda _current: faults)
 
-    def update(self, change: Callable[[EmulatorFaults], EmulatorFaults]) -> EmulatorFaults:
+    def update(
+        self,
+        change: Callable[[EmulatorFaults], EmulatorFaults],
+        parts: Iterable[str] = PARTS,
+    ) -> EmulatorFaults:
         """Change the faults atomically (a request may be using one up meanwhile, on the
-        engine loop); returns the new ones. Any thread."""
+        engine loop); returns the new ones. `parts` are the ones set (what is held by a
+        delay among them is let go). Any thread."""
         with self._lock:
             faults = self._faults = change(self._faults)
+        self._made(parts)
         self._changed(faults)
         return faults
+
+    def release(self) -> None:
+        """Let everything held go now (the emulator is stopping)."""
+        self._made(PARTS)
+
+    def _made(self, parts: Iterable[str]) -> None:
+        with self._lock:
+            for part in parts:
+                self._settings_made[part] += 1
+            holds = list(self._holds)
+        for loop, woken in holds:
+            try:
+                loop.call_soon_threadsafe(woken.set)
+            except RuntimeError:  # that loop is closed: nothing waits there any more
+                pass
+
+    async def _hold(self, seconds: float, part: str) -> None:
+        """Wait `seconds`, or less if the user sets `part` of the faults again meanwhile."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        with self._lock:
+            made = self._settings_made[part]
+        while (left := deadline - loop.time()) > 0:
+            woken = asyncio.Event()
+            entry = (loop, woken)
+            with self._lock:
+                if self._settings_made[part] != made:
+                    return
+                self._holds.add(entry)
+            try:
+                await asyncio.wait_for(woken.wait(), left)
+            except TimeoutError:
+                return
+            finally:
+                with self._lock:
+                    self._holds.discard(entry)
 
     def announce(self) -> None:
         """Publish the current faults (at start, so `serve` says which flags are active)."""
@@ -94,7 +146,7 @@ class FaultInjector:
             self._changed(left)
         if fault.delay > 0:
             self._fault_event(request_id, "delay", seconds=fault.delay)
-            await asyncio.sleep(fault.delay)
+            await self._hold(fault.delay, "delay")
         if fault.fail is None:
             return None
         status = fault.fail.status
@@ -118,12 +170,12 @@ class FaultInjector:
         self._fault_event(request_id, "drop", after_messages=drop.after_messages, code=drop.code)
         return drop
 
-    def callback_delay(self, request_id: str) -> float:
-        """Seconds the first attempt of this callback job waits (0: none)."""
+    async def hold_callback(self, request_id: str) -> None:
+        """Before the first attempt of a callback job: the injected callback delay, if any."""
         seconds = self._faults.callback_delay
         if seconds > 0:
             self._fault_event(request_id, "callback_delay", seconds=seconds)
-        return seconds
+            await self._hold(seconds, "callback_delay")
 
     def clear(self) -> None:
         self.set(NO_FAULTS)

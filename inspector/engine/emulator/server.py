@@ -8,6 +8,7 @@ never waits for speech recognition.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -160,6 +161,7 @@ class Emulator:
         self.faults.announce()
 
     async def stop(self) -> None:
+        self.faults.release()  # replies and callbacks held by a delay go (or are cancelled) now
         for session in list(self.live_sessions):
             await session.shutdown()
         for task in list(self._jobs):
@@ -372,7 +374,7 @@ class Emulator:
             body,
             key_id,
             policy,
-            delay=self.faults.callback_delay(request_id),
+            hold=functools.partial(self.faults.hold_callback, request_id),
         )
 
     # -- live -------------------------------------------------------------------------
