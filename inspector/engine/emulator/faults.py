@@ -98,12 +98,12 @@ class FaultInjector:
             except RuntimeError:  # that loop is closed: nothing waits there any more
                 pass
 
-    async def _hold(self, seconds: float, part: str) -> None:
-        """Wait `seconds`, or less if the user sets `part` of the faults again meanwhile."""
+    async def _hold(self, seconds: float, part: str, made: int) -> None:
+        """Wait `seconds`, or less if the user sets `part` of the faults again meanwhile
+        (`made`: how often it had been set when the fault was taken, read under the same lock
+        as the fault, so a Clear right after the take still lets this go)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
-        with self._lock:
-            made = self._settings_made[part]
         while (left := deadline - loop.time()) > 0:
             woken = asyncio.Event()
             entry = (loop, woken)
@@ -142,11 +142,12 @@ class FaultInjector:
             before = self._faults
             fault, left = take_request_fault(before)
             self._faults = left
+            made = self._settings_made["delay"]
         if left != before:  # a counted fault was used up ("every reply": nothing changed)
             self._changed(left)
         if fault.delay > 0:
             self._fault_event(request_id, "delay", seconds=fault.delay)
-            await self._hold(fault.delay, "delay")
+            await self._hold(fault.delay, "delay", made)
         if fault.fail is None:
             return None
         status = fault.fail.status
@@ -172,10 +173,11 @@ class FaultInjector:
 
     async def hold_callback(self, request_id: str) -> None:
         """Before the first attempt of a callback job: the injected callback delay, if any."""
-        seconds = self._faults.callback_delay
+        with self._lock:
+            seconds, made = self._faults.callback_delay, self._settings_made["callback_delay"]
         if seconds > 0:
             self._fault_event(request_id, "callback_delay", seconds=seconds)
-            await self._hold(seconds, "callback_delay")
+            await self._hold(seconds, "callback_delay", made)
 
     def clear(self) -> None:
         self.set(NO_FAULTS)
