@@ -234,11 +234,11 @@ def plan_cases(
         if spec.id in unwanted or (wanted is not None and spec.id not in wanted):
             skipped.append((spec.id, "not asked for"))
         elif spec.transport is Transport.HTTP and websocket:
-            skipped.append((spec.id, "needs an http(s):// URL; this is a ws callback"))
+            skipped.append((spec.id, "needs an http(s):// URL; this one is a ws callback"))
         elif spec.transport is Transport.WEBSOCKET and not websocket:
-            skipped.append((spec.id, "needs a ws(s):// URL (the handler of a ws callback)"))
+            skipped.append((spec.id, "needs a ws(s):// URL, a ws callback's handler"))
         elif spec.needs_basic_auth and not basic_auth:
-            skipped.append((spec.id, "no basic auth given (--basic-auth USER:PASS)"))
+            skipped.append((spec.id, "no basic auth given; add --basic-auth USER:PASS"))
         else:
             cases.append(spec.id)
     if cases == [CaseId.SLOW]:  # nothing to measure
@@ -324,8 +324,9 @@ FIX_TOKEN = (
     "identifier (or require basic auth) and answer 401 or 403 when it differs"
 )
 FIX_STREAM_TYPES = (
-    "answer 2xx to every live message: check `type` before reading `channel` (SpeechStarted, "
-    "UtteranceEnd and Metadata have none); Deepgram does not retry them, a failure is lost"
+    "answer 2xx to every live message: they are not pre-recorded results, so check `type` "
+    "first (Results carry channel.alternatives; SpeechStarted, UtteranceEnd and Metadata do "
+    "not); Deepgram does not retry them, a failure is lost"
 )
 FIX_WS_OPEN = (
     "accept the upgrade and keep the socket open until Deepgram closes it: when the callback "

@@ -530,8 +530,9 @@ class HandlerCheckRun:
             )
             replies = [await self._http("POST", body, self._headers())]
             result = grade(case, replies, ctx)
-            terms = ", ".join(f"{a}:{b}" for a, b in pairs)
-            return replace(result, detail=f"{result.detail} (replace={terms})")
+            terms = "&".join(f"replace={a}:{b}" for a, b in pairs)
+            detail = result.detail[:1].lower() + result.detail[1:]
+            return replace(result, detail=f"With {terms}: {detail}")
         else:
             raise ValueError(f"no way to send case {case}")
         return grade(case, replies, ctx, end)

@@ -51,8 +51,8 @@ def test_plan_http_url_runs_the_http_cases_and_says_why_not_the_others() -> None
     plan = plan_cases(websocket=False, basic_auth=False)
     assert CaseId.STREAM_WS not in plan.cases and CaseId.NO_BASIC_AUTH not in plan.cases
     assert dict(plan.skipped) == {
-        CaseId.NO_BASIC_AUTH: "no basic auth given (--basic-auth USER:PASS)",
-        CaseId.STREAM_WS: "needs a ws(s):// URL (the handler of a ws callback)",
+        CaseId.NO_BASIC_AUTH: "no basic auth given; add --basic-auth USER:PASS",
+        CaseId.STREAM_WS: "needs a ws(s):// URL, a ws callback's handler",
     }
     with_auth = plan_cases(websocket=False, basic_auth=True)
     assert CaseId.NO_BASIC_AUTH in with_auth.cases

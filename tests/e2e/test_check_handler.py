@@ -156,7 +156,7 @@ def test_json_lines_have_the_documented_fields_and_the_summary(runs: Runs) -> No
         0,
     )
     assert summary["skipped"] == [
-        {"case": "stream-ws", "reason": "needs a ws(s):// URL (the handler of a ws callback)"}
+        {"case": "stream-ws", "reason": "needs a ws(s):// URL, a ws callback's handler"}
     ]
 
 
