@@ -27,6 +27,7 @@ from .events import (
     ExchangeAdded,
     ExchangeUpdated,
     HoldStarted,
+    ListenOptionWarning,
     StorageEvent,
     WsMessageAdded,
 )
@@ -146,6 +147,15 @@ def _event_json(event: Event) -> dict[str, Any] | None:
             "rule": event.rule,
             "timeout_s": round(event.deadline - event.time, 3),
             "then": then_json(event.proposal),
+        }
+    if isinstance(event, ListenOptionWarning):
+        return {
+            "event": "warning",
+            "time": iso_time(event.time),
+            "parameter": event.parameter,
+            "type": event.type,
+            "message": event.message,
+            "request_id": event.request_id,
         }
     if isinstance(event, StorageEvent):
         return {

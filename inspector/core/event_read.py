@@ -27,6 +27,7 @@ from .events import (
     ExchangeAdded,
     ExchangeUpdated,
     HoldStarted,
+    ListenOptionWarning,
     StorageEvent,
     WsMessageAdded,
 )
@@ -223,6 +224,14 @@ def _event(
             raise LineError(f"an emulator_faults line with impossible faults: {exc}") from None
     if name in ("check_start", "check_case", "check_summary"):
         return check_from_line(name, line)
+    if name == "warning":
+        return ListenOptionWarning(
+            parameter=str(line["parameter"]),
+            type=str(line.get("type", "")),
+            message=str(line.get("message", "")),
+            request_id=str(line.get("request_id", "")),
+            time=epoch(line["time"]),
+        )
     if name in EMULATOR_EVENTS:
         fields = {k: v for k, v in line.items() if k not in ("event", "time", "v")}
         return EmulatorEvent(name, epoch(line["time"]), fields)

@@ -92,6 +92,20 @@ class EmulatorFaultsChanged:
     faults: EmulatorFaults
 
 
+@dataclass(frozen=True)
+class ListenOptionWarning:
+    """The emulator answered a `/v1/listen` parameter without applying it (a language it
+    cannot recognise, `keywords`, a parameter Deepgram does not have...). Published the
+    first time each parameter appears in a run; every reply still says so in
+    `metadata.warnings`. `type` and `message` are that entry's (`core.listen_parameters`)."""
+
+    parameter: str
+    type: str
+    message: str
+    request_id: str
+    time: float
+
+
 Event = (
     ExchangeAdded
     | ExchangeUpdated
@@ -104,4 +118,5 @@ Event = (
     | CheckCaseDone
     | CheckFinished
     | HoldStarted
+    | ListenOptionWarning
 )

@@ -8,7 +8,12 @@ parameters are accepted and ignored; a known parameter with a malformed value is
 Decisions where Deepgram's public material is silent (each visible in the docstrings below):
 - a non-list parameter given twice: the last value wins (like `extra` keys, [REFERENCE §1]);
 - `endpointing=true` means the default 10 ms; the streaming-only parameters are ignored on
-  pre-recorded requests (they are not in the `/v1/listen` POST parameters [OAS]).
+  pre-recorded requests (they are not in the `/v1/listen` POST parameters [OAS]);
+- list parameters (`search`, `replace`, `redact`, `keywords`...) are repeated keys; `redact`
+  also takes a comma-separated list, as some clients send it.
+
+Which parameter is emulated and which is only warned about is `core.listen_parameters`;
+its warnings ride along in `ListenOptions.warnings`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
 from typing import Literal, TypeVar
+
+from .listen_parameters import ListenWarning, listen_warnings
 
 DEFAULT_MODEL = "nova-3"
 """The emulator's default model. [OAS] still says `base-general`; Deepgram's docs and the
@@ -72,6 +79,14 @@ class AudioEncoding(Enum):
     G729 = "g729"
 
 
+class Summarize(Enum):
+    """`summarize`: `v2` gives `results.summary`; `true` the older per-alternative
+    `summaries[]` [OAS]."""
+
+    V1 = "true"
+    V2 = "v2"
+
+
 class DiarizeModel(Enum):
     """Values of `diarize_model`; giving one turns diarization on [OAS]."""
 
@@ -112,6 +127,24 @@ class ListenOptions:
     endpointing: int | Literal[False] = DEFAULT_ENDPOINTING_MS  # milliseconds, or False (off)
     utterance_end_ms: int | None = None
     vad_events: bool = False
+    # Formatting and understanding, computed by the core modules `core.listen_parameters`
+    # names (numerals, redaction, search, ...).
+    numerals: bool = False  # effective: smart_format formats numbers too
+    measurements: bool = False
+    dictation: bool = False
+    filler_words: bool = False
+    profanity_filter: bool = False
+    multichannel: bool = False
+    redact: tuple[str, ...] = ()  # lower case, e.g. ("numbers", "pci")
+    search: tuple[str, ...] = ()
+    replace: tuple[tuple[str, str], ...] = ()  # (find, replacement), find in lower case
+    detect_language: bool = False
+    detect_entities: bool = False
+    sentiment: bool = False
+    summarize: Summarize | None = None
+    topics: bool = False
+    intents: bool = False
+    warnings: tuple[ListenWarning, ...] = ()  # parameters not applied, and why
 
 
 _STREAMING_ONLY = frozenset(
@@ -133,8 +166,22 @@ _BOOLEANS = frozenset(
         "paragraphs",
         "interim_results",
         "vad_events",
+        "numerals",
+        "measurements",
+        "dictation",
+        "filler_words",
+        "profanity_filter",
+        "multichannel",
+        "detect_entities",
+        "sentiment",
+        "topics",
+        "intents",
+        "mip_opt_out",
     }
 )
+_LISTS = frozenset({"search", "replace", "redact", "keywords", "keyterm", "detect_language"})
+_LISTS_ALSO = frozenset({"custom_topic", "custom_intent"})
+_MODES = ("extended", "strict")
 
 
 def parse_listen_options(pairs: Iterable[tuple[str, str]], *, streaming: bool) -> ListenOptions:
@@ -143,7 +190,9 @@ def parse_listen_options(pairs: Iterable[tuple[str, str]], *, streaming: bool) -
     `pairs` are the decoded query pairs in order (e.g. `parse_qsl(query,
     keep_blank_values=True)` or aiohttp's `request.query.items()`).
     """
+    pairs = list(pairs)
     last: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
     extra: dict[str, str] = {}
     tags: list[str] = []
     for key, value in pairs:
@@ -156,6 +205,8 @@ def parse_listen_options(pairs: Iterable[tuple[str, str]], *, streaming: bool) -
                     "extra", value, "expected key:value, e.g. extra=callback_secret:s3cret"
                 )
             extra[name] = extra_value  # last wins [REFERENCE §1]
+        elif key in _LISTS or key in _LISTS_ALSO:
+            lists.setdefault(key, []).append(value)
         elif streaming or key not in _STREAMING_ONLY:
             last[key] = value
 
@@ -167,11 +218,16 @@ def parse_listen_options(pairs: Iterable[tuple[str, str]], *, streaming: bool) -
             "diarize_model", last["diarize_model"], "v2 is for pre-recorded audio; use latest or v1"
         )
 
+    for mode in ("custom_topic_mode", "custom_intent_mode"):
+        if mode in last and last[mode].strip().lower() not in _MODES:
+            raise ListenOptionError(mode, last[mode], "expected extended or strict")
+    detect_language, _languages = _detect_language(lists.get("detect_language", []))
     return ListenOptions(
         streaming=streaming,
         model=last.get("model") or DEFAULT_MODEL,
         language=last.get("language") or DEFAULT_LANGUAGE,
-        punctuate=flags.get("punctuate", False) or smart_format,
+        # Dictation's marks are punctuation: it turns punctuation on (emulator decision).
+        punctuate=flags.get("punctuate", False) or smart_format or flags.get("dictation", False),
         smart_format=smart_format,
         diarize=flags.get("diarize", False) or diarize_model is not None,
         diarize_model=diarize_model,
@@ -189,7 +245,70 @@ def parse_listen_options(pairs: Iterable[tuple[str, str]], *, streaming: bool) -
         endpointing=_endpointing(last.get("endpointing")),
         utterance_end_ms=_positive_int("utterance_end_ms", last.get("utterance_end_ms")),
         vad_events=flags.get("vad_events", False),
+        numerals=flags.get("numerals", False) or smart_format,
+        measurements=flags.get("measurements", False),
+        dictation=flags.get("dictation", False),
+        filler_words=flags.get("filler_words", False),
+        profanity_filter=flags.get("profanity_filter", False),
+        multichannel=flags.get("multichannel", False),
+        redact=_redact(lists.get("redact", [])),
+        search=tuple(q.strip() for q in lists.get("search", []) if q.strip()),
+        replace=_replacements(lists.get("replace", [])),
+        detect_language=detect_language,
+        detect_entities=flags.get("detect_entities", False),
+        sentiment=flags.get("sentiment", False) and not streaming,
+        summarize=None if streaming else _summarize(last.get("summarize")),
+        topics=flags.get("topics", False) and not streaming,
+        intents=flags.get("intents", False) and not streaming,
+        warnings=listen_warnings(pairs, streaming=streaming),
     )
+
+
+def _redact(values: list[str]) -> tuple[str, ...]:
+    """`redact=numbers&redact=pci` or `redact=numbers,pci`; `false` alone means off."""
+    found: list[str] = []
+    for raw in values:
+        for item in raw.split(","):
+            item = item.strip().lower()
+            if item and item != "false" and item not in found:
+                found.append(item)
+    return tuple(found)
+
+
+def _replacements(values: list[str]) -> tuple[tuple[str, str], ...]:
+    """`replace=find:replacement` (no replacement: the words are removed) [OAS]."""
+    found = []
+    for value in values:
+        find, _, replacement = value.partition(":")
+        if not find.strip():
+            raise ListenOptionError("replace", value, "expected find:replacement, e.g. um:uh")
+        found.append((find.strip().lower(), replacement.strip()))
+    return tuple(found)
+
+
+def _detect_language(values: list[str]) -> tuple[bool, tuple[str, ...]]:
+    """`true`/`false`, or the languages to choose from (repeated) [OAS]."""
+    on, languages = False, []
+    for value in values:
+        lowered = value.strip().lower()
+        if lowered in ("true", "false"):
+            on = lowered == "true"
+        elif lowered:
+            on = True
+            languages.append(lowered)
+        else:
+            raise ListenOptionError("detect_language", value, "expected true, false or a language")
+    return on, tuple(languages)
+
+
+def _summarize(value: str | None) -> Summarize | None:
+    """`v2`, `true` (the older v1 shape) or `false` [OAS]."""
+    if value is None or value.strip().lower() == "false":
+        return None
+    try:
+        return Summarize(value.strip().lower())
+    except ValueError:
+        raise ListenOptionError("summarize", value, "expected v2, true or false") from None
 
 
 def _boolean(param: str, value: str) -> bool:

@@ -5,28 +5,34 @@ Pre-recorded: `ListenV1Response` and `ListenV1AcceptedResponse` [OAS]; errors us
 `SpeechStarted`, `UtteranceEnd` [AAS]. Every builder returns a plain dict ready for
 `json.dumps`; `tests/deepgram_schemas.py` checks them against the two spec files.
 
-The emulator cannot reproduce Deepgram's models, so formatting is a documented imitation:
-- a *sentence* ends where the pause before the next word is at least `utt_split` seconds,
-  or at the end of the audio; with punctuation on, its first word is capitalised and its
-  last word gets a period (Deepgram's `punctuated_word`);
-- an *utterance* (`utterances=true`) is split by the same rule, which is what `utt_split`
-  means to Deepgram ("seconds to wait before detecting a pause between words") [OAS];
+The words shown are `core.transcript_format`'s (numerals, redaction, replace...), grouped
+into sentences by `core.sentences`; `core.listen_analysis` adds sentiment, summaries,
+topics and intents; `core.search`, `core.entities` the per-channel search hits and
+entities. Formatting the emulator cannot take from Deepgram is a documented imitation:
+- an *utterance* (`utterances=true`) is split where sentences are, at pauses of
+  `utt_split` seconds ("seconds to wait before detecting a pause between words") [OAS];
 - a *paragraph* ends at a sentence end followed by a pause of at least
   `PARAGRAPH_PAUSE_SECONDS` (Deepgram does not publish its rule);
-- diarization reports everyone as speaker 0: the emulator does not tell voices apart.
+- speakers come from the emulator's approximate diarization (`Word.speaker`).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from inspector.core.listen_options import ListenOptions
-from inspector.core.transcript import StreamUpdate, StreamUpdateKind, Transcription, Word
+from .entities import find_entities
+from .listen_analysis import analyse, method_model_info, method_uuid
+from .listen_options import ListenOptions
+from .listen_parameters import ListenWarning
+from .search import search_hits
+from .sentences import Sentence, split_sentences
+from .transcript import StreamUpdate, StreamUpdateKind, Transcription
+from .transcript_format import format_words
+from .word_tokens import Token
 
 TRANSACTION_KEY = "deprecated"
 """`metadata.transaction_key` is always this string now [OAS default][AAS]."""
@@ -44,10 +50,10 @@ EMULATOR_MODEL_ARCH = "nova-3"
 PARAGRAPH_PAUSE_SECONDS = 2.0
 """Emulator decision: a pause this long (and at least `utt_split`) starts a new paragraph."""
 
-EMULATED_SPEAKER = 0
-EMULATED_SPEAKER_CONFIDENCE = 1.0
-"""With `diarize=true` every word is speaker 0, certainly: there is only one voice the
-emulator can attribute words to."""
+DIARIZATION_METHOD = "spectral-envelope-clustering"
+"""`metadata.diarize_info` names the emulator's diarizer (`core.diarization`)."""
+
+DETECTED_LANGUAGE = "en"  # the only language PocketSphinx's en-us model can tell
 
 
 class ErrorCode(StrEnum):
@@ -67,24 +73,6 @@ ERROR_STATUS: Mapping[ErrorCode, int] = {
 INVALID_CREDENTIALS_MESSAGE = "Invalid credentials."  # with INVALID_AUTH, 401 [ERR]
 # With INVALID_QUERY_PARAMETER when `callback=` breaks the [CB] rules [REFERENCE §2]:
 INVALID_CALLBACK_URL_MESSAGE = "Invalid callback url."
-
-
-@dataclass(frozen=True)
-class _Sentence:
-    words: tuple[Word, ...]
-    punctuated: tuple[str, ...]  # display form of each word (equal to `word` without punctuation)
-
-    @property
-    def text(self) -> str:
-        return " ".join(self.punctuated)
-
-    @property
-    def start(self) -> float:
-        return self.words[0].start
-
-    @property
-    def end(self) -> float:
-        return self.words[-1].end
 
 
 def format_created(created: datetime) -> str:
@@ -115,28 +103,46 @@ def build_listen_response(
     created: datetime,
 ) -> dict[str, Any]:
     """The full `ListenV1Response` for a pre-recorded request (sync reply and callback body)."""
-    sentences = _sentences(transcription.words, options, closes_at_end=True)
-    word_dicts = [
-        _word_dict(word, punctuated, options, speaker_confidence=True)
-        for sentence in sentences
-        for word, punctuated in zip(sentence.words, sentence.punctuated, strict=True)
-    ]
-    alternative: dict[str, Any] = {
-        "transcript": " ".join(sentence.text for sentence in sentences),
-        "confidence": _mean_confidence(transcription.words),
-        "words": word_dicts,
-    }
-    if options.paragraphs:
-        alternative["paragraphs"] = _paragraphs(sentences, options)
+    channels: list[dict[str, Any]] = []
+    utterances: list[dict[str, Any]] = []
+    first: tuple[list[Sentence], list[list[Sentence]], dict[str, Any]] | None = None
+    for index, words in enumerate(transcription.per_channel):
+        tokens = format_words(words, options)
+        sentences = split_sentences(
+            tokens, utt_split=options.utt_split, punctuate=options.punctuate, closes_at_end=True
+        )
+        groups = _paragraph_groups(sentences, options)
+        alternative = _alternative(sentences, tokens, options, speaker_confidence=True)
+        if options.paragraphs:
+            alternative["paragraphs"] = _paragraphs(groups, options)
+        if options.detect_entities:
+            alternative["entities"] = find_entities(tokens)
+        channel: dict[str, Any] = {}
+        if options.search:
+            channel["search"] = search_hits(words, options.search)
+        channel["alternatives"] = [alternative]
+        if options.detect_language:
+            channel["detected_language"] = DETECTED_LANGUAGE
+            channel["language_confidence"] = round(_mean_confidence(tokens), 4)
+        channels.append(channel)
+        if options.utterances:
+            utterances += _utterances(sentences, options, request_id, index)
+        if first is None:
+            first = (sentences, groups, alternative)
 
-    results: dict[str, Any] = {"channels": [{"alternatives": [alternative]}]}
+    results: dict[str, Any] = {"channels": channels}
     if options.utterances:
-        results["utterances"] = _utterances(sentences, options, request_id)
-
-    return {
-        "metadata": _response_metadata(transcription, options, request_id, created),
-        "results": results,
-    }
+        results["utterances"] = sorted(utterances, key=lambda u: (u["start"], u["channel"]))
+    assert first is not None  # per_channel is never empty
+    analysed, analysis_metadata, summaries = analyse(first[0], first[1], options)
+    if summaries is not None:
+        first[2]["summaries"] = summaries
+    results.update(analysed)
+    metadata = _response_metadata(transcription, options, request_id, created)
+    metadata.update(analysis_metadata)
+    for info in analysis_metadata.values():
+        metadata["model_info"][info["model_uuid"]] = method_model_info(info["model_uuid"])
+    return {"metadata": metadata, "results": results}
 
 
 def build_accepted_response(request_id: str) -> dict[str, Any]:
@@ -160,41 +166,39 @@ def build_results_message(
 ) -> dict[str, Any]:
     """A streaming `Results` message for an interim or final segment [AAS].
 
-    `channel_index` is `[0, channels]`. With punctuation, only a final segment closes its
-    last sentence with a period: an interim one may still grow.
+    `channel_index` is `[update.channel, channels]`. With punctuation, only a final
+    segment closes its last sentence with a period: an interim one may still grow. Search
+    hits go in `channel.search`, entities (final results only [AAS]) in `entities`.
     """
     if update.kind is StreamUpdateKind.SPEECH_STARTED:
         raise ValueError("a SPEECH_STARTED update is sent with build_speech_started")
     is_final = update.kind is StreamUpdateKind.FINAL
-    sentences = _sentences(update.words, options, closes_at_end=is_final)
-    words = [
-        _word_dict(word, punctuated, options, speaker_confidence=False)
-        for sentence in sentences
-        for word, punctuated in zip(sentence.words, sentence.punctuated, strict=True)
-    ]
-    return {
+    tokens = format_words(update.words, options)
+    sentences = split_sentences(
+        tokens, utt_split=options.utt_split, punctuate=options.punctuate, closes_at_end=is_final
+    )
+    channel: dict[str, Any] = {}
+    if options.search:
+        channel["search"] = search_hits(update.words, options.search)
+    channel["alternatives"] = [_alternative(sentences, tokens, options, speaker_confidence=False)]
+    message: dict[str, Any] = {
         "type": "Results",
-        "channel_index": [0, channels],
+        "channel_index": [update.channel, channels],
         "duration": round(update.end - update.start, 6),
         "start": update.start,
         "is_final": is_final,
         "speech_final": update.speech_final,
         "from_finalize": update.from_finalize,
-        "channel": {
-            "alternatives": [
-                {
-                    "transcript": " ".join(sentence.text for sentence in sentences),
-                    "confidence": _mean_confidence(update.words),
-                    "words": words,
-                }
-            ]
-        },
+        "channel": channel,
         "metadata": {
             "request_id": request_id,
             "model_info": model_info(),
             "model_uuid": EMULATOR_MODEL_UUID,
         },
     }
+    if options.detect_entities and is_final:
+        message["entities"] = find_entities(tokens)
+    return message
 
 
 def build_speech_started(channel_index: Sequence[int], timestamp: float) -> dict[str, Any]:
@@ -215,6 +219,7 @@ def build_stream_metadata(
     channels: int,
     sha256: str,
     extra: Mapping[str, str] | None = None,
+    warnings: Sequence[ListenWarning] = (),
 ) -> dict[str, Any]:
     """The `Metadata` message sent when a stream closes [AAS].
 
@@ -222,7 +227,8 @@ def build_stream_metadata(
     (64 hex digits [REFERENCE §3]).
 
     [AAS] requires only type..channels; `models` and `model_info` ({uuid: {...}}) are added
-    because Deepgram sends them and the SDK reads them [SDK]; `extra` when the request had any.
+    because Deepgram sends them and the SDK reads them [SDK]; `extra` when the request had any;
+    `warnings` (the parameters not applied, as in pre-recorded `metadata.warnings`) when any.
     """
     message: dict[str, Any] = {
         "type": "Metadata",
@@ -237,6 +243,8 @@ def build_stream_metadata(
     }
     if extra:
         message["extra"] = dict(extra)
+    if warnings:
+        message["warnings"] = [w.to_json() for w in warnings]
     return message
 
 
@@ -258,96 +266,108 @@ def _response_metadata(
         metadata["extra"] = dict(options.extra)
     if options.tags:
         metadata["tags"] = list(options.tags)
+    if options.diarize:
+        # Declared by the SDK (7.17 `diarize_info`), not by the project's openapi copy.
+        metadata["diarize_info"] = {
+            "model_uuid": method_uuid(DIARIZATION_METHOD),
+            "arch": DIARIZATION_METHOD,
+        }
+    if options.warnings:
+        # Deepgram's replies carry `warnings` for parameters they did not apply [SDK Warning].
+        metadata["warnings"] = [w.to_json() for w in options.warnings]
     return metadata
 
 
-def _sentences(
-    words: Sequence[Word], options: ListenOptions, *, closes_at_end: bool
-) -> list[_Sentence]:
-    """Words grouped at pauses >= `utt_split`, with their punctuated forms."""
-    groups: list[list[Word]] = []
-    for word in words:
-        if groups and word.start - groups[-1][-1].end < options.utt_split:
-            groups[-1].append(word)
-        else:
-            groups.append([word])
-    sentences = []
-    for index, group in enumerate(groups):
-        closes = closes_at_end or index < len(groups) - 1
-        sentences.append(
-            _Sentence(
-                tuple(group),
-                _punctuate(group, closes)
-                if options.punctuate
-                else tuple(word.word for word in group),
-            )
-        )
-    return sentences
+def _alternative(
+    sentences: Sequence[Sentence],
+    tokens: Sequence[Token],
+    options: ListenOptions,
+    *,
+    speaker_confidence: bool,
+) -> dict[str, Any]:
+    return {
+        "transcript": _transcript(sentences),
+        "confidence": _mean_confidence(tokens),
+        "words": [
+            _word_dict(token, punctuated, options, speaker_confidence=speaker_confidence)
+            for sentence in sentences
+            for token, punctuated in zip(sentence.tokens, sentence.punctuated, strict=True)
+        ],
+    }
 
 
-def _punctuate(group: Sequence[Word], closes: bool) -> tuple[str, ...]:
-    forms = [word.word for word in group]
-    forms[0] = forms[0][:1].upper() + forms[0][1:]
-    if closes:
-        forms[-1] += "."
-    return tuple(forms)
+def _transcript(sentences: Sequence[Sentence]) -> str:
+    return " ".join(sentence.text for sentence in sentences)
 
 
 def _word_dict(
-    word: Word, punctuated: str, options: ListenOptions, *, speaker_confidence: bool
+    token: Token, punctuated: str, options: ListenOptions, *, speaker_confidence: bool
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "word": word.word,
-        "start": word.start,
-        "end": word.end,
-        "confidence": word.confidence,
+        "word": token.word,
+        "start": token.start,
+        "end": token.end,
+        "confidence": token.confidence,
     }
     if options.diarize:
-        entry["speaker"] = EMULATED_SPEAKER
+        entry["speaker"] = token.speaker
         if speaker_confidence:  # pre-recorded only; [AAS] streaming words have no such field
-            entry["speaker_confidence"] = EMULATED_SPEAKER_CONFIDENCE
+            entry["speaker_confidence"] = token.speaker_confidence
     if options.punctuate:
         entry["punctuated_word"] = punctuated
     return entry
 
 
-def _mean_confidence(words: Sequence[Word]) -> float:
-    if not words:
+def _mean_confidence(tokens: Sequence[Token]) -> float:
+    if not tokens:
         return 0.0
-    return sum(word.confidence for word in words) / len(words)
+    return sum(token.confidence for token in tokens) / len(tokens)
 
 
-def _paragraphs(sentences: Sequence[_Sentence], options: ListenOptions) -> dict[str, Any]:
-    """`alternatives[].paragraphs` [OAS]: `{transcript, paragraphs[{sentences, num_words,
-    start, end}]}` (+ `speaker` with diarize). The transcript starts with a newline and
-    separates paragraphs with a blank line, as Deepgram's does."""
+def _paragraph_groups(
+    sentences: Sequence[Sentence], options: ListenOptions
+) -> list[list[Sentence]]:
+    """Sentences grouped into paragraphs: a new one after a long pause or a new speaker."""
     gap = max(options.utt_split, PARAGRAPH_PAUSE_SECONDS)
-    groups: list[list[_Sentence]] = []
+    groups: list[list[Sentence]] = []
     for sentence in sentences:
-        if groups and sentence.start - groups[-1][-1].end < gap:
+        speaker = sentence.tokens[0].speaker
+        if (
+            groups
+            and sentence.start - groups[-1][-1].end < gap
+            and not (options.diarize and speaker != groups[-1][-1].tokens[0].speaker)
+        ):
             groups[-1].append(sentence)
         else:
             groups.append([sentence])
-    speaker_prefix = f"Speaker {EMULATED_SPEAKER}: " if options.diarize else ""
+    return groups
+
+
+def _paragraphs(groups: Sequence[Sequence[Sentence]], options: ListenOptions) -> dict[str, Any]:
+    """`alternatives[].paragraphs` [OAS]: `{transcript, paragraphs[{sentences, num_words,
+    start, end}]}` (+ `speaker` with diarize). The transcript starts with a newline and
+    separates paragraphs with a blank line, as Deepgram's does."""
     paragraphs = []
     texts = []
     for group in groups:
+        speaker = group[0].tokens[0].speaker
         paragraph: dict[str, Any] = {
             "sentences": [{"text": s.text, "start": s.start, "end": s.end} for s in group]
         }
         if options.diarize:
-            paragraph["speaker"] = EMULATED_SPEAKER
-        paragraph["num_words"] = sum(len(s.words) for s in group)
+            paragraph["speaker"] = speaker
+        paragraph["num_words"] = sum(len(s.tokens) for s in group)
         paragraph["start"] = group[0].start
         paragraph["end"] = group[-1].end
         paragraphs.append(paragraph)
-        texts.append(speaker_prefix + " ".join(s.text for s in group))
+        prefix = f"Speaker {speaker}: " if options.diarize else ""
+        texts.append(prefix + " ".join(s.text for s in group))
     transcript = "\n" + "\n\n".join(texts) if texts else ""
     return {"transcript": transcript, "paragraphs": paragraphs}
 
 
 def _utterances(
-    sentences: Sequence[_Sentence], options: ListenOptions, request_id: str
+    sentences: Sequence[Sentence], options: ListenOptions, request_id: str, channel: int
 ) -> list[dict[str, Any]]:
     """`results.utterances` [OAS]; ids are uuid5 of the request id and index, so the same
     request always yields the same ids (these builders stay pure)."""
@@ -356,16 +376,17 @@ def _utterances(
         utterance: dict[str, Any] = {
             "start": sentence.start,
             "end": sentence.end,
-            "confidence": _mean_confidence(sentence.words),
-            "channel": 0,
+            "confidence": _mean_confidence(sentence.tokens),
+            "channel": channel,
             "transcript": sentence.text,
             "words": [
-                _word_dict(word, punctuated, options, speaker_confidence=True)
-                for word, punctuated in zip(sentence.words, sentence.punctuated, strict=True)
+                _word_dict(token, punctuated, options, speaker_confidence=True)
+                for token, punctuated in zip(sentence.tokens, sentence.punctuated, strict=True)
             ],
         }
         if options.diarize:
-            utterance["speaker"] = EMULATED_SPEAKER
-        utterance["id"] = str(uuid.uuid5(_UTTERANCE_NAMESPACE, f"{request_id}/{index}"))
+            utterance["speaker"] = sentence.tokens[0].speaker
+        key = f"{request_id}/{index}" if channel == 0 else f"{request_id}/{channel}/{index}"
+        utterance["id"] = str(uuid.uuid5(_UTTERANCE_NAMESPACE, key))
         utterances.append(utterance)
     return utterances

@@ -18,16 +18,28 @@ class Word:
     start: float
     end: float
     confidence: float  # 0..1
+    speaker: int | None = None  # set by the emulator's diarization (core.diarization)
+    speaker_confidence: float = 1.0
 
 
 @dataclass(frozen=True)
 class Transcription:
-    """The whole result of a pre-recorded transcription (one channel: we downmix to mono)."""
+    """The whole result of a pre-recorded transcription.
+
+    `words` are those of the audio mixed down to mono; with `multichannel`, `channel_words`
+    holds each channel's own words (one tuple per channel, recognised separately)."""
 
     words: tuple[Word, ...]
     duration: float  # seconds of audio
     channels: int  # channels in the source audio (reported in metadata)
     sha256: str  # hex digest of the submitted bytes
+    channel_words: tuple[tuple[Word, ...], ...] = ()
+
+    @property
+    def per_channel(self) -> tuple[tuple[Word, ...], ...]:
+        """The words of each `results.channels[]` entry: one per channel when recognised
+        separately, else the mono mix alone."""
+        return self.channel_words or (self.words,)
 
 
 class StreamUpdateKind(Enum):
@@ -52,3 +64,4 @@ class StreamUpdate:
     words: tuple[Word, ...] = ()
     speech_final: bool = False
     from_finalize: bool = False
+    channel: int = 0  # with multichannel, the channel this update is about

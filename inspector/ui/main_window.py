@@ -49,6 +49,7 @@ from ..core.events import (
     Event,
     ExchangeAdded,
     ExchangeUpdated,
+    ListenOptionWarning,
     StorageEvent,
     WsMessageAdded,
 )
@@ -599,6 +600,8 @@ class MainWindow(QMainWindow):
                 self.show_storage_event(event)
             elif isinstance(event, EmulatorFaultsChanged):
                 self.emulator_menu.show_faults(event.faults)
+            elif isinstance(event, ListenOptionWarning):
+                self.statusBar().showMessage(f"Emulator: {event.message}", 10000)
             elif isinstance(event, EmulatorEvent):
                 if event.name in ("rejected", "error"):
                     self._emulator_errors += 1

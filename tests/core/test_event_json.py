@@ -5,7 +5,14 @@ import pytest
 
 from inspector.core.body_view import view_body
 from inspector.core.event_json import BODY_INLINE_LIMIT, event_line, event_to_json
-from inspector.core.events import EmulatorEvent, ExchangeAdded, ExchangeUpdated, WsMessageAdded
+from inspector.core.event_read import event_from_line
+from inspector.core.events import (
+    EmulatorEvent,
+    ExchangeAdded,
+    ExchangeUpdated,
+    ListenOptionWarning,
+    WsMessageAdded,
+)
 from inspector.core.records import (
     ClosedBy,
     Direction,
@@ -126,3 +133,19 @@ def test_non_ascii_text_is_escaped_even_on_the_fast_path():
     line = event_line(EmulatorEvent("error", 0.0, {"detail": "caf\u00e9 \u009b31m \u202e"}))
     assert line is not None and line.isascii() and "\\u009b" in line and "\\u202e" in line
     assert json.loads(line)["detail"] == "caf\u00e9 \u009b31m \u202e"
+
+
+def test_a_listen_option_warning_is_a_warning_line_that_reads_back() -> None:
+    warning = ListenOptionWarning(
+        "language", "unsupported_language", "language=fr was answered in English", "rid", 0.0
+    )
+    line = event_to_json(warning)
+    assert line == {
+        "event": "warning",
+        "time": "1970-01-01T00:00:00.000Z",
+        "parameter": "language",
+        "type": "unsupported_language",
+        "message": "language=fr was answered in English",
+        "request_id": "rid",
+    }
+    assert event_from_line(line, {}) == warning

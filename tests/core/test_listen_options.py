@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import parse_qsl
 
 import pytest
@@ -90,6 +91,10 @@ def test_streaming_only_parameters_ignored_for_pre_recorded() -> None:
     options = parse("sample_rate=abc&interim_results=maybe", streaming=False)
     assert options.sample_rate is None
     assert not options.interim_results
+    assert {w.parameter: w.type for w in options.warnings} == {
+        "sample_rate": "unsupported_mode",
+        "interim_results": "unsupported_mode",
+    }
 
 
 def test_callback_method_any_case() -> None:
@@ -106,8 +111,13 @@ def test_tags_repeated_in_order() -> None:
     assert parse("tag=one&tag=two&tag=one").tags == ("one", "two", "one")
 
 
-def test_unknown_parameters_ignored() -> None:
-    assert parse("frobnicate=yes&keyterm=a&keyterm=b") == ListenOptions()
+def test_unknown_and_not_emulated_parameters_change_nothing_but_are_warned() -> None:
+    options = parse("frobnicate=yes&keyterm=a&keyterm=b")
+    assert dataclasses.replace(options, warnings=()) == ListenOptions()
+    assert [(w.parameter, w.type) for w in options.warnings] == [
+        ("frobnicate", "unknown_parameter"),
+        ("keyterm", "not_emulated"),
+    ]
 
 
 def test_repeated_single_value_last_wins() -> None:

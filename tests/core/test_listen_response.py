@@ -81,6 +81,7 @@ def test_full_response_declares_only_known_extra_fields() -> None:
     fields are real Deepgram output the openapi schema happens not to declare."""
     assert undeclared_rest_properties("ListenV1Response", full_response()) == {
         "metadata.extra",
+        "metadata.diarize_info",  # declared by the SDK (7.17), not by the openapi copy
         "results.channels[].alternatives[].words[].speaker",
         "results.channels[].alternatives[].words[].speaker_confidence",
         "results.channels[].alternatives[].words[].punctuated_word",

@@ -49,6 +49,7 @@ FRAME = 3200  # 100 ms of 16 kHz 16-bit mono PCM
 # undeclared would be a misspelt or invented field.
 REST_UNDECLARED_OK = {
     "metadata.extra",
+    "metadata.diarize_info",
     "results.channels[].alternatives[].words[].punctuated_word",
     "results.channels[].alternatives[].words[].speaker",
     "results.channels[].alternatives[].words[].speaker_confidence",

@@ -8,19 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from inspector.core.listen_options import ListenOptionError, ListenOptions, parse_listen_options
+from inspector.core.listen_parameters import PARAMETERS
 from tests.fuzz.strategies import FUZZ, hostile_text
 
-_KNOWN = [
-    "model", "language", "punctuate", "smart_format", "diarize", "diarize_model", "utterances",
-    "paragraphs", "utt_split", "callback", "callback_method", "extra", "tag", "encoding",
-    "sample_rate", "channels", "interim_results", "endpointing", "utterance_end_ms",
-    "vad_events",
-]  # fmt: skip
+_KNOWN = sorted(PARAMETERS)  # every parameter of both specs
 _values = st.one_of(
     hostile_text,
     st.sampled_from(
         ["true", "FALSE", " True ", "v2", "latest", "post", "PUT", "linear16", "0", "-1",
-         "nan", "inf", "1e999", "0.8", "1_000", "١٢", "k:v", ":v", "k:", "٣.5", "0x10"]
+         "nan", "inf", "1e999", "0.8", "1_000", "١٢", "k:v", ":v", "k:", "numbers,pci", "three:3", "٣.5", "0x10"]
     ),
     st.integers(-(2**70), 2**70).map(str),
     st.integers(4000, 5000).map(lambda n: "9" * n),  # beyond int()'s digit limit

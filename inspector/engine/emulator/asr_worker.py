@@ -66,9 +66,11 @@ def worker_main(conn: Connection, spec: str) -> None:
         req_id, op, args = message
         try:
             if op == "transcribe":
-                result: Any = transcriber.transcribe(args[0])
+                audio, options = args
+                result: Any = transcriber.transcribe(audio, **options)
             elif op == "transcribe_part":
-                result = transcriber.transcribe_part(*args)
+                audio, index, count, options = args
+                result = transcriber.transcribe_part(audio, index, count, **options)
             elif op == "open":
                 sid, kwargs = args
                 streams[sid] = transcriber.open_stream(**kwargs)
@@ -95,6 +97,29 @@ def worker_main(conn: Connection, spec: str) -> None:
         except Exception as exc:  # reported to the awaiting coroutine, the worker lives on
             log.exception("speech recognition failed")
             conn.send((req_id, False, ("internal", f"{type(exc).__name__}: {exc}")))
+
+
+def _joined(parts: list[Transcription]) -> Transcription:
+    """One file's parts back together: mono parts in order; channel `c` from part
+    `c % len(parts)` (`Transcriber.transcribe_part`)."""
+    first = parts[0]
+    if not first.channel_words:
+        return Transcription(
+            words=tuple(word for part in parts for word in part.words),
+            duration=first.duration,
+            channels=first.channels,
+            sha256=first.sha256,
+        )
+    channel_words = tuple(
+        parts[c % len(parts)].channel_words[c] for c in range(len(first.channel_words))
+    )
+    return Transcription(
+        words=channel_words[0],
+        duration=first.duration,
+        channels=first.channels,
+        sha256=first.sha256,
+        channel_words=channel_words,
+    )
 
 
 class AsrWorker:
@@ -215,21 +240,28 @@ class AsrWorker:
             raise
         return await future
 
-    async def transcribe(self, audio: bytes) -> Transcription:
-        """Recognise a whole file, split across this process and its ready helpers."""
+    async def transcribe(self, audio: bytes, *, multichannel: bool = False) -> Transcription:
+        """Recognise a whole file, split across this process and its ready helpers.
+
+        Mono files are cut into parts of about equal audio; with `multichannel` the
+        channels are shared out instead (`Transcriber.transcribe_part`)."""
         self._spawn_if_lazy()
         if not self._helpers and self.parallel > 1 and self._conn is not None:
             for n in range(2, self.parallel + 1):
                 helper = AsrWorker(f"{self.name}-{n}", self.spec, parallel=1)
                 helper.start()  # this file is not split; later ones are, once it is ready
                 self._helpers.append(helper)
+        options = {"multichannel": True} if multichannel else {}
         workers = [self] + [h for h in self._helpers if h.can_split and h._conn is not None]
         if self.processes == 1:
-            result: Transcription = await self._request("transcribe", audio)
+            result: Transcription = await self._request("transcribe", audio, options)
             return result
         count = len(workers)
         outcomes = await asyncio.gather(
-            *(w._request("transcribe_part", audio, i, count) for i, w in enumerate(workers)),
+            *(
+                w._request("transcribe_part", audio, i, count, options)
+                for i, w in enumerate(workers)
+            ),
             return_exceptions=True,
         )
         parts: list[Transcription] = []
@@ -237,18 +269,12 @@ class AsrWorker:
             if isinstance(outcome, AsrWorkerError) and self._conn is not None:
                 # A helper died (e.g. out of memory): this process decodes the whole file.
                 log.warning("a recognition helper failed (%s); decoding in one process", outcome)
-                whole: Transcription = await self._request("transcribe", audio)
+                whole: Transcription = await self._request("transcribe", audio, options)
                 return whole
             if isinstance(outcome, BaseException):
                 raise outcome
             parts.append(outcome)
-        first = parts[0]
-        return Transcription(
-            words=tuple(word for part in parts for word in part.words),
-            duration=first.duration,
-            channels=first.channels,
-            sha256=first.sha256,
-        )
+        return _joined(parts)
 
     async def wait_ready(self) -> None:
         """Wait until this process and its helpers so far have loaded the model (or exited)."""

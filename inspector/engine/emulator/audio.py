@@ -27,7 +27,7 @@ import logging
 import struct
 import threading
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 import av
 import numpy as np
@@ -63,6 +63,7 @@ class DecodedAudio:
     duration: float  # seconds of audio in the source
     channels: int  # channel count of the source
     sample_rate: int  # sample rate of the source
+    channel_pcm: tuple[Pcm, ...] = ()  # with keep_channels: each channel alone, 16 kHz int16
 
 
 def _empty() -> Pcm:
@@ -166,7 +167,9 @@ class _PcmConverter:
     arbitrary byte boundaries.
     """
 
-    def __init__(self, sample_format: str, sample_rate: int, channels: int) -> None:
+    def __init__(
+        self, sample_format: str, sample_rate: int, channels: int, *, keep_channels: bool = False
+    ) -> None:
         if sample_format not in _SAMPLE_WIDTH:
             raise AudioDecodeError(f"unsupported sample format {sample_format!r}")
         if not 1 <= channels <= 64:
@@ -179,6 +182,11 @@ class _PcmConverter:
         self._frame_bytes = _SAMPLE_WIDTH[sample_format] * channels
         self._pending = b""
         self._resampler = _Resampler(sample_rate)
+        # Multichannel: one resampler per channel, and what each channel produced so far.
+        self._channel_resamplers = (
+            [_Resampler(sample_rate) for _ in range(channels)] if keep_channels else []
+        )
+        self.channel_chunks: list[list[Pcm]] = [[] for _ in self._channel_resamplers]
         self.source_frames = 0  # sample frames (per channel) received so far
 
     def push(self, data: bytes) -> Pcm:
@@ -188,15 +196,23 @@ class _PcmConverter:
         if usable == 0:
             return _empty()
         samples = _to_float(data[:usable], self.sample_format)
+        frames = samples.reshape(-1, self.channels)
+        for index, resampler in enumerate(self._channel_resamplers):
+            self.channel_chunks[index].append(resampler.push(_to_int16(frames[:, index])))
         if self.channels > 1:
-            samples = samples.reshape(-1, self.channels).mean(axis=1)
+            samples = frames.mean(axis=1)
         self.source_frames += samples.size
-        mono = np.clip(np.rint(samples), -32768, 32767).astype(np.int16)
-        return self._resampler.push(mono)
+        return self._resampler.push(_to_int16(samples))
 
     def flush(self) -> Pcm:
         self._pending = b""
+        for index, resampler in enumerate(self._channel_resamplers):
+            self.channel_chunks[index].append(resampler.flush())
         return self._resampler.flush()
+
+
+def _to_int16(samples: npt.NDArray[np.float64]) -> Pcm:
+    return np.clip(np.rint(samples), -32768, 32767).astype(np.int16)
 
 
 # --------------------------------------------------------------------------------------
@@ -231,13 +247,24 @@ class RawStreamDecoder:
         "alaw": "alaw",
     }
 
-    def __init__(self, encoding: str, sample_rate: int | None, channels: int | None) -> None:
-        """Validate the query parameters up front, so a bad request fails before any audio."""
+    def __init__(
+        self,
+        encoding: str,
+        sample_rate: int | None,
+        channels: int | None,
+        *,
+        keep_channels: bool = False,
+    ) -> None:
+        """Validate the query parameters up front, so a bad request fails before any audio.
+
+        `keep_channels`: also convert each channel on its own (`take_channels`)."""
         if encoding not in self._FORMATS:
             raise AudioDecodeError(f"unsupported encoding {encoding!r}")
         if sample_rate is None:
             raise AudioDecodeError("sample_rate is required when encoding is set")
-        self._converter = _PcmConverter(self._FORMATS[encoding], sample_rate, channels or 1)
+        self._converter = _PcmConverter(
+            self._FORMATS[encoding], sample_rate, channels or 1, keep_channels=keep_channels
+        )
 
     @property
     def source_channels(self) -> int | None:
@@ -251,6 +278,14 @@ class RawStreamDecoder:
     def finish(self) -> Pcm:
         """Flush the resampler; a dangling partial sample is dropped."""
         return self._converter.flush()
+
+    def take_channels(self) -> list[Pcm]:
+        """With `keep_channels`: each channel's samples converted since the last call."""
+        chunks = self._converter.channel_chunks
+        taken = [np.concatenate(c) if c else _empty() for c in chunks]
+        for c in chunks:
+            c.clear()
+        return taken
 
 
 def _parse_wav_header(buf: bytes) -> tuple[_PcmConverter, int, int | None] | None:
@@ -541,7 +576,11 @@ class ContainerStreamDecoder:
 
 
 def open_stream_decoder(
-    encoding: str | None, sample_rate: int | None, channels: int | None
+    encoding: str | None,
+    sample_rate: int | None,
+    channels: int | None,
+    *,
+    keep_channels: bool = False,
 ) -> RawStreamDecoder | ContainerStreamDecoder:
     """Pick the decoder for a live stream from Deepgram's query parameters.
 
@@ -553,7 +592,7 @@ def open_stream_decoder(
     encoding = encoding.lower()
     if encoding in CONTAINER_ENCODINGS:
         return ContainerStreamDecoder()
-    return RawStreamDecoder(encoding, sample_rate, channels)
+    return RawStreamDecoder(encoding, sample_rate, channels, keep_channels=keep_channels)
 
 
 # --------------------------------------------------------------------------------------
@@ -567,6 +606,7 @@ def decode_audio(
     encoding: str | None = None,
     sample_rate: int | None = None,
     channels: int | None = None,
+    keep_channels: bool = False,
 ) -> DecodedAudio:
     """Decode a whole pre-recorded upload to 16 kHz mono int16.
 
@@ -574,18 +614,23 @@ def decode_audio(
     WebM, AIFF, ...). With a raw `encoding` (linear16, linear32, mulaw, alaw) the bytes are
     headerless samples described by `sample_rate` and `channels`, as in Deepgram's API.
     Duration and channel count describe the source, for Deepgram's response metadata.
+    `keep_channels` (Deepgram's `multichannel`) also gives each channel on its own.
     """
     if not data:
         raise AudioDecodeError("no audio data received")
     if encoding is not None and encoding.lower() in RAW_ENCODINGS:
-        return _decode_raw(data, encoding.lower(), sample_rate, channels)
-    return _decode_container(data)
+        return _decode_raw(data, encoding.lower(), sample_rate, channels, keep_channels)
+    return _decode_container(data, keep_channels)
 
 
 def _decode_raw(
-    data: bytes, encoding: str, sample_rate: int | None, channels: int | None
+    data: bytes,
+    encoding: str,
+    sample_rate: int | None,
+    channels: int | None,
+    keep_channels: bool,
 ) -> DecodedAudio:
-    decoder = RawStreamDecoder(encoding, sample_rate, channels)
+    decoder = RawStreamDecoder(encoding, sample_rate, channels, keep_channels=keep_channels)
     pcm = np.concatenate([decoder.push(data), decoder.finish()])
     converter = decoder._converter
     if converter.source_frames == 0:
@@ -595,12 +640,14 @@ def _decode_raw(
         duration=converter.source_frames / converter.sample_rate,
         channels=converter.channels,
         sample_rate=converter.sample_rate,
+        channel_pcm=tuple(decoder.take_channels()),
     )
 
 
-def _decode_container(data: bytes) -> DecodedAudio:
+def _decode_container(data: bytes, keep_channels: bool = False) -> DecodedAudio:
     source_samples = 0
     chunks: list[Pcm] = []
+    planar: list[npt.NDArray[Any]] = []  # keep_channels: (channels, samples) blocks
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
             if not container.streams.audio:
@@ -609,12 +656,24 @@ def _decode_container(data: bytes) -> DecodedAudio:
             rate = stream.codec_context.sample_rate or stream.rate
             channel_count = stream.codec_context.layout.nb_channels
             resampler = av.AudioResampler(format="s16", layout="mono", rate=TARGET_SAMPLE_RATE)
+            # Each channel kept apart: planar 16-bit in the source's own layout, at 16 kHz.
+            split = (
+                av.AudioResampler(
+                    format="s16p", layout=stream.codec_context.layout, rate=TARGET_SAMPLE_RATE
+                )
+                if keep_channels
+                else None
+            )
             for frame in container.decode(stream):
                 source_samples += frame.samples
                 rate = frame.sample_rate or rate
                 channel_count = frame.layout.nb_channels or channel_count
                 chunks.append(_frames_to_pcm(resampler.resample(frame)))
+                if split is not None:
+                    planar += [f.to_ndarray() for f in split.resample(frame)]
             chunks.append(_frames_to_pcm(resampler.resample(None)))
+            if split is not None:
+                planar += [f.to_ndarray() for f in split.resample(None)]
     except AudioDecodeError:
         raise
     except Exception as exc:  # av.FFmpegError and friends: the bytes are not audio we know
@@ -622,9 +681,14 @@ def _decode_container(data: bytes) -> DecodedAudio:
         raise AudioDecodeError("corrupt or unsupported data") from exc
     if source_samples == 0 or not rate:
         raise AudioDecodeError("corrupt or unsupported data: no audio samples found")
+    channel_pcm: tuple[Pcm, ...] = ()
+    if planar:
+        joined = np.concatenate(planar, axis=1).astype(np.int16)
+        channel_pcm = tuple(np.ascontiguousarray(row) for row in joined)
     return DecodedAudio(
         pcm=np.concatenate(chunks),
         duration=source_samples / rate,
         channels=max(1, channel_count),
         sample_rate=rate,
+        channel_pcm=channel_pcm,
     )

@@ -41,7 +41,6 @@ CLOSE_NORMAL = 1000
 CLOSE_POLICY = 1008  # DATA-0000: undecodable audio [WSE]
 CLOSE_INTERNAL = 1011  # NET-0001 idle timeout, or the callback socket was lost [WSE][CB]
 MAX_CLOSE_REASON = 123  # bytes allowed in a close frame's reason (RFC 6455 5.5)
-CHANNEL = [0, 1]  # channel_index of a mono stream [AAS]
 
 
 def _reason(text: str) -> str:
@@ -104,6 +103,8 @@ class LiveSession:
                 "sample_rate": self.options.sample_rate,
                 "channels": self.options.channels,
             }
+            if self.options.multichannel:
+                stream_params["multichannel"] = True
             if "endpointing" in self.request.query:
                 # Deepgram's 10 ms default would split PocketSphinx's segments at every
                 # breath; the recogniser keeps its own default unless the client asks.
@@ -196,22 +197,28 @@ class LiveSession:
             channels=self.options.channels,
             sha256=self._audio_hash.hexdigest(),
             extra=self.options.extra or None,
+            warnings=self.options.warnings,
         )
 
     # -- messages out -----------------------------------------------------------------
     async def _emit(self, updates: list[StreamUpdate]) -> None:
         o = self.options
+        # channel_index [i, n]: n channels recognised apart with multichannel, else one mix.
+        n = o.channels if o.multichannel else 1
         for u in updates:
+            channel = [u.channel, n]
             if u.kind is StreamUpdateKind.SPEECH_STARTED:
                 if o.vad_events:
-                    await self.send(build_speech_started(CHANNEL, u.start))
+                    await self.send(build_speech_started(channel, u.start))
             elif u.kind is StreamUpdateKind.INTERIM:
                 if o.interim_results:
-                    await self.send(build_results_message(u, o, request_id=self.request_id))
+                    await self.send(
+                        build_results_message(u, o, request_id=self.request_id, channels=n)
+                    )
             else:
-                await self.send(build_results_message(u, o, request_id=self.request_id))
+                await self.send(build_results_message(u, o, request_id=self.request_id, channels=n))
                 if o.utterance_end_ms is not None and u.speech_final and u.words:
-                    await self.send(build_utterance_end(CHANNEL, u.words[-1].end))
+                    await self.send(build_utterance_end(channel, u.words[-1].end))
 
     async def _dropped(self) -> bool:
         """Close the stream now if an injected drop is due (Deepgram's 1011 [WSE])."""

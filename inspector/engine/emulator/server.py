@@ -23,7 +23,7 @@ from aiohttp import web
 from ...core.callback_url import CallbackTarget, CallbackUrlError, validate_callback_url
 from ...core.deepgram_auth import key_identifier, parse_api_key
 from ...core.delivery import Outcome, RetryPolicy
-from ...core.events import EmulatorEvent, Event
+from ...core.events import EmulatorEvent, Event, ListenOptionWarning
 from ...core.headers import EMULATOR_DETAIL_HEADER, header_safe
 from ...core.listen_options import ListenOptionError, ListenOptions, parse_listen_options
 from ...core.listen_response import (
@@ -125,6 +125,7 @@ class Emulator:
         self._jobs: set[asyncio.Task[None]] = set()
         self.live_sessions: set[Any] = set()
         self.port: int | None = None
+        self._warned: set[str] = set()  # parameters whose warning was published this run
 
     def apply_settings(self, settings: EmulatorSettings) -> None:
         """Use `settings` from the next request on (the bound port does not change)."""
@@ -208,12 +209,13 @@ class Emulator:
         return key
 
     def options(
-        self, request: web.Request, streaming: bool
+        self, request: web.Request, streaming: bool, request_id: str = ""
     ) -> tuple[ListenOptions, CallbackTarget | None]:
         try:
             options = parse_listen_options(request.query.items(), streaming=streaming)
         except ListenOptionError as exc:
             raise ListenError(400, ErrorCode.INVALID_QUERY_PARAMETER, exc.message) from None
+        self._warn_once(options, request_id)
         target = None
         if options.callback is not None:
             try:
@@ -225,6 +227,20 @@ class Emulator:
                     400, ErrorCode.INVALID_QUERY_PARAMETER, INVALID_CALLBACK_URL_MESSAGE, exc.reason
                 ) from None
         return options, target
+
+    def _warn_once(self, options: ListenOptions, request_id: str) -> None:
+        """A `warning` event the first time each not-applied parameter appears (every reply
+        still lists them all in `metadata.warnings`)."""
+        for warning in options.warnings:
+            if warning.parameter in self._warned:
+                continue
+            self._warned.add(warning.parameter)
+            log.info("listen parameter not applied: %s", warning.message)
+            self._publish(
+                ListenOptionWarning(
+                    warning.parameter, warning.type, warning.message, request_id, time.time()
+                )
+            )
 
     # -- pre-recorded -----------------------------------------------------------------
     async def _not_found(self, request: web.Request) -> web.Response:
@@ -242,7 +258,7 @@ class Emulator:
         try:
             await self.inject_faults(request_id)
             key = self.authenticate(request)
-            options, target = self.options(request, streaming=False)
+            options, target = self.options(request, streaming=False, request_id=request_id)
             audio = await self._audio(request)
         except ListenError as exc:
             self._rejected(exc, request_id)
@@ -330,7 +346,9 @@ class Emulator:
     ) -> dict[str, Any]:
         started = time.perf_counter()
         try:
-            transcription = await self.files_asr.transcribe(audio)
+            transcription = await self.files_asr.transcribe(
+                audio, multichannel=options.multichannel
+            )
         except AudioDecodeError as exc:
             raise ListenError(400, DECODE_ERROR_CODE, DECODE_ERROR_MESSAGE, str(exc)) from None
         except AsrWorkerError as exc:
@@ -387,7 +405,7 @@ class Emulator:
                 raise ListenError(400, "BAD_REQUEST", "GET /v1/listen must be a WebSocket upgrade.")
             await self.inject_faults(request_id)
             key = self.authenticate(request)
-            options, target = self.options(request, streaming=True)
+            options, target = self.options(request, streaming=True, request_id=request_id)
         except ListenError as exc:
             self._rejected(exc, request_id)
             # A refused upgrade carries `dg-error` and the message in the body [WSE].

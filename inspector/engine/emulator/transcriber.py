@@ -29,6 +29,7 @@ kept in a small pool: each transcription or stream borrows one exclusively.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import re
@@ -101,8 +102,9 @@ class StreamRecognizer(Protocol):
 class Transcriber(Protocol):
     """A speech recogniser the emulator can put behind Deepgram's API."""
 
-    def transcribe(self, audio: bytes) -> Transcription:
-        """Recognise a whole pre-recorded file (blocking)."""
+    def transcribe(self, audio: bytes, *, multichannel: bool = False) -> Transcription:
+        """Recognise a whole pre-recorded file (blocking); with `multichannel`, each
+        channel on its own."""
         ...
 
     def open_stream(
@@ -326,15 +328,23 @@ class PocketSphinxTranscriber:
         encoding: str | None = None,
         sample_rate: int | None = None,
         channels: int | None = None,
+        multichannel: bool = False,
     ) -> Transcription:
         """Recognise a whole file; blocking, safe to call from several threads at once.
 
         `encoding`/`sample_rate`/`channels` describe headerless audio, as Deepgram's
-        query parameters do; leave them None for files with a container.
+        query parameters do; leave them None for files with a container. `multichannel`
+        recognises each channel on its own (`Transcription.channel_words`).
         Raises AudioDecodeError for undecodable bytes.
         """
         return self.transcribe_part(
-            audio, 0, 1, encoding=encoding, sample_rate=sample_rate, channels=channels
+            audio,
+            0,
+            1,
+            encoding=encoding,
+            sample_rate=sample_rate,
+            channels=channels,
+            multichannel=multichannel,
         )
 
     def transcribe_part(
@@ -346,17 +356,53 @@ class PocketSphinxTranscriber:
         encoding: str | None = None,
         sample_rate: int | None = None,
         channels: int | None = None,
+        multichannel: bool = False,
     ) -> Transcription:
         """Part `index` of `count` of `transcribe(audio)`, for decoding a file in parallel.
 
         The file is cut between segments into `count` parts of about equal audio; this
         returns the full metadata but only the words of part `index`. The words of parts
-        0..count-1 joined in order are exactly `transcribe(audio).words`.
+        0..count-1 joined in order are exactly `transcribe(audio).words`. With
+        `multichannel` the parts are channels instead: part `index` recognises channels
+        `index`, `index + count`, ... whole and leaves the others' words empty.
         """
         if not 0 <= index < count:
             raise ValueError(f"part {index} of {count}")
         digest = hashlib.sha256(audio).hexdigest()
-        decoded = decode_audio(audio, encoding=encoding, sample_rate=sample_rate, channels=channels)
+        decoded = decode_audio(
+            audio,
+            encoding=encoding,
+            sample_rate=sample_rate,
+            channels=channels,
+            keep_channels=multichannel,
+        )
+        duration = decoded.duration
+        channel_words: tuple[tuple[Word, ...], ...] = ()
+        if multichannel:
+            channel_words = tuple(
+                self._recognise(pcm, 0, 1, duration) if c % count == index else ()
+                for c, pcm in enumerate(decoded.channel_pcm)
+            )
+            words = channel_words[0] if channel_words else ()
+        else:
+            words = self._recognise(decoded.pcm, index, count, duration)
+        logger.debug(
+            "transcribed part %d/%d of %.2f s of audio into %d words",
+            index + 1,
+            count,
+            duration,
+            len(words),
+        )
+        return Transcription(
+            words=words,
+            duration=duration,
+            channels=decoded.channels,
+            sha256=digest,
+            channel_words=channel_words,
+        )
+
+    def _recognise(self, pcm: Pcm, index: int, count: int, duration: float) -> tuple[Word, ...]:
+        """The words of part `index` of `count` of 16 kHz mono `pcm`."""
         recording = _Recording()
         segmenter = _Segmenter(
             recording,
@@ -364,25 +410,14 @@ class PocketSphinxTranscriber:
             live=False,
             max_segment_samples=_MAX_UTTERANCE_SAMPLES,
         )
-        segmenter.consume(decoded.pcm)
+        segmenter.consume(pcm)
         segmenter.flush(from_finalize=False)
         first, last = _part_bounds(recording.segments, index, count)
         words: list[Word] = []
         if first < last:
             with self._pool.borrowed() as decoder:
                 words = _decode_recorded(decoder, recording.segments, first, last)
-        duration = decoded.duration
-        clamped = tuple(_clamp(w, duration) for w in words)
-        logger.debug(
-            "transcribed part %d/%d of %.2f s of audio into %d words",
-            index + 1,
-            count,
-            duration,
-            len(clamped),
-        )
-        return Transcription(
-            words=clamped, duration=duration, channels=decoded.channels, sha256=digest
-        )
+        return tuple(_clamp(w, duration) for w in words)
 
     def open_stream(
         self,
@@ -391,16 +426,22 @@ class PocketSphinxTranscriber:
         sample_rate: int | None,
         channels: int | None,
         endpointing_ms: int | None = DEFAULT_ENDPOINTING_MS,
+        multichannel: bool = False,
     ) -> PocketSphinxStream:
         """Start a live stream.
 
         `encoding=None` means the audio carries its own container (WAV, WebM, Ogg, ...).
         `endpointing_ms=None` (Deepgram's `endpointing=false`) still closes segments at
         pauses of the default length but never marks them `speech_final`.
+        `multichannel` recognises each channel of raw audio on its own (a container
+        stream is mixed down: its channel count is known only once its header arrives).
         Raises AudioDecodeError for an unsupported encoding or missing sample_rate.
         """
-        audio = open_stream_decoder(encoding, sample_rate, channels)
-        return PocketSphinxStream(self._pool, audio, endpointing_ms)
+        audio = open_stream_decoder(encoding, sample_rate, channels, keep_channels=multichannel)
+        split = multichannel and isinstance(audio, RawStreamDecoder) and (channels or 1) > 1
+        return PocketSphinxStream(
+            self._pool, audio, endpointing_ms, channels=(channels or 1) if split else 1
+        )
 
 
 def _clamp(word: Word, duration: float) -> Word:
@@ -548,24 +589,32 @@ class _Segmenter:
 
 
 class PocketSphinxStream:
-    """Live recognition of one client stream (see the module docstring)."""
+    """Live recognition of one client stream (see the module docstring).
+
+    With `multichannel` (raw audio of several channels), each channel has its own decoder
+    and segmenter, and every update names its channel (`StreamUpdate.channel`)."""
 
     def __init__(
         self,
         pool: _DecoderPool,
         audio: RawStreamDecoder | ContainerStreamDecoder,
         endpointing_ms: int | None,
+        *,
+        channels: int = 1,
     ) -> None:
-        """Borrow a decoder for the stream's lifetime; `close` gives it back."""
+        """Borrow a decoder per channel for the stream's lifetime; `close` gives them back."""
         self._pool = pool
-        self._decoder: pocketsphinx.Decoder | None = pool.acquire()
+        self._decoders: list[pocketsphinx.Decoder] = [pool.acquire() for _ in range(channels)]
         self._audio = audio
-        self._segmenter = _Segmenter(
-            _LiveDecoding(self._decoder),
-            endpointing_ms=endpointing_ms,
-            live=True,
-            max_segment_samples=_MAX_SEGMENT_SAMPLES,
-        )
+        self._segmenters = [
+            _Segmenter(
+                _LiveDecoding(decoder),
+                endpointing_ms=endpointing_ms,
+                live=True,
+                max_segment_samples=_MAX_SEGMENT_SAMPLES,
+            )
+            for decoder in self._decoders
+        ]
         self._lock = threading.Lock()
         self._closed = False
         self._failed = False  # undecodable audio seen: nothing more to drain
@@ -576,12 +625,30 @@ class PocketSphinxStream:
     @property
     def audio_seconds(self) -> float:
         """Seconds of audio decoded so far."""
-        return self._segmenter.received_samples / TARGET_SAMPLE_RATE
+        return self._segmenters[0].received_samples / TARGET_SAMPLE_RATE
 
     @property
     def source_channels(self) -> int | None:
         """Channels in the client's audio, once known (for Deepgram's metadata)."""
         return self._audio.source_channels
+
+    def _consume(self, pcm: Pcm) -> list[StreamUpdate]:
+        if len(self._segmenters) == 1:
+            return self._segmenters[0].consume(pcm)
+        assert isinstance(self._audio, RawStreamDecoder)
+        per_channel = [
+            [dataclasses.replace(u, channel=c) for u in segmenter.consume(part)]
+            for c, (segmenter, part) in enumerate(
+                zip(self._segmenters, self._audio.take_channels(), strict=True)
+            )
+        ]
+        return sorted((u for updates in per_channel for u in updates), key=lambda u: u.end)
+
+    def _flush(self, *, from_finalize: bool) -> list[StreamUpdate]:
+        return [
+            dataclasses.replace(segmenter.flush(from_finalize=from_finalize), channel=c)
+            for c, segmenter in enumerate(self._segmenters)
+        ]
 
     def feed(self, data: bytes) -> list[StreamUpdate]:
         """Decode and recognise a chunk of client bytes."""
@@ -592,16 +659,17 @@ class PocketSphinxStream:
             except AudioDecodeError:
                 self._failed = True
                 raise
-            return self._segmenter.consume(pcm)
+            return self._consume(pcm)
 
     def finalize(self) -> list[StreamUpdate]:
-        """Deepgram `Finalize`: always exactly one FINAL, possibly without words."""
+        """Deepgram `Finalize`: always exactly one FINAL per channel, possibly without words."""
         with self._lock:
             self._check_open()
-            return [self._segmenter.flush(from_finalize=True)]
+            return self._flush(from_finalize=True)
 
     def close(self) -> list[StreamUpdate]:
-        """Deepgram `CloseStream`: the remaining audio as updates ending in one FINAL.
+        """Deepgram `CloseStream`: the remaining audio as updates ending in one FINAL
+        (per channel).
 
         Idempotent; after a failed `feed` it just releases resources. If the remaining
         audio is undecodable AudioDecodeError propagates, and resources are released
@@ -613,19 +681,19 @@ class PocketSphinxStream:
             self._closed = True
             try:
                 if self._failed:
-                    self._segmenter.abandon()
+                    for segmenter in self._segmenters:
+                        segmenter.abandon()
                     return []
-                updates = self._segmenter.consume(self._audio.finish())
-                updates.append(self._segmenter.flush(from_finalize=False))
-                return updates
+                updates = self._consume(self._audio.finish())
+                return updates + self._flush(from_finalize=False)
             finally:
-                decoder, self._decoder = self._decoder, None
-                try:
-                    self._segmenter.abandon()
-                except Exception:  # a decoder in an unknown state is not worth reusing
-                    logger.debug("dropping a decoder that failed to end its utterance")
-                else:
-                    if decoder is not None:
+                decoders, self._decoders = self._decoders, []
+                for decoder, segmenter in zip(decoders, self._segmenters, strict=True):
+                    try:
+                        segmenter.abandon()
+                    except Exception:  # a decoder in an unknown state is not worth reusing
+                        logger.debug("dropping a decoder that failed to end its utterance")
+                    else:
                         self._pool.release(decoder)
 
     def _check_open(self) -> None:
