@@ -61,9 +61,10 @@ class ListenWarning:
 class Parameter:
     """A query parameter of Deepgram's `/v1/listen`.
 
-    `example`: a value that turns it on (what the table test sends). `fields`: for emulated
-    parameters, where the reply shows it (paths as `results.channels[].search`); `how`: the
-    method, in the user's words (README.md and `model_info` quote it)."""
+    `example`: a value that turns it on (what the table test sends, with `needs`, the other
+    parameters it only shows with). `fields`: for emulated parameters, where the reply
+    shows it (paths as `results.channels[].search`); `how`: the method, in the user's words
+    (README.md quotes it)."""
 
     name: str
     handling: Handling
@@ -71,6 +72,7 @@ class Parameter:
     how: str
     example: str = "true"
     fields: tuple[str, ...] = ()
+    needs: tuple[tuple[str, str], ...] = ()
 
 
 _E, _W = Handling.EMULATED, Handling.WARNED
@@ -88,7 +90,8 @@ _TABLE: tuple[Parameter, ...] = (
     Parameter("encoding", _E, _BOTH, "headerless audio decoded as declared (linear16, linear32, mulaw, alaw; FLAC and Opus by their container)", "linear16"),
     Parameter("mip_opt_out", _W, _BOTH, "the emulator keeps no audio or transcripts, so there is nothing to opt out of"),
     # -- recognition
-    Parameter("multichannel", _E, _BOTH, "each channel decoded and recognised on its own: one channels[] entry each; live channel_index [i, n]", fields=("results.channels[]",)),
+    # multichannel shows only with audio of several channels: tests/e2e/test_listen_options.py.
+    Parameter("multichannel", _E, _BOTH, "each channel decoded and recognised on its own: one channels[] entry each; live channel_index [i, n]"),
     Parameter("diarize", _E, _BOTH, "approximate: words clustered by their spectral envelope (numpy), per channel", fields=("results.channels[].alternatives[].words[].speaker",)),
     Parameter("diarize_model", _E, _BOTH, "as diarize (the same clustering for every model)", "latest", ("results.channels[].alternatives[].words[].speaker",)),
     Parameter("detect_language", _E, _PRE, "English only: detected_language en, language_confidence the mean word confidence", fields=("results.channels[].detected_language",)),
@@ -105,11 +108,11 @@ _TABLE: tuple[Parameter, ...] = (
     Parameter("smart_format", _E, _BOTH, "punctuate + paragraphs + numerals (text2num's alpha2digit)", fields=("results.channels[].alternatives[].paragraphs",)),
     Parameter("paragraphs", _E, _PRE, "a paragraph ends at a sentence end followed by a 2 s pause", fields=("results.channels[].alternatives[].paragraphs",)),
     Parameter("utterances", _E, _PRE, "words split at pauses of utt_split seconds", fields=("results.utterances",)),
-    Parameter("utt_split", _E, _PRE, "the pause (seconds) that splits utterances and sentences", "1.5", ("results.utterances",)),
+    Parameter("utt_split", _E, _PRE, "the pause (seconds) that splits utterances and sentences", "1.5", ("results.utterances",), (("utterances", "true"),)),
     Parameter("numerals", _E, _BOTH, "spoken numbers to digits with text2num's alpha2digit (in words, transcript, paragraphs)", fields=("results.channels[].alternatives[].transcript",)),
-    Parameter("measurements", _E, _BOTH, "a unit spoken after a number abbreviated from a table (five kilograms: 5 kg)", fields=("results.channels[].alternatives[].transcript",)),
+    Parameter("measurements", _E, _PRE, "a unit spoken after a number abbreviated from a table (five kilograms: 5 kg)", fields=("results.channels[].alternatives[].transcript",)),
     Parameter("dictation", _E, _BOTH, "spoken punctuation (comma, period, question mark, new line...) becomes the mark; turns punctuation on", fields=("results.channels[].alternatives[].words[].punctuated_word",)),
-    Parameter("filler_words", _E, _BOTH, "uh, um, mhm... kept in the transcript (without it they are removed, as Deepgram does)", fields=("results.channels[].alternatives[].transcript",)),
+    Parameter("filler_words", _E, _PRE, "uh, um, mhm... kept in the transcript (without it they are removed, as Deepgram does)", fields=("results.channels[].alternatives[].transcript",)),
     Parameter("profanity_filter", _E, _BOTH, "profane words (better-profanity's list) become their first letter and asterisks", fields=("results.channels[].alternatives[].transcript",)),
     Parameter("redact", _E, _BOTH, "numbers/true (runs of three or more digits), aggressive_numbers (every number), ssn, pci (card numbers, expiry, CVV), pii (names, SSNs, numbers) become [NUMBER_1]-style tokens; other entity types are warned", "numbers", ("results.channels[].alternatives[].transcript",)),
     Parameter("replace", _E, _BOTH, "find:replacement applied to whole words, case-insensitive", "three:tree", ("results.channels[].alternatives[].transcript",)),

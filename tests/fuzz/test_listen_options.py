@@ -16,7 +16,8 @@ _values = st.one_of(
     hostile_text,
     st.sampled_from(
         ["true", "FALSE", " True ", "v2", "latest", "post", "PUT", "linear16", "0", "-1",
-         "nan", "inf", "1e999", "0.8", "1_000", "١٢", "k:v", ":v", "k:", "numbers,pci", "three:3", "٣.5", "0x10"]
+         "nan", "inf", "1e999", "0.8", "1_000", "١٢", "k:v", ":v", "k:", "numbers,pci",
+         "three:3", "٣.5", "0x10"]
     ),
     st.integers(-(2**70), 2**70).map(str),
     st.integers(4000, 5000).map(lambda n: "9" * n),  # beyond int()'s digit limit

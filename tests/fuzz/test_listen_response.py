@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inspector.core.body_view import TRANSCRIPT_PREVIEW_CHARS, view_body
-from inspector.core.listen_options import ListenOptions
+from inspector.core.listen_options import ListenOptions, Summarize
 from inspector.core.listen_response import build_listen_response, build_results_message
 from inspector.core.transcript import StreamUpdate, StreamUpdateKind, Transcription, Word
 from tests.deepgram_schemas import rest_validator, stream_validator
@@ -32,6 +32,18 @@ _options = st.builds(
     utt_split=st.floats(min_value=0.01, max_value=10),
     extra=st.dictionaries(_text, _text, max_size=3),
     tags=st.lists(_text, max_size=3).map(tuple),
+    numerals=st.booleans(),
+    measurements=st.booleans(),
+    dictation=st.booleans(),
+    profanity_filter=st.booleans(),
+    redact=st.sampled_from([(), ("numbers",), ("pci", "pii")]),
+    search=st.lists(_text, max_size=2).map(tuple),
+    replace=st.lists(st.tuples(_text.filter(str.strip), _text), max_size=2).map(tuple),
+    detect_entities=st.booleans(),
+    sentiment=st.booleans(),
+    summarize=st.sampled_from([None, *Summarize]),
+    topics=st.booleans(),
+    intents=st.booleans(),
 )
 _request_ids = st.uuids().map(str)  # the emulator makes them
 REST = rest_validator("ListenV1Response")
