@@ -141,6 +141,7 @@ def test_a_listen_option_warning_is_a_warning_line_that_reads_back() -> None:
     )
     line = event_to_json(warning)
     assert line == {
+        "v": 1,
         "event": "warning",
         "time": "1970-01-01T00:00:00.000Z",
         "parameter": "language",

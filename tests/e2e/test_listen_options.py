@@ -153,7 +153,8 @@ def test_numbers_search_and_warnings_the_same_by_callback_as_in_the_reply(serve)
     hits = reply["results"]["channels"][0]["search"][0]
     assert hits["query"] == "three"
     best = hits["hits"][0]
-    assert (best["start"], best["end"]) == (three["start"], three["end"]) and best["confidence"] > 0.9
+    assert (best["start"], best["end"]) == (three["start"], three["end"])
+    assert best["confidence"] > 0.9
     assert [w["parameter"] for w in reply["metadata"]["warnings"]] == ["language", "keywords"]
 
     accepted = _post(serve, f"{query}&callback={serve.url}/hook", audio)
