@@ -37,6 +37,9 @@ def datas() -> list[tuple[str, str]]:
         ]
     # The PocketSphinx en-us acoustic model, dictionary and language model (~37 MB).
     found += collect_data_files("pocketsphinx", includes=["model/**/*"])
+    # Word lists the emulator's sentiment and profanity_filter read (core/sentiment.py,
+    # core/profanity.py).
+    found += collect_data_files("vaderSentiment") + collect_data_files("better_profanity")
     # `--version` and saved sessions read the version from the package metadata.
     found += copy_metadata(DIST_NAME)
     return found
