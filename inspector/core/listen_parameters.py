@@ -92,8 +92,8 @@ _TABLE: tuple[Parameter, ...] = (
     # -- recognition
     # multichannel shows only with audio of several channels: tests/e2e/test_listen_options.py.
     Parameter("multichannel", _E, _BOTH, "each channel decoded and recognised on its own: one channels[] entry each; live channel_index [i, n]"),
-    Parameter("diarize", _E, _BOTH, "approximate: words clustered by their spectral envelope (numpy), per channel", fields=("results.channels[].alternatives[].words[].speaker",)),
-    Parameter("diarize_model", _E, _BOTH, "as diarize (the same clustering for every model)", "latest", ("results.channels[].alternatives[].words[].speaker",)),
+    Parameter("diarize", _E, _BOTH, "approximate: phrases clustered by their median pitch (autocorrelation F0 with numpy), per channel; speaker_confidence from the distance to the speaker's pitch", fields=("results.channels[].alternatives[].words[].speaker",)),
+    Parameter("diarize_model", _E, _BOTH, "as diarize (the same pitch clustering for every model)", "latest", ("results.channels[].alternatives[].words[].speaker",)),
     Parameter("detect_language", _E, _PRE, "English only: detected_language en, language_confidence the mean word confidence", fields=("results.channels[].detected_language",)),
     Parameter("keywords", _W, _BOTH, "PocketSphinx's vocabulary and weights are fixed; boosting is not emulated", "deepgram:2"),
     Parameter("keyterm", _W, _BOTH, "PocketSphinx's vocabulary and weights are fixed; key term prompting is not emulated", "deepgram"),

@@ -13,7 +13,7 @@ entities. Formatting the emulator cannot take from Deepgram is a documented imit
   `utt_split` seconds ("seconds to wait before detecting a pause between words") [OAS];
 - a *paragraph* ends at a sentence end followed by a pause of at least
   `PARAGRAPH_PAUSE_SECONDS` (Deepgram does not publish its rule);
-- speakers come from the emulator's approximate diarization (`Word.speaker`).
+- speakers come from the emulator's approximate diarization (`core.diarization`, by pitch).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from .diarization import diarize
 from .entities import find_entities
 from .listen_analysis import analyse, method_model_info, method_uuid
 from .listen_options import ListenOptions
@@ -50,7 +51,7 @@ EMULATOR_MODEL_ARCH = "nova-3"
 PARAGRAPH_PAUSE_SECONDS = 2.0
 """Emulator decision: a pause this long (and at least `utt_split`) starts a new paragraph."""
 
-DIARIZATION_METHOD = "spectral-envelope-clustering"
+DIARIZATION_METHOD = "pitch-clustering"
 """`metadata.diarize_info` names the emulator's diarizer (`core.diarization`)."""
 
 DETECTED_LANGUAGE = "en"  # the only language PocketSphinx's en-us model can tell
@@ -106,7 +107,8 @@ def build_listen_response(
     channels: list[dict[str, Any]] = []
     utterances: list[dict[str, Any]] = []
     first: tuple[list[Sentence], list[list[Sentence]], dict[str, Any]] | None = None
-    for index, words in enumerate(transcription.per_channel):
+    for index, heard in enumerate(transcription.per_channel):
+        words = diarize(heard) if options.diarize else heard
         tokens = format_words(words, options)
         sentences = split_sentences(
             tokens, utt_split=options.utt_split, punctuate=options.punctuate, closes_at_end=True

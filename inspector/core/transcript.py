@@ -6,7 +6,7 @@ turns them into Deepgram's `ListenV1Response` and streaming `Results` shapes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 
@@ -20,6 +20,8 @@ class Word:
     confidence: float  # 0..1
     speaker: int | None = None  # set by the emulator's diarization (core.diarization)
     speaker_confidence: float = 1.0
+    # What the word sounds like (engine.emulator.voice_features): what diarization clusters.
+    features: tuple[float, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

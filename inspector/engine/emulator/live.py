@@ -10,6 +10,7 @@ WebSocket for ws(s) whose loss kills the stream with 1011 [CB] (REFERENCE.md sec
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import logging
@@ -20,6 +21,7 @@ import websockets
 from aiohttp import WSMsgType, web
 
 from ...core.callback_url import CallbackTarget
+from ...core.diarization import SpeakerClusters, diarize
 from ...core.listen_options import ListenOptions
 from ...core.listen_response import (
     build_results_message,
@@ -80,6 +82,8 @@ class LiveSession:
         self.closed: tuple[int, str] | None = None
         self.sent = 0  # messages sent so far (to the client or the callback)
         self.drop = emulator.faults.stream_drop(request_id)  # an injected drop, or None
+        # diarize: the speakers heard so far, per channel (they carry across results)
+        self._speakers: dict[int, SpeakerClusters] = {}
 
     # -- lifecycle --------------------------------------------------------------------
     async def run(self) -> web.WebSocketResponse:
@@ -207,6 +211,10 @@ class LiveSession:
         n = o.channels if o.multichannel else 1
         for u in updates:
             channel = [u.channel, n]
+            if o.diarize and u.words:
+                clusters = self._speakers.setdefault(u.channel, SpeakerClusters())
+                final = u.kind is StreamUpdateKind.FINAL
+                u = dataclasses.replace(u, words=diarize(u.words, clusters, learn=final))
             if u.kind is StreamUpdateKind.SPEECH_STARTED:
                 if o.vad_events:
                     await self.send(build_speech_started(channel, u.start))

@@ -53,6 +53,7 @@ from inspector.engine.emulator.audio import (
     decode_audio,
     open_stream_decoder,
 )
+from inspector.engine.emulator.voice_features import with_features
 
 logger = logging.getLogger(__name__)
 
@@ -200,19 +201,23 @@ class _SegmentSink(Protocol):
 
 
 class _LiveDecoding:
-    """Decodes a segment while it is open: INTERIM hypotheses, then its FINAL words."""
+    """Decodes a segment while it is open: INTERIM hypotheses, then its FINAL words, each
+    with its voice features (`voice_features`: what diarization clusters)."""
 
     def __init__(self, decoder: pocketsphinx.Decoder) -> None:
         self._decoder = decoder
         self._start = 0.0
+        self._audio: list[bytes] = []  # the open segment's samples, for the voice features
 
     def begin(self, start: float, preroll: bytes) -> None:
         self._start = start
+        self._audio = [preroll] if preroll else []
         self._decoder.start_utt()
         if preroll:
             self._decoder.process_raw(preroll)
 
     def feed(self, chunk: bytes) -> None:
+        self._audio.append(chunk)
         self._decoder.process_raw(chunk)
 
     def partial(self) -> list[Word]:
@@ -220,9 +225,15 @@ class _LiveDecoding:
 
     def end(self, *, enough_audio: bool) -> list[Word]:
         self._decoder.end_utt()
-        return _words_from_segments(self._decoder.seg(), self._start) if enough_audio else []
+        audio, self._audio = self._audio, []
+        if not enough_audio:
+            return []
+        words = _words_from_segments(self._decoder.seg(), self._start)
+        pcm = np.frombuffer(b"".join(audio), dtype=np.int16)
+        return list(with_features(words, pcm, self._start))
 
     def abandon(self) -> None:
+        self._audio = []
         self._decoder.end_utt()
 
 
