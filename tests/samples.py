@@ -28,6 +28,20 @@ def word_overlap(transcript: str, wav: Path) -> float:
     return sum(1 for w in expected if w in got) / len(expected)
 
 
+def wav_file(pcm: bytes, *, channels: int = 1, rate: int = 16000) -> bytes:
+    """16-bit little-endian samples (interleaved when `channels` > 1) as a WAV file."""
+    import io
+    import wave
+
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm)
+    return out.getvalue()
+
+
 def silent_wav(path: Path, seconds: float = 0.5) -> Path:
     """A short silent 16 kHz WAV: for tests where the callback matters, not the words."""
     path.write_bytes(silence(seconds))

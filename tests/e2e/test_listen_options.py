@@ -6,7 +6,6 @@ file once (and once more streamed, in the slow suite)."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import urllib.request
@@ -16,11 +15,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
 
 from tests.deepgram_schemas import validate_rest, validate_stream
-from tests.samples import SAMPLES, word_overlap
+from tests.e2e.test_emulator_streaming import _stream as stream
+from tests.samples import SAMPLES, wav_file, word_overlap
 from tests.serve_process import ServeProcess
 
 KEY = "options-test-key-0123"
@@ -60,13 +58,7 @@ def _stereo() -> tuple[bytes, bytes]:
     n = max(left.size, right.size)
     frames = np.stack([np.pad(left, (0, n - left.size)), np.pad(right, (0, n - right.size))], 1)
     raw = frames.astype("<i2").tobytes()
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes(raw)
-    return out.getvalue(), raw
+    return wav_file(raw, channels=2), raw
 
 
 def _alternative(body: dict[str, Any], channel: int = 0) -> dict[str, Any]:
@@ -93,16 +85,8 @@ def test_stereo_stream_gives_results_per_channel_index(serve) -> None:
     url = serve.emulator_url.replace("http://", "ws://") + (
         "/v1/listen?encoding=linear16&sample_rate=16000&channels=2&multichannel=true"
     )
-    messages = []
-    with connect(url, additional_headers={"Authorization": f"Token {KEY}"}) as ws:
-        for i in range(0, len(raw), 6400):
-            ws.send(raw[i : i + 6400])
-        ws.send(json.dumps({"type": "CloseStream"}))
-        try:
-            while True:
-                messages.append(json.loads(ws.recv(timeout=60)))
-        except ConnectionClosed:
-            pass
+    _, messages, code, _ = stream(url, raw)
+    assert code == 1000
     finals = [m for m in messages if m["type"] == "Results" and m["is_final"]]
     for message in finals:
         validate_stream("Results", message)

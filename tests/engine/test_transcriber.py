@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import itertools
 import os
 import wave
@@ -17,7 +16,7 @@ from inspector.core.transcript import StreamUpdate, StreamUpdateKind, Transcript
 from inspector.engine.emulator.asr_worker import AsrWorker
 from inspector.engine.emulator.audio import AudioDecodeError
 from inspector.engine.emulator.transcriber import PocketSphinxTranscriber
-from tests.samples import sample_wavs, shortest_sample, word_overlap
+from tests.samples import sample_wavs, shortest_sample, wav_file, word_overlap
 
 CHUNK = 3200  # 100 ms of 16 kHz linear16
 STREAMED = "callback.wav"  # longest sample, two phrases: exercises an endpoint mid-stream
@@ -118,13 +117,7 @@ def test_undecodable_upload_raises_audio_decode_error(
 
 
 def wav_bytes(pcm: bytes) -> bytes:
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes(pcm)
-    return buf.getvalue()
+    return wav_file(pcm)
 
 
 @pytest.fixture(scope="module")

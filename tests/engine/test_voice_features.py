@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 import wave
 from datetime import UTC, datetime
@@ -14,7 +13,7 @@ from inspector.core.listen_options import parse_listen_options
 from inspector.core.listen_response import build_listen_response
 from inspector.engine.emulator.transcriber import PocketSphinxTranscriber
 from inspector.engine.emulator.voice_features import frame_pitches
-from tests.samples import SAMPLES
+from tests.samples import SAMPLES, wav_file
 
 RATE = 16000
 
@@ -37,13 +36,7 @@ def test_a_sample_and_the_same_sample_a_quarter_higher_are_two_speakers() -> Non
     voice = _pcm("numbers.wav").astype(np.float64)
     higher = np.interp(np.arange(0, voice.size - 1, 1.25), np.arange(voice.size), voice)
     both = np.concatenate([voice, np.zeros(RATE // 2), higher]).astype("<i2")
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes(both.tobytes())
-    transcription = PocketSphinxTranscriber().transcribe(out.getvalue())
+    transcription = PocketSphinxTranscriber().transcribe(wav_file(both.tobytes()))
     body = build_listen_response(
         transcription,
         parse_listen_options([("diarize", "true")], streaming=False),

@@ -358,7 +358,7 @@ class Emulator:
             request_id=request_id,
             audio_seconds=round(transcription.duration, 3),
             seconds=round(time.perf_counter() - started, 3),
-            words=len(transcription.words),
+            words=sum(len(words) for words in transcription.per_channel),
         )
         return build_listen_response(
             transcription, options, request_id=request_id, created=datetime.now(UTC)
