@@ -16,6 +16,7 @@ Per channel with multichannel; per stream live (the clusters carry across result
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -54,29 +55,39 @@ class SpeakerClusters:
         return self.last, 1.0
 
 
+def speakers_of(
+    words: Sequence[Word], clusters: SpeakerClusters | None = None, *, learn: bool = True
+) -> list[tuple[int, float]]:
+    """`(speaker, speaker_confidence)` of each word."""
+    clusters = clusters if clusters is not None else SpeakerClusters()
+    out: list[tuple[int, float]] = []
+    for first, end in _phrases(words):
+        pitches = [w.features[0] for w in words[first:end] if w.features]
+        if pitches:
+            label = clusters.assign(statistics.median(pitches), learn=learn)
+        else:
+            label = (clusters.last, 0.5)
+        out += [label] * (end - first)
+    return out
+
+
 def diarize(
     words: Sequence[Word], clusters: SpeakerClusters | None = None, *, learn: bool = True
 ) -> tuple[Word, ...]:
-    """`words` with `speaker` and `speaker_confidence` set."""
-    clusters = clusters if clusters is not None else SpeakerClusters()
-    out: list[Word] = []
-    for phrase in _phrases(words):
-        pitches = [w.features[0] for w in phrase if w.features]
-        if pitches:
-            speaker, confidence = clusters.assign(statistics.median(pitches), learn=learn)
-        else:
-            speaker, confidence = clusters.last, 0.5
-        out += [
-            dataclasses.replace(w, speaker=speaker, speaker_confidence=confidence) for w in phrase
-        ]
-    return tuple(out)
+    """`words` with `speaker` and `speaker_confidence` set (`speakers_of`)."""
+    return tuple(
+        dataclasses.replace(w, speaker=speaker, speaker_confidence=confidence)
+        for w, (speaker, confidence) in zip(
+            words, speakers_of(words, clusters, learn=learn), strict=True
+        )
+    )
 
 
-def _phrases(words: Sequence[Word]) -> list[list[Word]]:
-    phrases: list[list[Word]] = []
-    for word in words:
-        if phrases and word.start - phrases[-1][-1].end < PHRASE_PAUSE:
-            phrases[-1].append(word)
-        else:
-            phrases.append([word])
-    return phrases
+def _phrases(words: Sequence[Word]) -> list[tuple[int, int]]:
+    """`(first, end)` index ranges of the phrases."""
+    bounds = [0]
+    bounds += [
+        i for i in range(1, len(words)) if words[i].start - words[i - 1].end >= PHRASE_PAUSE
+    ]
+    bounds.append(len(words))
+    return [(a, b) for a, b in itertools.pairwise(bounds) if a < b]

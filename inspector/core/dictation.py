@@ -9,7 +9,6 @@ punctuation of `core.sentences` puts its marks too.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from .word_tokens import Token
 
@@ -37,7 +36,7 @@ def apply_dictation(tokens: Sequence[Token]) -> list[Token]:
         for width in range(_LONGEST, 0, -1):
             mark = COMMANDS.get(tuple(t.word for t in tokens[i : i + width]))
             if mark is not None and out:
-                out[-1] = replace(out[-1], mark=out[-1].mark + mark)
+                out[-1] = out[-1]._replace(mark=out[-1].mark + mark)
                 i += width
                 break
         else:

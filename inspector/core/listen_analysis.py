@@ -79,6 +79,8 @@ def analyse(
     """`(results fields, metadata fields, alternatives[].summaries or None)`."""
     results: dict[str, Any] = {}
     metadata: dict[str, Any] = {}
+    if not (options.summarize or options.topics or options.intents or options.sentiment):
+        return results, metadata, None
     per_sentence = _spans([[s] for s in sentences])
     words = sum(len(s.tokens) for s in sentences)
     v1_summaries = None

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from .diarization import diarize
+from .diarization import speakers_of
 from .entities import find_entities
 from .listen_analysis import analyse, method_model_info, method_uuid
 from .listen_options import ListenOptions
@@ -107,9 +107,8 @@ def build_listen_response(
     channels: list[dict[str, Any]] = []
     utterances: list[dict[str, Any]] = []
     first: tuple[list[Sentence], list[list[Sentence]], dict[str, Any]] | None = None
-    for index, heard in enumerate(transcription.per_channel):
-        words = diarize(heard) if options.diarize else heard
-        tokens = format_words(words, options)
+    for index, words in enumerate(transcription.per_channel):
+        tokens = format_words(words, options, speakers_of(words) if options.diarize else None)
         sentences = split_sentences(
             tokens, utt_split=options.utt_split, punctuate=options.punctuate, closes_at_end=True
         )

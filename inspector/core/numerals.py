@@ -46,11 +46,11 @@ def format_numerals(tokens: Sequence[Token]) -> list[Token]:
     out: list[Token] = []
     i = 0
     while i < len(tokens):
-        end = _run_end(tokens, i)
-        if end == i:
+        if tokens[i].word not in NUMBER_WORDS:  # the common case, without a call
             out.append(tokens[i])
             i += 1
             continue
+        end = _run_end(tokens, i)
         out.extend(_convert_run(tokens[i:end], context_words=len(tokens)))
         i = end
     return out

@@ -21,10 +21,7 @@ from .word_tokens import Token
 class Sentence:
     tokens: tuple[Token, ...]
     punctuated: tuple[str, ...]  # display form of each token (its `text` without punctuation)
-
-    @property
-    def text(self) -> str:
-        return _join(self.punctuated)
+    text: str  # the punctuated forms joined
 
     @property
     def start(self) -> float:
@@ -37,6 +34,9 @@ class Sentence:
 
 def _join(forms: Sequence[str]) -> str:
     """Words joined by spaces; none after a line break a dictated "new line" made."""
+    joined = " ".join(forms)
+    if "\n" not in joined:
+        return joined
     text = ""
     for form in forms:
         text += form if not text or text.endswith("\n") else " " + form
@@ -57,7 +57,7 @@ def split_sentences(
     for index, group in enumerate(groups):
         closes = closes_at_end or index < len(groups) - 1
         forms = _punctuate(group, closes) if punctuate else tuple(t.text for t in group)
-        sentences.append(Sentence(tuple(group), forms))
+        sentences.append(Sentence(tuple(group), forms, _join(forms)))
     return sentences
 
 

@@ -23,8 +23,13 @@ from .transcript import Word
 from .word_tokens import Token, tokens_of
 
 
-def format_words(words: Sequence[Word], options: ListenOptions) -> list[Token]:
-    tokens = tokens_of(words)
+def format_words(
+    words: Sequence[Word],
+    options: ListenOptions,
+    speakers: Sequence[tuple[int, float]] | None = None,
+) -> list[Token]:
+    """The words to show; `speakers` (diarization's labels) override the words' own."""
+    tokens = tokens_of(words, speakers)
     if not options.filler_words:
         tokens = drop_fillers(tokens)
     if options.numerals:

@@ -10,13 +10,14 @@ makes one token spanning them, as Deepgram's words do.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from .transcript import Word
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A word as shown (a NamedTuple: a long transcript makes one per word, often)."""
+
     word: str  # Deepgram's `word`
     text: str  # the display form before sentence punctuation (`punctuated_word` is built on it)
     start: float
@@ -28,10 +29,18 @@ class Token:
 
     def spelled(self, word: str, text: str | None = None) -> Token:
         """The same span spelled differently."""
-        return replace(self, word=word, text=word if text is None else text)
+        return self._replace(word=word, text=word if text is None else text)
 
 
-def tokens_of(words: Sequence[Word]) -> list[Token]:
+def tokens_of(
+    words: Sequence[Word], speakers: Sequence[tuple[int, float]] | None = None
+) -> list[Token]:
+    """One token per word; `speakers` (from `core.diarization`) overrides the words' own."""
+    if speakers is not None:
+        return [
+            Token(w.word, w.word, w.start, w.end, w.confidence, speaker, confidence)
+            for w, (speaker, confidence) in zip(words, speakers, strict=True)
+        ]
     return [
         Token(
             w.word,
