@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from .transcript import Word
 
+METHOD = "pitch-clustering"  # named in `metadata.diarize_info` and `model_info`
 PHRASE_PAUSE = 0.5  # seconds
 PITCH_THRESHOLD = 0.15  # octaves (about 11 %)
 MAX_SPEAKERS = 8

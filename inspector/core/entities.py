@@ -22,6 +22,7 @@ from .numerals import number_runs
 from .word_tokens import Token
 
 CARDINAL, TIME, DATE, NAME = "CARDINAL", "TIME", "DATE", "NAME"
+METHOD = "entity-rules"  # named in `model_info` (core.listen_analysis)
 
 FIRST_NAMES = frozenset(
     """

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import intents, sentiment, summary, topics
+from . import diarization, entities, intents, sentiment, summary, topics
 from .listen_options import ListenOptions, Summarize
 from .sentences import Sentence
 
@@ -26,13 +26,16 @@ def method_uuid(method: str) -> str:
     return str(uuid.uuid5(_METHOD_NAMESPACE, method))
 
 
-_METHODS = {method_uuid(m.METHOD): m.METHOD for m in (sentiment, summary, topics, intents)}
+_METHODS = {
+    method_uuid(m.METHOD): m.METHOD
+    for m in (sentiment, summary, topics, intents, entities, diarization)
+}
 _METHOD_VERSION = "2026-07-01.0"
 
 
 def method_model_info(uuid_: str) -> dict[str, str]:
-    """The `model_info` entry of an understanding method: its name says what computed
-    the field (`vader`, `extractive-frequency`, ...)."""
+    """The `model_info` entry of one of the emulator's methods: its name says what computed
+    the field (`vader`, `extractive-frequency`, `entity-rules`, `pitch-clustering`...)."""
     return {"name": _METHODS.get(uuid_, "emulator"), "version": _METHOD_VERSION, "arch": "emulator"}
 
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from . import diarization, entities
 from .diarization import speakers_of
 from .entities import find_entities
 from .listen_analysis import analyse, method_model_info, method_uuid
@@ -50,9 +51,6 @@ EMULATOR_MODEL_ARCH = "nova-3"
 
 PARAGRAPH_PAUSE_SECONDS = 2.0
 """Emulator decision: a pause this long (and at least `utt_split`) starts a new paragraph."""
-
-DIARIZATION_METHOD = "pitch-clustering"
-"""`metadata.diarize_info` names the emulator's diarizer (`core.diarization`)."""
 
 DETECTED_LANGUAGE = "en"  # the only language PocketSphinx's en-us model can tell
 
@@ -141,8 +139,13 @@ def build_listen_response(
     results.update(analysed)
     metadata = _response_metadata(transcription, options, request_id, created)
     metadata.update(analysis_metadata)
-    for info in analysis_metadata.values():
-        metadata["model_info"][info["model_uuid"]] = method_model_info(info["model_uuid"])
+    methods = [info["model_uuid"] for info in analysis_metadata.values()]
+    if options.detect_entities:
+        methods.append(method_uuid(entities.METHOD))
+    if options.diarize:
+        methods.append(method_uuid(diarization.METHOD))
+    for uuid_ in methods:  # model_info says which method filled each field
+        metadata["model_info"][uuid_] = method_model_info(uuid_)
     return {"metadata": metadata, "results": results}
 
 
@@ -270,8 +273,8 @@ def _response_metadata(
     if options.diarize:
         # Declared by the SDK (7.17 `diarize_info`), not by the project's openapi copy.
         metadata["diarize_info"] = {
-            "model_uuid": method_uuid(DIARIZATION_METHOD),
-            "arch": DIARIZATION_METHOD,
+            "model_uuid": method_uuid(diarization.METHOD),
+            "arch": diarization.METHOD,
         }
     if options.warnings:
         # Deepgram's replies carry `warnings` for parameters they did not apply [SDK Warning].

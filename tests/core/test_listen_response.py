@@ -167,7 +167,10 @@ def test_metadata() -> None:
     assert metadata["duration"] == 6.0
     assert metadata["channels"] == 2
     assert metadata["models"] == [EMULATOR_MODEL_UUID]
-    assert set(metadata["model_info"]) == {EMULATOR_MODEL_UUID}
+    # The transcription model, and the method that labelled the speakers (diarize=true).
+    diarizer = metadata["diarize_info"]["model_uuid"]
+    assert set(metadata["model_info"]) == {EMULATOR_MODEL_UUID, diarizer}
+    assert metadata["model_info"][diarizer]["name"] == "pitch-clustering"
     assert set(metadata["model_info"][EMULATOR_MODEL_UUID]) == {"name", "version", "arch"}
     assert metadata["extra"] == {"callback_secret": "s3cret", "team": "audio"}
     assert metadata["tags"] == ["demo", "ci"]
