@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
+from deepgram import ListenV1Response
+from deepgram.listen.v1 import ListenV1Metadata, ListenV1Results
 
 from inspector.core.listen_options import parse_listen_options
 from inspector.core.listen_parameters import PARAMETERS, Handling, ListenWarning, Mode
@@ -98,6 +100,7 @@ def test_a_prerecorded_request_with_each_parameter_is_valid_and_shows_it(name: s
     parameter = PARAMETERS[name]
     body = _prerecorded([*parameter.needs, (name, parameter.example)])
     validate_rest("ListenV1Response", body)
+    ListenV1Response.model_validate(body)  # the official SDK's model, strictly
     if parameter.handling is Handling.WARNED:
         (warning,) = _warned(body, name)
         assert warning["type"] == "not_emulated" and warning["message"]
@@ -118,6 +121,7 @@ def test_a_live_stream_with_each_parameter_is_valid_and_warns_what_it_does_not_a
     options = parse_listen_options([(name, parameter.example)], streaming=True)
     message = build_results_message(FINAL, options, request_id=REQUEST_ID)
     validate_stream("Results", message)
+    ListenV1Results.model_validate(message)
     metadata = build_stream_metadata(
         request_id=REQUEST_ID,
         created=CREATED,
@@ -127,6 +131,7 @@ def test_a_live_stream_with_each_parameter_is_valid_and_warns_what_it_does_not_a
         warnings=options.warnings,
     )
     validate_stream("Metadata", metadata)
+    ListenV1Metadata.model_validate(metadata)
     warned = [w for w in metadata.get("warnings", []) if w["parameter"] == name]
     assert bool(warned) == (parameter.handling is Handling.WARNED), warned
 
