@@ -90,7 +90,7 @@ _TABLE: tuple[Parameter, ...] = (
     Parameter("encoding", _E, _BOTH, "headerless audio decoded as declared (linear16, linear32, mulaw, alaw; FLAC and Opus by their container)", "linear16"),
     Parameter("mip_opt_out", _W, _BOTH, "the emulator keeps no audio or transcripts, so there is nothing to opt out of"),
     # -- recognition
-    # multichannel shows only with audio of several channels: tests/e2e/test_listen_options.py.
+    # multichannel shows only with audio of several channels: tests/e2e/test_emulator_options.py.
     Parameter("multichannel", _E, _BOTH, "each channel decoded and recognised on its own: one channels[] entry each; live channel_index [i, n]"),
     Parameter("diarize", _E, _BOTH, "approximate: phrases clustered by their median pitch (autocorrelation F0 with numpy), per channel; speaker_confidence from the distance to the speaker's pitch", fields=("results.channels[].alternatives[].words[].speaker",)),
     Parameter("diarize_model", _E, _BOTH, "as diarize (the same pitch clustering for every model)", "latest", ("results.channels[].alternatives[].words[].speaker",)),

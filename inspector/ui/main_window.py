@@ -591,6 +591,7 @@ class MainWindow(QMainWindow):
 
     def _apply_events(self, events: Sequence[Event], jobs_touched: set[str]) -> None:
         exchanges: list[Exchange] = []
+        not_applied: list[str] = []  # the emulator's warnings: each parameter once a run
         for event in events:
             if isinstance(event, WsMessageAdded):
                 self._messages[event.message.exchange_id].append(event.message)
@@ -601,7 +602,7 @@ class MainWindow(QMainWindow):
             elif isinstance(event, EmulatorFaultsChanged):
                 self.emulator_menu.show_faults(event.faults)
             elif isinstance(event, ListenOptionWarning):
-                self.statusBar().showMessage(f"Emulator: {event.message}", 10000)
+                not_applied.append(event.message)
             elif isinstance(event, EmulatorEvent):
                 if event.name in ("rejected", "error"):
                     self._emulator_errors += 1
@@ -616,6 +617,8 @@ class MainWindow(QMainWindow):
                     if self._follow_next_job and event.name in ("job", "stream_open"):
                         self._follow_next_job = False
                         self.timeline.show_job(self.tracker.get(request_id))
+        if not_applied:
+            self.statusBar().showMessage("Emulator: " + "; ".join(not_applied), 15000)
         self.model.apply_events(events)
         self.sessions.on_live_events(events)
         live = self.sessions.stored is None
