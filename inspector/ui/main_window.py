@@ -584,7 +584,7 @@ class MainWindow(QMainWindow):
             return
         job = self.timeline.job
         if job is not None and job.request_id in jobs_touched:
-            self.timeline.refresh()
+            self.timeline.show_job(self.tracker.get(job.request_id))  # its latest state
         self._refresh_selected()
         self._update_status()
         self.traffic.update_filter_count()
@@ -689,7 +689,7 @@ class MainWindow(QMainWindow):
 
     def _on_submitted(self, request_id: str) -> None:
         job = self.tracker.get(request_id)
-        if job is not None and self.timeline.job is not job:
+        if job is not None:
             self.timeline.show_job(job)
         for x in self.model.exchanges():
             if x.request_id == request_id:

@@ -13,9 +13,10 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen, QStandardItemModel
 from PySide6.QtWidgets import QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
+from ..core.delivery import AttemptMark
 from ..core.ws_close_codes import close_code_text
 from .body_format import plural
-from .delivery_track import AttemptMark, JobTrack
+from .delivery_track import JobTrack
 from .widgets import item, plain_label, set_rows, table_view
 
 COUNTDOWN_MS = 100
@@ -35,7 +36,9 @@ def summary_text(job: JobTrack, now: float) -> str:
         return f"Rejected by the emulator: {job.rejected}"
     if job.streaming:
         finals = sum(1 for m in job.messages if m.is_final)
-        head = f"Stream: {plural(len(job.messages), 'message')} ({finals} final)"
+        kept = len(job.messages)
+        among = f" among the last {kept}" if job.message_count > kept else ""
+        head = f"Stream: {plural(job.message_count, 'message')} ({finals} final{among})"
         if job.closed is None:
             return head + ", open"
         _, code, reason = job.closed
@@ -136,7 +139,7 @@ class TimelineCanvas(QWidget):
                 width = metrics.horizontalAdvance(label)
                 label_x = x + 4 if x + 4 + width < self.width() else x - 4 - width
                 painter.drawText(QPointF(label_x, axis_y - 12), label)
-            attempts: list[AttemptMark] = job.attempts
+            attempts: tuple[AttemptMark, ...] = job.attempts
             for a in attempts:
                 mark(a.time, _OK if a.ok else _FAIL, f"#{a.number} {a.text()}")
             if job.next_retry_at is not None and job.outcome is None:
@@ -192,7 +195,8 @@ class TimelineView(QWidget):
         self.timer.timeout.connect(self._tick)
 
     def show_job(self, job: JobTrack | None) -> None:
-        changed = job is not self.job
+        """Show `job`: another request_id's, or the latest state of the one shown."""
+        changed = (job and job.request_id) != (self.job and self.job.request_id)
         self.job = job
         self.canvas.job = job
         if changed:
@@ -211,7 +215,7 @@ class TimelineView(QWidget):
         target = f" to {job.callback}" if job.callback else ""
         self.title.setText(f"request_id {job.request_id}: {what}{target}")
         self.summary.setText(summary_text(job, time.time()))
-        rows = len(job.messages) + (1 if job.closed else 0) if job.streaming else len(job.attempts)
+        rows = job.message_count + (1 if job.closed else 0) if job.streaming else len(job.attempts)
         if rows != self._rows_shown:
             self._rows_shown = rows
             set_rows(self.model, self._table_rows(job))
@@ -232,7 +236,7 @@ class TimelineView(QWidget):
                     item(""),
                     item(m.type),
                 ]
-                for n, m in enumerate(job.messages, 1)
+                for n, m in enumerate(job.messages, job.message_count - len(job.messages) + 1)
             ]
             if job.closed is not None:
                 t, code, reason = job.closed

@@ -187,8 +187,8 @@ def test_stopping_with_a_callback_job_waiting_to_retry_shows_it_cancelled(window
         lambda: w.timeline.job is not None and "next retry in" in w.timeline.summary.text(),
         timeout=ASR_TIMEOUT_MS,
     )
-    job = w.timeline.job
+    request_id = w.timeline.job.request_id
     w.toggle_running()  # Stop: the emulator shuts down with the job waiting
-    qtbot.waitUntil(lambda: job.outcome == "cancelled", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: w.tracker.get(request_id).outcome == "cancelled", timeout=TIMEOUT_MS)
     assert w.timeline.summary.text().endswith(", cancelled")
     qtbot.waitUntil(lambda: w.start_stop_action.text() == "Start", timeout=TIMEOUT_MS)
