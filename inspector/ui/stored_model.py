@@ -38,8 +38,8 @@ from ..core.row_expr import Pred
 from ..store.group_index import GroupIndex
 from ..store.schema import SessionFileError
 from ..store.session_reader import ReadInterrupted, SessionReader
+from .list_cells import EXCHANGE_ROLE, cell_roles, fill_span, header_data
 from .stored_session import StoredSession
-from .traffic_model import EXCHANGE_ROLE, cell_roles, fill_span, header_data
 
 log = logging.getLogger(__name__)
 

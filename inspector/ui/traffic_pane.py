@@ -55,7 +55,8 @@ from ..core.columns import COLUMNS
 from ..core.exchange_display import Tone
 from ..core.filter_expr import filter_help, parse_filter, quote_value
 from ..core.records import Exchange
-from .traffic_model import TONE_COLOURS, TrafficFilter, TrafficModel
+from .list_cells import TONE_COLOURS
+from .traffic_model import TrafficFilter, TrafficModel
 from .widgets import plain_label
 
 COLUMN_WIDTHS = tuple(c.width for c in COLUMNS)
