@@ -17,6 +17,7 @@ the live list runs. The connection must register `SQL_FUNCTIONS` (`store/session
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -49,13 +50,15 @@ from .row_expr import (
 )
 
 _OPS = frozenset({"=", "!=", "<", "<=", ">", ">="})
-# The header JSON text without escapes: rows where LIKE on the text itself is exact.
+# The header JSON text has no escapes: LIKE on the text itself is exact there.
 _PLAIN_HEADERS = "instr(headers, '\\') = 0"
 
 
-def to_sql(node: Pred | Value) -> tuple[str, tuple[Any, ...]]:
-    """(SQL text, its parameters: `?1` is the first) of a condition or a value."""
-    out = _Sql()
+def to_sql(node: Pred | Value, json1: bool = True) -> tuple[str, tuple[Any, ...]]:
+    """(SQL text, its parameters: `?1` is the first) of a condition or a value. `json1`:
+    the connection's SQLite has its JSON functions (3.38 and later do, unless built
+    without), which read a header's value faster than Python does."""
+    out = _Sql(json1)
     text = out.pred(node) if _is_pred(node) else out.value(node)  # type: ignore[arg-type]
     return text, tuple(out.params)
 
@@ -75,8 +78,9 @@ def glob_to_like(pattern: str) -> str:
 
 
 class _Sql:
-    def __init__(self) -> None:
+    def __init__(self, json1: bool = True) -> None:
         self.params: list[Any] = []
+        self.json1 = json1
 
     def param(self, value: Any) -> str:
         """A numbered parameter (`?N`): the text may use it more than once, in any order,
@@ -154,11 +158,25 @@ class _Sql:
             return self._search(node)
         raise TypeError(f"not a condition: {node!r}")
 
-    def _contains(self, node: Value, needle: str) -> str:
-        if _likeable(needle):
-            pattern = "%" + like_escape(needle) + "%"
-            return self._guarded(node, lambda v: f"{v} LIKE {self.param(pattern)} ESCAPE '\\'")
-        return self._guarded(node, lambda v: f"instr(py_lower({v}), {self.param(needle)}) > 0")
+    def _contains(self, node: Value, needle: str, guard: bool = True) -> str:
+        """The value holds `needle`; without `guard`, NULL (not 0) where the value is NULL."""
+
+        def test(v: str) -> str:
+            if _likeable(needle):
+                return f"{v} LIKE {self.param('%' + like_escape(needle) + '%')} ESCAPE '\\'"
+            return self._unfolded(v, needle, f"instr(py_lower({v}), {{}}) > 0")
+
+        return self._guarded(node, test) if guard else test(self.value(node))
+
+    def _unfolded(self, text: str, needle: str, exact: str) -> str:
+        """`exact` (a Python test, `{}` standing for the needle's parameter), asked only of
+        the rows whose `text` holds the needle's longest ASCII run: a needle with other
+        characters is folded by Python, once per row that can hold it, not once per row."""
+        test = exact.format(self.param(needle))
+        run = _ascii_run(needle)
+        if not run:
+            return test
+        return _then(f"{text} LIKE {self.param('%' + like_escape(run) + '%')} ESCAPE '\\'", test)
 
     def _glob(self, node: Value, pattern: str) -> str:
         like = glob_to_like(pattern)
@@ -166,12 +184,20 @@ class _Sql:
             return self._guarded(node, lambda v: f"{v} LIKE {self.param(like)} ESCAPE '\\'")
         return self._guarded(node, lambda v: f"py_lower({v}) LIKE {self.param(like)} ESCAPE '\\'")
 
+    def _stored_text(self, text: str, pattern: str, exact: str) -> str:
+        """A header test as LIKE `pattern` on the stored JSON `text` first, then `exact`
+        only where needed. What LIKE looks for (printable ASCII, no quote or backslash) is
+        written in the text as it is, so LIKE holds wherever `exact` does; in a text without
+        escapes, where every `"` is a string's edge, LIKE is exact itself. So Python reads
+        only the hits of the rare rows whose text has escapes."""
+        like = self.param(pattern)
+        return _then(f"{text} LIKE {like} ESCAPE '\\'", _then(f"NOT {_PLAIN_HEADERS}", exact, "1"))
+
     def _has_header(self, name: str) -> str:
         exact = f"py_has_header(headers, {self.param(name)})"
         if not _like_safe(name):
             return exact
-        like = self.param('%["' + like_escape(name) + '",%')
-        return f"(CASE WHEN {_PLAIN_HEADERS} THEN headers LIKE {like} ESCAPE '\\' ELSE {exact} END)"
+        return self._stored_text("headers", '%["' + like_escape(name) + '",%', exact)
 
     def _header_match(self, node: HeaderMatch) -> str:
         exact = (
@@ -180,38 +206,76 @@ class _Sql:
         )
         if not _like_safe(node.name):
             return exact
-        # The name's pair must be in the text: a cheap test that leaves few rows to Python.
-        like = self.param('%["' + like_escape(node.name) + '",%')
-        plain = f"headers LIKE {like} ESCAPE '\\' AND {exact}"
-        return f"(CASE WHEN {_PLAIN_HEADERS} THEN {plain} ELSE {exact} END)"
+        # The name's pair, and the needle's longest plain run, must be in the text: cheap
+        # tests that leave few rows to read pair by pair.
+        pair = self.param('%["' + like_escape(node.name) + '",%')
+        first = f"headers LIKE {pair} ESCAPE '\\'"
+        run = _ascii_run(
+            node.needle.replace("*", "\x00").replace("?", "\x00") if node.glob else node.needle
+        )
+        if run:
+            first += f" AND headers LIKE {self.param('%' + like_escape(run) + '%')} ESCAPE '\\'"
+        if self.json1 and _like_safe(node.needle) and "\x00" not in node.needle:
+            # SQLite's lower() and LIKE fold ASCII, as Python does for ASCII text.
+            name = f"lower(json_extract(j.value, '$[0]')) = {self.param(node.name)}"
+            value = "json_extract(j.value, '$[1]')"
+            if node.glob:
+                holds = f"{value} LIKE {self.param(glob_to_like(node.needle))} ESCAPE '\\'"
+            else:
+                holds = f"instr(lower({value}), {self.param(node.needle)}) > 0"
+            exact = f"EXISTS (SELECT 1 FROM json_each(headers) j WHERE {name} AND {holds})"
+        return _then(first, exact)
 
     def _body(self, needle: str) -> str:
         exact = f"py_body_contains(b.body, {self.param(needle)})"
-        if needle.isascii() and needle:
-            # SQLite's lower() folds ASCII over every byte (NULs included) and instr finds
-            # an ASCII needle wherever Python's decoding has it: only hits go to Python.
-            first = (
-                f"instr(lower(substr(b.body, 1, {SEARCH_BODY_LIMIT})), {self.param(needle)}) > 0"
-            )
-            exact = f"{first} AND {exact}"
-        return f"EXISTS (SELECT 1 FROM bodies b WHERE b.exchange_id = exchanges.id AND {exact})"
+        run = _ascii_run(needle)
+        if run:
+            # Python's bytes.lower() and `in` over the raw bytes find an ASCII run wherever
+            # the decoded text has the needle, faster than SQLite's instr: only hits decode.
+            exact = _then(f"py_bytes_have(b.body, {self.param(run.encode())})", exact)
+        # One pass over the bodies (not a lookup per row): the ids whose body holds it.
+        return f"exchanges.id IN (SELECT b.exchange_id FROM bodies b WHERE {exact})"
 
     def _search(self, node: Search) -> str:
+        """Any part or header line holds the needle: one CASE, which stops at the first part
+        that does (an OR inside a value evaluates every side) and is 0 where none does
+        (a NULL part is not a match, so its test needs no guard)."""
         needle = node.needle
-        parts = [self._contains(p.value, needle) for p in node.parts if p.can_hold(needle)]
+        parts = [
+            self._contains(p.value, needle, guard=False) for p in node.parts if p.can_hold(needle)
+        ]
         parts.append(self._header_search(needle))
-        return "(" + " OR ".join(parts) + ")"
+        return "(CASE " + " ".join(f"WHEN {p} THEN 1" for p in parts) + " ELSE 0 END)"
 
     def _header_search(self, needle: str) -> str:
         exact = f"py_header_search(headers, {self.param(needle)})"
         if not _like_safe(needle) or not set(needle) - set("[],"):
-            return exact
-        # In escape-free text every `"` is a string's edge: a needle without one, and not
-        # made only of the `[],` between strings, lies within one name or value; one with
-        # ':' or ' ' may run over the ": " between them, which the text writes `","`.
-        text = "replace(headers, '\",\"', ': ')" if (":" in needle or " " in needle) else "headers"
-        like = self.param("%" + like_escape(needle) + "%")
-        return f"(CASE WHEN {_PLAIN_HEADERS} THEN {text} LIKE {like} ESCAPE '\\' ELSE {exact} END)"
+            return self._unfolded(
+                _header_text(_ascii_run(needle)), needle, "py_header_search(headers, {})"
+            )
+        # It must not be made only of the `[],` between strings (a text without escapes
+        # has every `"` at a string's edge, so a needle without one lies within a string).
+        return self._stored_text(_header_text(needle), "%" + like_escape(needle) + "%", exact)
+
+
+def _header_text(needle: str) -> str:
+    """The header JSON text to LIKE `needle` in: a needle with ':' or ' ' may run over the
+    ": " between a name and its value, which the text writes `","`."""
+    return "replace(headers, '\",\"', ': ')" if (":" in needle or " " in needle) else "headers"
+
+
+def _then(first: str, then: str, otherwise: str = "0") -> str:
+    """`then` where `first` holds, else `otherwise`: the one form SQLite never evaluates
+    `then` in where `first` fails (`a AND b` inside a value, such as a coalesce or a NOT,
+    evaluates both sides: a Python function there would run for every row)."""
+    return f"(CASE WHEN {first} THEN {then} ELSE {otherwise} END)"
+
+
+def _ascii_run(needle: str) -> str:
+    """The needle's longest run of characters the stored text writes as they are and LIKE
+    folds as Python does (printable ASCII but `"`, `\\`, and the `[],` of the header JSON)."""
+    runs = re.split(r"[^ !#-Z^-~]|[\[\],]", needle)
+    return max(runs, key=len) if runs else ""
 
 
 def _likeable(text: str) -> bool:
@@ -221,8 +285,8 @@ def _likeable(text: str) -> bool:
 
 
 def _like_safe(text: str) -> bool:
-    """Text LIKE can look for in a header JSON text without escapes."""
-    return text.isascii() and '"' not in text and "\\" not in text and "\x00" not in text
+    """Text the stored header JSON writes as it is: printable ASCII, no quote or backslash."""
+    return all(" " <= c <= "~" for c in text) and '"' not in text and "\\" not in text
 
 
 # -- the Python functions the SQL calls ---------------------------------------------------------
@@ -255,6 +319,10 @@ def _py_header_search(text: object, needle: str) -> int:
     return int(header_search(_headers_of(text), needle))
 
 
+def _py_bytes_have(body: object, run: bytes) -> int:
+    return int(isinstance(body, bytes) and run in body[:SEARCH_BODY_LIMIT].lower())
+
+
 def _py_body_contains(body: object, needle: str) -> int:
     if not isinstance(body, bytes):
         return 0
@@ -267,6 +335,7 @@ SQL_FUNCTIONS: Mapping[str, tuple[int, Callable[..., Any]]] = {
     "py_header_match": (4, _py_header_match),
     "py_header_search": (2, _py_header_search),
     "py_body_contains": (2, _py_body_contains),
+    "py_bytes_have": (2, _py_bytes_have),
 }
 """name -> (argument count, function): what `to_sql`'s SQL calls; every connection that runs
 it registers these (deterministic)."""

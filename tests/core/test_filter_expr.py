@@ -4,10 +4,13 @@ words (with a "did you mean") instead of raised."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from inspector.core.filter_expr import parse_filter
 from inspector.core.row_python import compile_python
+from inspector.core.row_sql import SQL_FUNCTIONS, to_sql
 from inspector.store.session_reader import SessionReader
 from tests.exchange_set import varied_exchanges, write_session
 
@@ -116,6 +119,23 @@ def test_an_expression_selects_the_same_exchanges_live_and_stored(reader, varied
         assert live == expected
     else:
         assert 0 < len(live) < len(varied)  # not trivially everything or nothing
+
+
+def test_without_sqlites_json_functions_the_sql_gives_the_same_rows(reader, varied):
+    # A SQLite built without JSON1 gets Python's reading of the headers instead.
+    db = sqlite3.connect(reader.path)
+    for name, (nargs, function) in SQL_FUNCTIONS.items():
+        db.create_function(name, nargs, function, deterministic=True)
+    try:
+        for expression in [e for e in TABLE if "header:" in e]:
+            condition = parse_filter(expression).condition
+            assert condition is not None
+            sql, params = to_sql(condition, json1=False)
+            assert "json_" not in sql
+            rows = db.execute(f"SELECT id FROM exchanges WHERE {sql} ORDER BY id", params)
+            assert [r[0] for r in rows] == list(reader.ids(condition)), expression
+    finally:
+        db.close()
 
 
 def test_grouped_the_same_rows_are_listed_under_the_same_nodes(reader, varied):
