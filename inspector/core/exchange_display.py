@@ -27,7 +27,7 @@ from .row_expr import (
     Search,
     SearchPart,
     Value,
-    literal_chars,
+    shapes,
 )
 from .row_python import search_reader, value_function
 from .row_sql import to_sql
@@ -117,15 +117,16 @@ GROUP_KEY: Value = Case(
 )
 
 # What a plain word looks in (besides every header line, "name: value"): the row's texts.
-_STATUS_CHARS = frozenset("0123456789") | literal_chars(STATUS_TEXT)
+_WS_WORDS = Case(((_ws, Lit("ws websocket")),), Lit(""))
+
 SEARCH_PARTS: tuple[SearchPart, ...] = (
     SearchPart(Field("target")),
     # Also in a header line, but a short column of its own: SQL finds a key's rows sooner.
     SearchPart(Field("dg_token")),
     SearchPart(Field("method")),
-    SearchPart(Case(((_ws, Lit("ws websocket")),), Lit("")), frozenset("ws websocket")),
-    SearchPart(STATUS_TEXT, _STATUS_CHARS),
-    SearchPart(Field("status"), frozenset("0123456789")),
+    SearchPart(_WS_WORDS, shapes(_WS_WORDS)),
+    SearchPart(STATUS_TEXT, shapes(STATUS_TEXT)),
+    SearchPart(Field("status"), shapes(Field("status"))),
     SearchPart(_rid),
     SearchPart(Field("note")),
     SearchPart(Field("transcript")),

@@ -31,23 +31,26 @@ class FieldDef:
     py: str
     sql: str
     nullable: bool = True  # False: never None (a NOT NULL column)
+    numeric: bool = False  # an integer: its text is digits
 
 
 _DEFS = (
-    FieldDef("id", "x.id", "id", nullable=False),
+    FieldDef("id", "x.id", "id", nullable=False, numeric=True),
     FieldDef("kind", "x.kind.value", "kind", nullable=False),
     FieldDef("started", "x.started", "started", nullable=False),
     FieldDef("method", "x.method", "method", nullable=False),
     FieldDef("target", "x.target", "target", nullable=False),
     FieldDef("path", "x.path", f"({_PATH_SQL})", nullable=False),
-    FieldDef("status", "x.status", "status"),
-    FieldDef("body_size", "x.body_size", "body_size", nullable=False),
-    FieldDef("attempt", "x.attempt", "attempt", nullable=False),
+    FieldDef("status", "x.status", "status", numeric=True),
+    FieldDef("body_size", "x.body_size", "body_size", nullable=False, numeric=True),
+    FieldDef("attempt", "x.attempt", "attempt", nullable=False, numeric=True),
     FieldDef("request_id", "x.view.request_id", "request_id"),
     FieldDef("dg_token", "x.dg_token", "dg_token"),
     FieldDef("ws_end_by", "(None if x.ws_end is None else x.ws_end.by.value)", "ws_end_by"),
-    FieldDef("ws_end_code", "(None if x.ws_end is None else x.ws_end.code)", "ws_end_code"),
-    FieldDef("ws_messages", "x.ws_messages", "ws_messages", nullable=False),
+    FieldDef(
+        "ws_end_code", "(None if x.ws_end is None else x.ws_end.code)", "ws_end_code", numeric=True
+    ),
+    FieldDef("ws_messages", "x.ws_messages", "ws_messages", nullable=False, numeric=True),
     FieldDef("note", "x.note", "note", nullable=False),
     FieldDef("transcript", "x.view.transcript", "transcript"),
     FieldDef("message_type", "x.view.message_type", "message_type"),

@@ -145,15 +145,21 @@ class BodyContains:
 
 @dataclass(frozen=True)
 class SearchPart:
-    """One text a plain word is looked for in. `alphabet`, when set, is every character
-    the part can hold (text made of our own words): a needle with any other character
-    cannot be in it, and SQL leaves the part out."""
+    """One text a plain word is looked for in. `shapes`, when set, are all the texts the part
+    can be, each run of digits written `#` (a text made of our own words and numbers): a
+    needle that is in none of them cannot be in the part, and SQL leaves the part out."""
 
     value: Value
-    alphabet: frozenset[str] | None = None
+    shapes: frozenset[str] | None = None
 
     def can_hold(self, needle: str) -> bool:
-        return self.alphabet is None or set(needle) <= self.alphabet
+        if self.shapes is None:
+            return True
+        shape = _DIGITS.sub("#", needle)
+        return any(shape in s for s in self.shapes)
+
+
+_DIGITS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -206,18 +212,25 @@ def nullable(node: Value) -> bool:
     return nullable(node.default) or any(nullable(v) for _, v in node.whens)
 
 
-def literal_chars(node: Value) -> frozenset[str]:
-    """Every character of the text literals in a value expression (what a search part made
-    only of our own words can hold, besides the digits of its numbers)."""
+def shapes(node: Value) -> frozenset[str] | None:
+    """Every text `node` can be, its numbers written `#` (`SearchPart.shapes`); None when it
+    can be any text (a text field)."""
     if isinstance(node, Lit):
-        return frozenset(node.value) if isinstance(node.value, str) else frozenset()
+        return frozenset({_DIGITS.sub("#", str(node.value))}) if node.value is not None else None
+    if isinstance(node, Field):
+        return frozenset({"#"}) if FIELDS[node.name].numeric else None
     if isinstance(node, Concat):
-        return frozenset().union(*(literal_chars(p) for p in node.parts))
-    if isinstance(node, Case):
-        return frozenset().union(
-            literal_chars(node.default), *(literal_chars(v) for _, v in node.whens)
-        )
-    return frozenset()
+        out = frozenset({""})
+        for part in node.parts:
+            part_shapes = shapes(part)
+            if part_shapes is None:
+                return None
+            out = frozenset(_DIGITS.sub("#", a + b) for a in out for b in part_shapes)
+        return out
+    branches = [shapes(v) for _, v in node.whens] + [shapes(node.default)]
+    if any(b is None for b in branches):
+        return None
+    return frozenset().union(*branches)  # type: ignore[arg-type]
 
 
 def header_lines(headers: Iterable[Sequence[str]]) -> list[str]:

@@ -249,19 +249,22 @@ class _Sql:
 
     def _header_search(self, needle: str) -> str:
         exact = f"py_header_search(headers, {self.param(needle)})"
+        # First the needle's longest piece that lies within one name or value (no ':' or
+        # ' ' to run over the ": " between them) and that the text writes as it is.
+        piece = max(re.split(r"[^!#-Z^-~]|[\[\],:]", needle), key=len)
+
+        def after_piece(test: str) -> str:
+            if not piece:
+                return test
+            return _then(f"headers LIKE {self.param(f'%{like_escape(piece)}%')} ESCAPE '\\'", test)
+
         if not _like_safe(needle) or not set(needle) - set("[],"):
-            return self._unfolded(
-                _header_text(_ascii_run(needle)), needle, "py_header_search(headers, {})"
-            )
-        # It must not be made only of the `[],` between strings (a text without escapes
-        # has every `"` at a string's edge, so a needle without one lies within a string).
-        return self._stored_text(_header_text(needle), "%" + like_escape(needle) + "%", exact)
-
-
-def _header_text(needle: str) -> str:
-    """The header JSON text to LIKE `needle` in: a needle with ':' or ' ' may run over the
-    ": " between a name and its value, which the text writes `","`."""
-    return "replace(headers, '\",\"', ': ')" if (":" in needle or " " in needle) else "headers"
+            return after_piece(exact)
+        if ":" not in needle and " " not in needle:
+            return self._stored_text("headers", "%" + like_escape(needle) + "%", exact)
+        # The ": " between a name and its value is written `","` in the text.
+        replaced = "replace(headers, '\",\"', ': ')"
+        return after_piece(self._stored_text(replaced, "%" + like_escape(needle) + "%", exact))
 
 
 def _then(first: str, then: str, otherwise: str = "0") -> str:
