@@ -25,6 +25,7 @@ from .core.rules_file import RulesFileError
 from .core.settings import ControlSettings, EmulatorSettings, ReceiverSettings
 from .faults_cli import add_fault_flags, faults_from_args
 from .filter_args import add_filter_flag
+from .public_cli import add_public_flags, public_settings_from_args
 from .reply_flags import ReplyFlagsError, add_reply_flags, rules_from_args
 from .store.library import default_data_dir
 from .store_cli import STORE_COMMANDS, add_store_commands, run_store_command
@@ -136,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
         "`ws_open`, `ws_message`, `ws_close`, `held` (a breakpoint rule holds a request until "
         "its hold_timeout); the emulator's `job`, `transcribed`, `attempt`, "
         "`job_done`, `rejected`, `stream_open`, `stream_message`, `stream_callback`, "
-        "`stream_close`; `storage` when the session file cannot be written (capture goes on). "
+        "`stream_close`; `storage` when the session file cannot be written (capture goes on); "
+        "`public_url` and `public_url_error` for a public URL. "
         "Logs go to stderr. Stops cleanly on SIGTERM or Ctrl-C.",
     )
     add_settings_flags(serve, ReceiverSettings)
@@ -178,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="read control commands as JSON lines on stdin and answer on stdout (how the "
         "window runs its engine); the end of stdin stops serve",
     )
+    add_public_flags(serve)
 
     submit = sub.add_parser(
         "submit",
@@ -247,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gui.add_argument("--no-session", action="store_true", help="keep nothing on disk")
     add_fault_flags(gui)
+    add_public_flags(gui)
     gui.add_argument(
         "--keep-sessions",
         type=_non_negative_int,
@@ -347,6 +351,7 @@ def _serve(args: argparse.Namespace, rules: tuple[Rule, ...]) -> int:
         control=control if control.port is not None else None,
         control_token=token,
         faults=faults_from_args(args),
+        **public_settings_from_args(args),
     )
     return run_serve(settings, control_stdio=args.control_stdio, line_filter=args.filter)
 

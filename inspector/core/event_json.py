@@ -31,7 +31,9 @@ from .events import (
     StorageEvent,
     WsMessageAdded,
 )
+from .forward import ForwardResult
 from .handler_checks import CaseResult, Verdict
+from .public_url import PublicUrlEvent, PublicUrlPhase
 from .records import Exchange, ExchangeKind
 from .rules import Forward, Hold, Respond
 
@@ -174,6 +176,8 @@ def _event_json(event: Event) -> dict[str, Any] | None:
         }
     if isinstance(event, CheckStarted | CheckCaseDone | CheckFinished):
         return check_json(event)
+    if isinstance(event, PublicUrlEvent):
+        return public_url_json(event)
     return None
 
 
@@ -190,6 +194,46 @@ def then_json(proposal: Respond | Forward | Hold) -> dict[str, Any]:
         "body": proposal.body.decode("utf-8", errors="replace"),
         "delay_ms": round(proposal.delay * 1000, 3),
     }
+
+
+def public_url_json(event: PublicUrlEvent) -> dict[str, Any] | None:
+    """`public_url` once the URL is known (then again with `reachable` after the probe, and
+    `"state":"stopped"`), `public_url_error` when the provider failed; nothing while it starts."""
+    phase = event.phase
+    if phase is PublicUrlPhase.STARTING:
+        return None
+    if phase is PublicUrlPhase.FAILED:
+        return {
+            "event": "public_url_error",
+            "time": iso_time(event.time),
+            "provider": event.provider,
+            "error": event.error,
+        }
+    line: dict[str, Any] = {
+        "event": "public_url",
+        "time": iso_time(event.time),
+        "provider": event.provider,
+        "state": phase.value,
+        "url": event.url,
+        "callback_url": event.callback_url,
+    }
+    if phase in (PublicUrlPhase.REACHABLE, PublicUrlPhase.UNREACHABLE):
+        line["reachable"] = phase is PublicUrlPhase.REACHABLE
+        line["error"] = event.error
+    return line
+
+
+def forward_json(f: ForwardResult) -> dict[str, Any]:
+    """The `forward` object of a `request` line: the app's status and latency, or the error."""
+    line: dict[str, Any] = {"url": f.url}
+    if f.status is not None:
+        line["status"] = f.status
+        line["body_size"] = f.body_size
+    if f.latency_ms is not None:
+        line["latency_ms"] = round(f.latency_ms, 3)
+    if f.error is not None:
+        line["error"] = f.error
+    return line
 
 
 def request_json(x: Exchange) -> dict[str, Any]:
@@ -229,6 +273,10 @@ def request_json(x: Exchange) -> dict[str, Any]:
         line["note"] = x.note
     if x.kind is ExchangeKind.WEBSOCKET:
         line["websocket"] = True
+    if x.forward is not None:
+        line["forward"] = forward_json(x.forward)
+    if x.probe:
+        line["probe"] = True
     return line
 
 
@@ -237,7 +285,7 @@ def _exchange_json(x: Exchange, is_new: bool) -> dict[str, Any] | None:
         if x.ws_end is None:
             if not is_new:
                 return None
-            return {
+            opened: dict[str, Any] = {
                 "event": "ws_open",
                 "time": iso_time(x.started),
                 "id": x.id,
@@ -246,6 +294,9 @@ def _exchange_json(x: Exchange, is_new: bool) -> dict[str, Any] | None:
                 "headers": [[n, v] for n, v in x.headers],
                 "rule": x.rule,
             }
+            if x.forward is not None:
+                opened["forward"] = forward_json(x.forward)
+            return opened
         return {
             "event": "ws_close",
             "time": iso_time(x.finished or x.started),

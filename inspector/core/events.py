@@ -10,6 +10,7 @@ from typing import Any
 
 from .emulator_faults import EmulatorFaults
 from .handler_checks import CheckCaseDone, CheckFinished, CheckStarted
+from .public_url import PublicUrlEvent
 from .records import Exchange, WsMessage
 from .rules import Forward, Hold, Respond
 
@@ -119,4 +120,5 @@ Event = (
     | CheckFinished
     | HoldStarted
     | ListenOptionWarning
+    | PublicUrlEvent
 )

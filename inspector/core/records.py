@@ -14,6 +14,7 @@ from enum import Enum
 
 from .basic_auth import BasicAuth, parse_basic_auth
 from .body_view import BodyView, view_body
+from .forward import ForwardResult
 from .headers import Header, first_header
 
 # The view of an empty body, shared: views are frozen, and a default built per record showed
@@ -89,6 +90,8 @@ class Exchange:
     view: BodyView = EMPTY_BODY_VIEW
     rule: str | None = None  # the reply rule that answered (its name or "#N"); None: no rule
     held_until: float | None = None  # held by a breakpoint rule until then (epoch s), unanswered
+    forward: ForwardResult | None = None  # what the user's app replied, when forwarded
+    probe: bool = False  # the public URL's probe: listed, not counted as traffic
 
     @property
     def path(self) -> str:

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .attempts import ATTEMPT_MEMORY
 from .delivery import DEEPGRAM_MAX_RETRIES, DEEPGRAM_RETRY_DELAY
 from .emulator_faults import NO_FAULTS, EmulatorFaults
+from .forward import ForwardSettings
+from .guard import GuardSettings
+from .public_url import PublicUrlSettings
 from .rules import Rule
+from .setting_field import setting
+
+__all__ = ["MIB", "ForwardSettings", "GuardSettings", "PublicUrlSettings", "setting"]
 
 MIB = 1024 * 1024
-
-
-def setting(default: Any, help: str, flag: str | None = None, metavar: str | None = None) -> Any:
-    """A dataclass field carrying its CLI flag and help text."""
-    return field(default=default, metadata={"help": help, "cli_flag": flag, "metavar": metavar})
 
 
 @dataclass(frozen=True)
@@ -224,3 +224,7 @@ class EngineSettings:
     control: ControlSettings | None = None  # the control API's WebSocket (None: none)
     control_token: str | None = None  # its token (engine/control_server.py reads the file)
     faults: EmulatorFaults = NO_FAULTS  # Deepgram-side failures injected from the start
+    # Issue 13: forwarding to the user's app, the receiver's guards, a public URL at start.
+    forward: ForwardSettings = field(default_factory=ForwardSettings)
+    guard: GuardSettings = field(default_factory=GuardSettings)
+    public: PublicUrlSettings | None = None

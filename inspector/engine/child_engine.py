@@ -72,6 +72,12 @@ def serve_arguments(settings: EngineSettings) -> list[str]:
         args.append("--no-emulator")
     else:
         args += _flags(settings.emulator, skip=("api_key",))
+    # Issue 13. The basic-auth password and a pinned callback secret stay off the command
+    # line as the key does; they are for a command to carry (not there yet: see the report).
+    args += _flags(settings.forward)
+    args += _flags(settings.guard, skip=("basic_auth", "secret"))
+    if settings.public is not None:
+        args += _flags(settings.public)
     if settings.session_file is not None:
         args += ["--session-file", str(settings.session_file)]
     elif settings.data_dir is not None:

@@ -22,7 +22,10 @@ from typing import Any, TypeVar
 from ..core.control import Submit
 from ..core.emulator_faults import EmulatorFaults, change_faults
 from ..core.events import EmulatorEvent, Event, StorageEvent
+from ..core.forward import ForwardSettings
+from ..core.guard import GuardSettings
 from ..core.handler_checks import CheckRequest, CheckSummary
+from ..core.public_url import PublicUrlEvent, PublicUrlSettings
 from ..core.records import Exchange
 from ..core.replay_reply import ReplayReply
 from ..core.rules import HoldAnswer, Respond, Rule
@@ -33,7 +36,9 @@ from ..store.session import SessionReader, SessionWriter
 from .binding import is_loopback
 from .emulator.faults import FaultInjector
 from .event_queue import EventQueue
+from .forwarder import Forwarder
 from .persist import Persister
+from .public_url.access import PublicAccess
 from .recall import Recall
 from .receiver import Receiver
 
@@ -68,6 +73,10 @@ class Engine:
         self._check_ids = itertools.count(1)
         self._checks: dict[int, concurrent.futures.Future[CheckSummary]] = {}
         self._check_tasks: set[asyncio.Task[Any]] = set()  # on the loop, cancelled at stop
+        self.public = PublicAccess(self.receiver, self.publish)
+        self.public.set_guard(self.settings.guard.check())
+        self._public_settings = self.settings.public  # started with the servers, when set
+        self.set_forwarding(self.settings.forward)
 
     # -- events ---------------------------------------------------------------------------
     def subscribe(self) -> EventQueue:
@@ -172,12 +181,15 @@ class Engine:
             self.control = ControlServer(self, control, token)
             await self.control.start()
         self._prune_sessions()  # only once everything started: a failed start deletes nothing
+        if self._public_settings is not None:  # in the background: `listening` does not wait
+            await self.public.start(self._public_settings)
 
     async def _stop_servers(self) -> None:
         for task in list(self._check_tasks):  # handler checks in flight end "cancelled"
             task.cancel()
         if self._check_tasks:
             await asyncio.gather(*self._check_tasks, return_exceptions=True)
+        await self.public.stop()  # the tunnel never outlives the engine
         if self.control is not None:
             await self.control.stop()
         if self.emulator is not None:
@@ -434,6 +446,69 @@ class Engine:
             )
         finally:
             self._check_tasks.discard(task)
+
+    # -- issue 13: forwarding, guards, the public URL (plain data in and out) -------------
+    def set_forwarding(self, settings: ForwardSettings) -> None:
+        """Forward to the user's app (or stop: `enabled=False` / no URL) from the next
+        request; ForwardUrlError for a URL that cannot be used. Safe from any thread."""
+        settings.check()
+        forwarder = self.receiver.forwarder
+        if forwarder is None:
+            self.receiver.forwarder = Forwarder(settings, self.receiver.settings.max_body)
+        else:
+            forwarder.settings = settings
+
+    @property
+    def forwarding(self) -> ForwardSettings:
+        forwarder = self.receiver.forwarder
+        return forwarder.settings if forwarder is not None else ForwardSettings()
+
+    def set_guards(self, settings: GuardSettings) -> None:
+        """New receiver guards (basic auth, dg-token, a pinned secret) from the next
+        request; GuardSettingError for a bad value. Safe from any thread."""
+        settings.check()
+        if self._loop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self.public.set_guard, settings)
+        else:
+            self.public.set_guard(settings)
+
+    @property
+    def guards(self) -> GuardSettings:
+        return self.public.guard_settings
+
+    def start_public_url(self, settings: PublicUrlSettings) -> None:
+        """Start (or restart) a public URL; its states arrive as PublicUrlEvents. It is
+        started again after a Stop/Start of the engine. Safe from any thread."""
+        settings.check()
+        self._public_settings = settings
+        if self._loop is not None and self.running:
+            self.call(self.public.start(settings))
+
+    def stop_public_url(self) -> None:
+        """Stop the public URL; the secret callback path is no longer demanded."""
+        self._public_settings = None
+        if self._loop is not None and self.running:
+            self.call(self.public.stop())
+
+    @property
+    def public_url(self) -> PublicUrlEvent:
+        """The public URL's last state (STOPPED when there is none)."""
+        return self.public.state
+
+    @property
+    def public_url_settings(self) -> PublicUrlSettings | None:
+        """What the public URL was last started with (None after stop_public_url)."""
+        return self._public_settings
+
+    def callback_url(self, path: str = "/", public: bool = False) -> str:
+        """The URL a callback should be sent to: the public callback URL when one is known
+        and `public`, else the receiver's own (with the secret prefix while it applies)."""
+        state = self.public.state
+        tail = path.lstrip("/")
+        if public and state.callback_url is not None:
+            return state.callback_url + tail
+        prefix = self.receiver.guard.prefix or ""
+        return f"{self.receiver.url}{prefix}/{tail}" if prefix else self.receiver.url + path
 
     @property
     def receiver_url(self) -> str:

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
+import aiohttp
 from aiohttp import HttpVersion11, WSCloseCode, WSMsgType, web
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.http_parser import RawRequestMessage
@@ -32,7 +33,10 @@ from aiohttp.streams import StreamReader
 from ..core.attempts import AttemptCounter, attempt_key
 from ..core.body_view import view_body
 from ..core.events import Event, ExchangeAdded, ExchangeUpdated, HoldStarted, WsMessageAdded
+from ..core.forward import ForwardResult, reply_parts
+from ..core.guard import OPEN, Guard, judge, strip_prefix
 from ..core.headers import Header, decode_headers
+from ..core.public_url import PROBE_HEADER
 from ..core.records import (
     ClosedBy,
     Direction,
@@ -43,6 +47,7 @@ from ..core.records import (
     WsMessage,
 )
 from ..core.rules import (
+    ACCEPT,
     CloseSocket,
     Decision,
     Forward,
@@ -56,6 +61,8 @@ from ..core.rules import (
 )
 from ..core.settings import ReceiverSettings
 from .binding import bind, url_for
+from .forwarder import Forwarder, abort_upstream, close_both, pump_from_app, send_to_app
+from .public_url.probe import ProbeWatch
 from .receiver_connections import (
     IncompleteBody,
     ReceiverConnection,
@@ -86,6 +93,7 @@ class _LiveSocket:
         self.messages = 0  # recorded so far, both directions: also the next message's index
         self.end: WsEnd | None = None  # set when the server side ends it
         self.client_reason = ""  # the reason in the client's close frame
+        self.upstream: aiohttp.ClientWebSocketResponse | None = None  # the app's, when proxied
 
 
 class _ReceiverWebSocket(web.WebSocketResponse):
@@ -113,9 +121,13 @@ class Receiver:
     ) -> None:
         self.settings = settings
         self.rules: tuple[Rule, ...] = rules  # replaced whole (an atomic swap), never mutated
-        # The user's app, when forwarding is on (issue 13): answers a Forward decision, and
-        # every request no rule answers. None: forwarding is off.
-        self.forward: Callable[[web.BaseRequest, bytes], Awaitable[Respond]] | None = None
+        # The user's app (issue 13): when its settings are active it answers a Forward
+        # decision, and every request no rule answers. Set by the engine (set_forwarding).
+        self.forwarder: Forwarder | None = None
+        # Who may reach the receiver (the public URL's secret path, basic auth, dg-token) and
+        # the public URL's probe under way. Each an atomic swap, read per request.
+        self.guard: Guard = OPEN
+        self.probe: ProbeWatch | None = None
         self._held: dict[int, asyncio.Future[Respond | HoldAnswer]] = {}
         self._publish = publish
         self._ids = itertools.count(1)
@@ -164,6 +176,14 @@ class Receiver:
             self._list_held()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+        if self.forwarder is not None:
+            await self.forwarder.close()
+
+    @property
+    def forwarding(self) -> bool:
+        """Whether the user's app answers what no rule does (issue 13)."""
+        forwarder = self.forwarder
+        return forwarder is not None and forwarder.settings.active
 
     def reset_attempts(self) -> None:
         self._attempts.reset()
@@ -243,7 +263,13 @@ class Receiver:
         )
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        refused = self._guard(request)  # before anything else: a public URL is reachable by all
+        if refused is not None:
+            return refused
         headers = request.headers
+        probe = self.probe
+        if probe is not None and probe.matches(headers.get(PROBE_HEADER)):
+            return await self._answer_probe(request, probe)
         if expect := headers.get("Expect"):
             try:
                 await self._answer_expect(request, expect)
@@ -279,7 +305,7 @@ class Receiver:
         )
         wire_headers = decode_headers(request.raw_headers)
         facts = Request(method, request.raw_path, wire_headers, body, view, attempt=attempt)
-        first = decide(self.rules, facts, forwarding=self.forward is not None)
+        first = decide(self.rules, facts, forwarding=self.forwarding)
         decision: Decision | None = first
         record: dict[str, Any] = dict(body=body, body_size=len(body), attempt=attempt, view=view)
         held = False
@@ -304,7 +330,31 @@ class Receiver:
         if decision is None:  # the user chose to drop the connection
             record.update(note=note, rule=label)
             return await self._drop_request(request, exchange_id, started, wire_headers, record)
-        reply, why = await self._reply_for(request, body, decision)
+        forwarder = self.forwarder
+        if isinstance(decision.action, Forward) and forwarder is not None and self.forwarding:
+            # Listed at once as pending: the app may take up to --forward-timeout.
+            pending = self._new_exchange(
+                request,
+                ExchangeKind.HTTP,
+                exchange_id,
+                started,
+                wire_headers,
+                rule=decision.rule,
+                **record,
+            )
+            self._publish(ExchangeUpdated(pending) if held else ExchangeAdded(pending))
+            held = True  # listed already: what follows is an update
+            result = await forwarder.forward_http(
+                request.method,
+                strip_prefix(request.raw_path, self.guard.prefix),
+                wire_headers,
+                body,
+                request.remote or "",
+            )
+            record["forward"] = result
+            reply, why = Respond(*reply_parts(result)), result.error or ""
+        else:
+            reply, why = await self._reply_for(request, body, decision)
         note = "; ".join(n for n in (note, why) if n)
         exchange = self._new_exchange(
             request,
@@ -335,15 +385,59 @@ class Receiver:
             status=reply.status, body=reply.body or None, headers=list(reply.headers) or None
         )
 
+    # -- issue 13: the guard and the probe ------------------------------------------------
+    def _guard(self, request: web.BaseRequest) -> web.Response | None:
+        """The refusal of a request the guard does not let through (listed with its
+        reason), or None. A probe refused here still tells the probe it arrived."""
+        guard = self.guard
+        if not guard.active:
+            return None
+        verdict = judge(guard, request.path, decode_headers(request.raw_headers))
+        if verdict.allowed:
+            return None
+        assert verdict.status is not None
+        probe = self.probe
+        if probe is not None and probe.matches(request.headers.get(PROBE_HEADER)):
+            probe.arrived(verdict.reason)
+        transport = request.transport
+        client = peer_text(transport.get_extra_info("peername") if transport else None)
+        self.refuse(client, verdict.status, verdict.reason, "guard", request)
+        # Close: the unread body must not be parsed as the next request.
+        return web.Response(
+            status=verdict.status,
+            body=verdict.body,
+            headers=[*verdict.headers, ("Connection", "close")],
+        )
+
+    async def _answer_probe(self, request: web.BaseRequest, probe: ProbeWatch) -> web.Response:
+        """The public URL's own probe: listed, marked, never counted, forwarded or ruled."""
+        body = await request.read()
+        now = time.time()
+        exchange = self._new_exchange(
+            request,
+            ExchangeKind.HTTP,
+            next(self._ids),
+            now,
+            body=body,
+            body_size=len(body),
+            view=view_body(body),
+            status=200,
+            reply_body=b"callback-inspector: probe arrived\n",
+            finished=now,
+            note="probe of the public URL: it reaches this receiver (not counted as traffic)",
+            probe=True,
+        )
+        self._publish(ExchangeAdded(exchange))
+        await self._keep(exchange)
+        probe.arrived(None)
+        return web.Response(status=200, body=exchange.reply_body)
+
     async def _reply_for(
         self, request: web.BaseRequest, body: bytes, decision: Decision
     ) -> tuple[Respond, str]:
         """The reply `decision` gives, and a note when it is not a plain reply."""
         action = decision.action
-        if isinstance(action, Forward):
-            forward = self.forward
-            if forward is not None:
-                return await forward(request, body), ""
+        if isinstance(action, Forward):  # forwarding on is handled before: here it is off
             note = f"rule {decision.rule} forwards to your app, but forwarding is not set up"
             return Respond(502, body=f"callback-inspector: {note}\n".encode()), note
         assert isinstance(action, Respond), action  # Hold is resolved before, CloseSocket is WS
@@ -541,9 +635,23 @@ class Receiver:
     async def _handle_websocket(self, request: web.BaseRequest) -> web.StreamResponse:
         exchange = self._new_exchange(request, ExchangeKind.WEBSOCKET, next(self._ids), time.time())
         facts = Request(request.method, request.raw_path, exchange.headers, websocket=True)
-        decision = decide(self.rules, facts, forwarding=self.forward is not None)
+        decision = decide(self.rules, facts, forwarding=self.forwarding)
         action = decision.action
         exchange = replace(exchange, rule=decision.rule)
+        upstream: aiohttp.ClientWebSocketResponse | None = None
+        forwarder = self.forwarder
+        if isinstance(action, Forward) and forwarder is not None and self.forwarding:
+            # The app's side first: the sender gets 101 only once the app has given it.
+            upstream, result = await forwarder.open_websocket(
+                strip_prefix(request.raw_path, self.guard.prefix),
+                exchange.headers,
+                request.remote or "",
+                self.settings.max_ws_message,
+            )
+            exchange = replace(exchange, forward=result)
+            if upstream is None:
+                return await self._refused_by_app(exchange, result)
+            action = ACCEPT  # proxied: the app decides when it ends
         if not isinstance(action, CloseSocket):
             return await self._refuse_upgrade(request, exchange, decision)
         limit = self.settings.max_ws_message
@@ -553,8 +661,11 @@ class Receiver:
             # compressed one only when larger); the setting is the largest one accepted.
             max_msg_size=limit + 1,
             autoping=True,
+            protocols=(upstream.protocol,) if upstream is not None and upstream.protocol else (),
         )
         if not ws.can_prepare(request).ok:
+            if upstream is not None:
+                await upstream.close(code=1001, message=b"the sender's upgrade was not valid")
             exchange = replace(
                 exchange, status=400, finished=time.time(), note="not a valid WebSocket upgrade"
             )
@@ -567,8 +678,12 @@ class Receiver:
         await self._keep(exchange)  # before the 101 leaves
         await ws.prepare(request)
         live = _LiveSocket(exchange, ws, request)
+        live.upstream = upstream
         self._live[exchange.id] = live
         self._publish(ExchangeAdded(exchange))
+        pump: asyncio.Future[None] | None = None
+        if upstream is not None:
+            pump = asyncio.ensure_future(self._pump_from_app(live, upstream))
         timer: asyncio.TimerHandle | None = None
         if action.drop and action.after_messages is None and action.after_seconds is None:
             await self._end_by_rule(exchange.id, action)  # dropped right after the upgrade
@@ -585,6 +700,9 @@ class Receiver:
                 msg = await ws.receive()
                 if msg.type == WSMsgType.CLOSE:
                     live.client_reason = str(msg.extra or "")
+                    if upstream is not None and live.end is None:  # the sender's code, passed on
+                        code = ws.close_code if ws.close_code not in (None, 1005, 1006) else 1000
+                        await close_both(ws, upstream, code or 1000, live.client_reason)
                     await ws.close()
                     break
                 if msg.type in (WSMsgType.CLOSING, WSMsgType.CLOSED):
@@ -593,6 +711,8 @@ class Receiver:
                     received += 1
                     message = self._record_message(live, Direction.IN, msg.type, msg.data)
                     await self._keep(message)  # before the next frame is handled
+                    if upstream is not None:
+                        await send_to_app(upstream, msg.type, msg.data)
                     if action.after_messages is not None and received >= action.after_messages:
                         await self._end_by_rule(exchange.id, action)
                         break
@@ -616,6 +736,8 @@ class Receiver:
         finally:
             if timer is not None:
                 timer.cancel()
+            if pump is not None:
+                await self._end_pump(live, pump)
             self._live.pop(exchange.id, None)
             end = self._how_it_ended(live)
             ended = replace(
@@ -651,6 +773,54 @@ class Receiver:
         return web.Response(
             status=reply.status, body=reply.body or None, headers=list(reply.headers) or None
         )
+
+    async def _refused_by_app(self, exchange: Exchange, result: ForwardResult) -> web.Response:
+        """The app refused the upgrade, or could not be reached: the sender gets its status,
+        or 502 / 504 saying why."""
+        status, headers, body = reply_parts(result)
+        refused = replace(
+            exchange,
+            status=status,
+            reply_headers=headers,
+            reply_body=body,
+            finished=time.time(),
+            note=result.error or "",
+        )
+        self._publish(ExchangeAdded(refused))
+        await self._keep(refused)
+        return web.Response(status=status, body=body, headers=list(headers))
+
+    async def _pump_from_app(
+        self, live: _LiveSocket, upstream: aiohttp.ClientWebSocketResponse
+    ) -> None:
+        async def record(from_app: bool, kind: WSMsgType, data: str | bytes) -> None:
+            direction = Direction.OUT if from_app else Direction.IN
+            await self._keep(self._record_message(live, direction, kind, data))
+
+        def drop_client() -> None:
+            if live.request.transport is not None:
+                live.request.transport.abort()
+
+        await pump_from_app(upstream, live.ws, live, record, drop_client)
+
+    @staticmethod
+    async def _end_pump(live: _LiveSocket, pump: asyncio.Future[None]) -> None:
+        """The sender's side is over; the app's follows. A sender's close was passed on in
+        the loop; a close decided here (a too-large message) is sent to the app too; a
+        sender that dropped drops the app's connection as well."""
+        upstream = live.upstream
+        if not pump.done() and upstream is not None and not upstream.closed:
+            end = live.end
+            if end is not None and end.by is ClosedBy.SERVER and end.code not in (None, 1006):
+                await upstream.close(code=end.code or 1000, message=end.reason.encode()[:123])
+            else:
+                abort_upstream(upstream)
+        try:
+            await asyncio.wait_for(pump, 10.0)
+        except (TimeoutError, asyncio.CancelledError, ConnectionResetError, aiohttp.ClientError):
+            pump.cancel()
+        except Exception:  # one broken proxy must not take the receiver's bookkeeping with it
+            log.exception("websocket %d: the pump from your app failed", live.exchange.id)
 
     async def _end_by_rule(self, exchange_id: int, action: CloseSocket) -> None:
         if action.drop:
@@ -712,7 +882,7 @@ class Receiver:
         if live is None or live.ws.closed:
             return False
         live.end = WsEnd(ClosedBy.SERVER, code, reason)
-        await live.ws.close(code=code, message=reason.encode())
+        await close_both(live.ws, live.upstream, code, reason)  # proxied: both sides
         return True
 
     async def drop_websocket(self, exchange_id: int) -> bool:
@@ -721,5 +891,6 @@ class Receiver:
         if live is None or live.request.transport is None:
             return False
         live.end = WsEnd(ClosedBy.ABORT, ABNORMAL_CLOSURE, "dropped by the receiver (TCP abort)")
+        abort_upstream(live.upstream)  # proxied: the app's side too
         live.request.transport.abort()
         return True

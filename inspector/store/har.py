@@ -33,6 +33,7 @@ from typing import Any
 from ..core.body_view import view_body
 from ..core.deepgram_auth import parse_api_key
 from ..core.event_json import iso_time
+from ..core.forward import ForwardResult, forward_reply_headers
 from ..core.headers import Header, first_header
 from ..core.records import ClosedBy, Direction, Exchange, ExchangeKind, WsEnd, WsKind, WsMessage
 from ..core.row_expr import Pred
@@ -141,10 +142,15 @@ class _Masker:
 def exchange_to_entry(
     x: Exchange, messages: Sequence[WsMessage] = (), masker: _Masker | None = None
 ) -> dict[str, Any]:
-    """One HAR entry for `x` (and its WebSocket messages)."""
+    """One HAR entry for `x` (and its WebSocket messages). A forwarded request's response
+    is the user's app's reply, as the app sent it (issue 13); `_inspector.forward` says
+    where it went and how long the app took."""
     headers: Sequence[Header] = x.headers
     reply_headers: Sequence[Header] = x.reply_headers
     body, reply_body = x.body, x.reply_body
+    forward = x.forward
+    if forward is not None and forward.status is not None and forward.error is None:
+        reply_headers, reply_body = forward.headers, forward.body
     if masker is not None:
         headers, reply_headers = masker.headers(headers), masker.headers(reply_headers)
         body, reply_body = masker.data(body), masker.data(reply_body)
@@ -207,6 +213,16 @@ def exchange_to_entry(
             "note": x.note,
         },
     }
+    if forward is not None:
+        entry["_inspector"]["forward"] = {
+            "url": forward.url,
+            "status": forward.status,
+            "latency_ms": forward.latency_ms,
+            "error": forward.error,
+            "timed_out": forward.timed_out,
+        }
+    if x.probe:
+        entry["_inspector"]["probe"] = True
     if x.kind is ExchangeKind.WEBSOCKET:
         entry["_resourceType"] = "websocket"
         entry["_webSocketMessages"] = [_ws_message(m, masker) for m in messages]
@@ -428,6 +444,10 @@ def entry_to_records(
         )
     exchange_id = asked if asked is not None else number
     messages = _messages(messages_raw or [], exchange_id, f"{where}._webSocketMessages")
+    reply_headers = _headers_of(response, f"{where}.response")
+    forward = _forward_of(ours, mine, reply_headers, reply_body)
+    if forward is not None and forward.status is not None and forward.error is None:
+        reply_headers = forward_reply_headers(reply_headers)  # what the receiver sent on
     exchange = Exchange(
         id=exchange_id,
         kind=kind,
@@ -443,15 +463,41 @@ def entry_to_records(
         body_size=_field(ours, "body_size", int, mine, len(body)),
         attempt=_field(ours, "attempt", int, mine, 1),
         status=status,
-        reply_headers=_headers_of(response, f"{where}.response"),
+        reply_headers=reply_headers,
         reply_body=reply_body,
         finished=finished,
         ws_end=ws_end,
         ws_messages=_field(ours, "ws_messages", int, mine, len(messages)),
         note=_clean(_field(ours, "note", str, mine, "")),
         view=view_body(body),
+        forward=forward,
+        probe=_field(ours, "probe", bool, mine, False),
     )
     return exchange, messages, asked
+
+
+def _forward_of(
+    ours: dict[str, Any], mine: str, headers: tuple[Header, ...], body: bytes
+) -> ForwardResult | None:
+    """`_inspector.forward` back to the record: the response was the app's when it replied."""
+    raw = _field(ours, "forward", dict, mine, None)
+    if raw is None:
+        return None
+    where = f"{mine}.forward"
+    status = _field(raw, "status", int, where, None)
+    error = _field(raw, "error", str, where, None)
+    replied = status is not None and error is None
+    latency = _field(raw, "latency_ms", float, where, None)
+    return ForwardResult(
+        url=_clean(_field(raw, "url", str, where)),
+        status=status,
+        headers=headers if replied else (),
+        body=body if replied else b"",
+        body_size=len(body) if replied else 0,
+        latency_ms=latency,
+        error=_clean(error) if error is not None else None,
+        timed_out=_field(raw, "timed_out", bool, where, False),
+    )
 
 
 def _messages(raw: list[Any], exchange_id: int, where: str) -> list[WsMessage]:

@@ -93,9 +93,28 @@ def _create_v1(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+def _v1_to_v2(db: sqlite3.Connection) -> None:
+    """Issue 13: what the user's app replied to a forwarded request (one row per forwarded
+    exchange, its body kept like a request body), and the public URL's probe marked."""
+    db.execute("ALTER TABLE exchanges ADD COLUMN probe INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        """CREATE TABLE forwards (
+            exchange_id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,
+            status INTEGER,
+            headers TEXT NOT NULL,
+            body BLOB NOT NULL,
+            body_size INTEGER NOT NULL,
+            latency_ms REAL,
+            error TEXT,
+            timed_out INTEGER NOT NULL
+        )"""
+    )
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
-MIGRATIONS: Mapping[int, Migration] = {1: _create_v1}
+MIGRATIONS: Mapping[int, Migration] = {1: _create_v1, 2: _v1_to_v2}
 """Version n -> the function that turns a version n-1 file into version n. To add v2, write
 `_v1_to_v2(db)` (ALTER TABLE ...) and add `2: _v1_to_v2`; SCHEMA_VERSION follows."""
 

@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 
 from ..core.events import EmulatorEvent, ExchangeAdded, ExchangeUpdated, WsMessageAdded
+from ..core.forward import ForwardResult
 from ..core.records import Exchange, WsMessage
 from .schema import SessionFileError, connect
 
@@ -61,7 +62,14 @@ def app_version() -> str:
 _EXCHANGE_COLUMNS = (
     "id, kind, started, finished, client, method, target, http_version, status, body_size, "
     "attempt, request_id, dg_token, ws_end_by, ws_end_code, ws_end_reason, ws_messages, note, "
-    "transcript, is_final, message_type, is_error, utf8_valid, json_valid, headers, reply_headers"
+    "transcript, is_final, message_type, is_error, utf8_valid, json_valid, headers, reply_headers, "
+    "probe"
+)
+# What the user's app replied (issue 13); the reader joins it to each exchange.
+_FORWARD_COLUMNS = "url, status, headers, body, body_size, latency_ms, error, timed_out"
+_INSERT_FORWARD = (
+    f"INSERT OR REPLACE INTO forwards (exchange_id, {_FORWARD_COLUMNS}) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_EXCHANGE = (
     f"INSERT OR REPLACE INTO exchanges ({_EXCHANGE_COLUMNS}) "
@@ -104,6 +112,21 @@ def _exchange_row(x: Exchange) -> tuple[Any, ...]:
         view.json_valid,
         _encode_json(x.headers),
         _encode_json(x.reply_headers),
+        x.probe,
+    )
+
+
+def _forward_row(exchange_id: int, f: ForwardResult) -> tuple[Any, ...]:
+    return (
+        exchange_id,
+        f.url,
+        f.status,
+        _encode_json(f.headers),
+        f.body,
+        f.body_size,
+        f.latency_ms,
+        f.error,
+        f.timed_out,
     )
 
 
@@ -224,6 +247,7 @@ class SessionWriter:
     def _write(self, batch: list[object]) -> Exception | None:
         exchanges: list[tuple[Any, ...]] = []
         bodies: list[tuple[int, bytes, bytes]] = []
+        forwards: list[tuple[Any, ...]] = []
         messages: list[tuple[Any, ...]] = []
         events: list[tuple[str, float, str]] = []
         for item in batch:
@@ -234,6 +258,8 @@ class SessionWriter:
             if isinstance(item, Exchange):
                 exchanges.append(_exchange_row(item))
                 bodies.append((item.id, item.body, item.reply_body))
+                if item.forward is not None:
+                    forwards.append(_forward_row(item.id, item.forward))
             elif isinstance(item, WsMessage):
                 messages.append(
                     (
@@ -254,6 +280,8 @@ class SessionWriter:
             if exchanges:
                 db.executemany(_INSERT_EXCHANGE, exchanges)
                 db.executemany(_INSERT_BODIES, bodies)
+            if forwards:
+                db.executemany(_INSERT_FORWARD, forwards)
             if messages:
                 db.executemany(_INSERT_MESSAGE, messages)
             if events:

@@ -21,6 +21,7 @@ from typing import Any
 from ..core.body_view import view_body
 from ..core.events import EmulatorEvent
 from ..core.exchange_display import GROUP_KEY_SQL
+from ..core.forward import ForwardResult
 from ..core.records import Direction, Exchange, WsKind, WsMessage
 from ..core.row_expr import Pred
 from ..core.row_sql import SQL_FUNCTIONS, to_sql
@@ -231,8 +232,10 @@ class SessionReader:
 
     def _exchanges(self, where: str, params: tuple[Any, ...]) -> list[Exchange]:
         raw = self._query(
-            "SELECT exchanges.*, b.body AS body, b.reply_body AS reply_body FROM exchanges "
-            f"LEFT JOIN bodies b ON b.exchange_id = exchanges.id {where}",
+            "SELECT exchanges.*, b.body AS body, b.reply_body AS reply_body, "
+            f"{_FORWARD_SELECT} FROM exchanges "
+            "LEFT JOIN bodies b ON b.exchange_id = exchanges.id "
+            f"LEFT JOIN forwards f ON f.exchange_id = exchanges.id {where}",
             params,
         )
         return [self._exchange(r) for r in raw]
@@ -260,6 +263,8 @@ class SessionReader:
                 body=body,
                 reply_body=bytes(r["reply_body"] or b""),
                 view=view,
+                probe=bool(r["probe"]),
+                forward=_forward_of(r),
             )
         except (KeyError, ValueError, TypeError, IndexError) as exc:
             raise SessionFileError(self.path, f"exchange {r['id']} is damaged ({exc})") from None
@@ -301,3 +306,33 @@ def _has_json1(db: sqlite3.Connection) -> bool:
     except sqlite3.Error:
         return False
     return True
+
+
+# What the user's app replied (issue 13, schema v2): joined to each whole exchange.
+_FORWARD_FIELDS = (
+    "url",
+    "status",
+    "headers",
+    "body",
+    "body_size",
+    "latency_ms",
+    "error",
+    "timed_out",
+)
+_FORWARD_SELECT = ", ".join(f"f.{name} AS forward_{name}" for name in _FORWARD_FIELDS)
+
+
+def _forward_of(r: sqlite3.Row) -> ForwardResult | None:
+    """The forward of a joined row, None when the request was not forwarded."""
+    if r["forward_url"] is None:
+        return None
+    return ForwardResult(
+        url=r["forward_url"],
+        status=r["forward_status"],
+        headers=headers_of(r["forward_headers"]),
+        body=bytes(r["forward_body"] or b""),
+        body_size=r["forward_body_size"],
+        latency_ms=r["forward_latency_ms"],
+        error=r["forward_error"],
+        timed_out=bool(r["forward_timed_out"]),
+    )

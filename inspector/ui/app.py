@@ -46,6 +46,8 @@ def run_gui(
     app.setWindowIcon(app_icon())
     data_dir = None if args.no_session else (args.data_dir or default_data_dir())
     keep = getattr(args, "keep_sessions", None)
+    from ..public_cli import public_settings_from_args
+
     engine = Engine(
         EngineSettings(
             receiver=receiver,
@@ -53,6 +55,7 @@ def run_gui(
             data_dir=data_dir,
             keep_sessions=keep,
             faults=faults_from_args(args),  # gui --emulator-fail-next ... (the Emulator menu)
+            **public_settings_from_args(args),
         )
     )
     window = MainWindow(engine)

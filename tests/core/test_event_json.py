@@ -150,3 +150,56 @@ def test_a_listen_option_warning_is_a_warning_line_that_reads_back() -> None:
         "request_id": "rid",
     }
     assert event_from_line(line, {}) == warning
+
+
+def test_request_line_has_the_forward_object_with_the_apps_status_or_the_error():
+    from inspector.core.forward import ForwardResult
+
+    ok = ForwardResult(
+        "http://127.0.0.1:3000/cb", status=202, body=b"{}", body_size=2, latency_ms=14.0
+    )
+    line = event_to_json(ExchangeAdded(_exchange(status=202, forward=ok)))
+    assert line["forward"] == {
+        "url": "http://127.0.0.1:3000/cb",
+        "status": 202,
+        "body_size": 2,
+        "latency_ms": 14.0,
+    }
+    error = "connection refused: is your app running on 127.0.0.1:3000?"
+    failed = ForwardResult("http://127.0.0.1:3000/cb", error=error)
+    line = event_to_json(ExchangeAdded(_exchange(status=502, forward=failed)))
+    assert line["forward"] == {"url": "http://127.0.0.1:3000/cb", "error": error}
+    assert "forward" not in event_to_json(ExchangeAdded(_exchange()))
+
+
+def test_a_probe_is_marked_in_its_request_line():
+    assert event_to_json(ExchangeAdded(_exchange(probe=True)))["probe"] is True
+    assert "probe" not in event_to_json(ExchangeAdded(_exchange()))
+
+
+def test_public_url_lines_once_known_after_the_probe_and_on_failure():
+    from inspector.core.public_url import PublicUrlEvent, PublicUrlPhase
+
+    url, cb = "https://x.trycloudflare.com", "https://x.trycloudflare.com/cb/S/"
+    assert event_to_json(PublicUrlEvent("cloudflared", PublicUrlPhase.STARTING, 0.0)) is None
+    known = event_to_json(PublicUrlEvent("cloudflared", PublicUrlPhase.PROBING, 0.0, url, cb))
+    assert {k: known[k] for k in ("event", "provider", "url", "callback_url")} == {
+        "event": "public_url",
+        "provider": "cloudflared",
+        "url": url,
+        "callback_url": cb,
+    }
+    assert "reachable" not in known
+    probed = event_to_json(
+        PublicUrlEvent("cloudflared", PublicUrlPhase.UNREACHABLE, 0.0, url, cb, "no answer")
+    )
+    assert (probed["reachable"], probed["error"]) == (False, "no answer")
+    reachable = event_to_json(PublicUrlEvent("ngrok", PublicUrlPhase.REACHABLE, 0.0, url, cb))
+    assert (reachable["reachable"], reachable["error"]) == (True, None)
+    failed = event_to_json(PublicUrlEvent("ngrok", PublicUrlPhase.FAILED, 0.0, error="no token"))
+    assert failed == {
+        "event": "public_url_error",
+        "time": "1970-01-01T00:00:00.000Z",
+        "provider": "ngrok",
+        "error": "no token",
+    }

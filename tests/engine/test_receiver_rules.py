@@ -85,19 +85,23 @@ def test_a_forward_rule_without_forwarding_says_so_with_502(start_engine):
 
 
 def test_the_forward_seam_answers_when_no_rule_does(start_engine):
-    """A stand-in for issue 13's forwarder (the real one is another branch's): the seam."""
-    engine, log = start_engine(rules=load_rules("[[rule]]\nfail_first = 1\nstatus = 503\n"))
-    seen = []
+    """Issue 13's forwarder behind the rules: a failing attempt answers first, then the app."""
+    from aiohttp import web
 
-    async def app(request, body):
-        seen.append(body)
-        return Respond(201, body=b"from the app")
+    from inspector.core.forward import ForwardSettings
+    from tests.forward_apps import HttpApp
 
-    engine.receiver.forward = app
-    body = json.dumps({"metadata": {"request_id": "fwd-1"}}).encode()
-    assert _send(engine.receiver_url, "/cb?n=1", body)[0] == 503
-    assert _send(engine.receiver_url, "/cb?n=2", body) == (201, b"from the app")
-    assert seen == [body]  # the failing attempt never reached the app
+    async def answer(_got):
+        return web.Response(status=201, body=b"from the app")
+
+    with HttpApp(answer) as app:
+        engine, log = start_engine(rules=load_rules("[[rule]]\nfail_first = 1\nstatus = 503\n"))
+        engine.set_forwarding(ForwardSettings(url=app.url))
+        body = json.dumps({"metadata": {"request_id": "fwd-1"}}).encode()
+        assert _send(engine.receiver_url, "/cb?n=1", body)[0] == 503
+        assert _send(engine.receiver_url, "/cb?n=2", body) == (201, b"from the app")
+        assert app.next_request().body == body
+        assert app.requests.empty()  # the failing attempt never reached the app
     assert _finished(log, "/cb?n=1").rule == "#1"
     assert _finished(log, "/cb?n=2").rule is None  # no rule answered: the app did
 

@@ -16,7 +16,13 @@ from inspector.core.events import EmulatorEvent, ExchangeAdded, ExchangeUpdated,
 from inspector.core.exchange_display import plain_word
 from inspector.core.records import Exchange
 from inspector.store.library import SessionLibrary, SessionNotFoundError
-from inspector.store.schema import SCHEMA_VERSION, SessionFileError, _create_v1, connect, migrate
+from inspector.store.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    SessionFileError,
+    connect,
+    migrate,
+)
 from inspector.store.session import SessionWriter
 from inspector.store.session_reader import SessionReader
 from tests.store.sample_records import BINARY, http_exchange, ws_exchange
@@ -190,27 +196,28 @@ def test_file_is_wal_normal_sync_and_versioned(tmp_path):
         writer.submit(http_exchange(1)).result(10)
         db = sqlite3.connect(path)
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
         db.close()
     with SessionReader(path) as reader:
         meta = reader.meta()
-    assert (meta.schema_version, meta.read_only, meta.source) == (1, False, "capture")
+    assert (meta.schema_version, meta.read_only, meta.source) == (2, False, "capture")
     assert meta.started > 0 and meta.app_version
 
 
-def test_a_v2_migration_upgrades_a_v1_file_in_place(tmp_path):
+def test_a_next_migration_upgrades_a_current_file_in_place(tmp_path):
     path = tmp_path / "s.cisession"
     _write(path, http_exchange(1))
 
-    def v1_to_v2(db: sqlite3.Connection) -> None:
+    def next_version(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE exchanges ADD COLUMN replay_of INTEGER")
 
+    nxt = SCHEMA_VERSION + 1
     db = sqlite3.connect(path, isolation_level=None)
-    assert migrate(db, path, {1: _create_v1, 2: v1_to_v2}) == 2
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert migrate(db, path, {**MIGRATIONS, nxt: next_version}) == nxt
+    assert db.execute("PRAGMA user_version").fetchone()[0] == nxt
     assert db.execute("SELECT id, replay_of FROM exchanges").fetchall() == [(1, None)]
     db.close()
-    # This version reads up to v1: a v2 file is refused with a reason, not misread.
+    # This version reads up to SCHEMA_VERSION: a newer file is refused, not misread.
     with pytest.raises(SessionFileError, match="newer callback-inspector"):
         SessionReader(path)
 
