@@ -23,13 +23,14 @@ class ServeProcess:
         env: dict[str, str] | None = None,
         preexec_fn: Callable[[], None] | None = None,
         stdin: bool = False,
+        exe: list[str] | None = None,  # how to run the program (default: this Python's)
     ) -> None:
         if "--emulator-port" not in args and "--no-emulator" not in args:
             # The emulator's default port (8081) may be taken on a shared machine; tests that
             # need the emulator ask for `--emulator-port 0`.
             args = (*args, "--no-emulator")
         self.proc = subprocess.Popen(
-            [*EXE, "serve", *args],
+            [*(exe or EXE), "serve", *args],
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -1,7 +1,9 @@
-"""`serve --forward-to`: the real emulator -> the real receiver -> the user's app (issue 13).
+"""`serve --forward-to`: the real emulator -> the guarded receiver -> the user's app (issue 13).
 
 The app is a real aiohttp (or `websockets`) server in the test, on 127.0.0.1 port 0; the
-emulator transcribes real audio and delivers real callbacks with Deepgram's retries.
+emulator transcribes real audio and delivers real callbacks with Deepgram's retries, to a
+receiver set up as for the real Deepgram: a public URL (so a secret callback path), basic
+auth and dg-token required, forwarding on.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from aiohttp import web
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from inspector.core.basic_auth import encode_basic_auth
+from inspector.core.deepgram_auth import key_identifier
 from tests.forward_apps import HttpApp, Received, WsApp
 from tests.samples import shortest_sample, silent_wav
 from tests.serve_process import ServeProcess
@@ -76,8 +80,41 @@ def app():
         yield a
 
 
+USER, PASSWORD = "deepgram", "s3cret"
+
+
+class Guarded:
+    """`serve` as the real set-up runs: a public URL (the user's own; here one that leads
+    nowhere, so nothing leaves the machine), the guards, forwarding to the app. Requests
+    from the test carry the secret path, basic auth and this key's dg-token."""
+
+    def __init__(self, serve: ServeProcess) -> None:
+        self.serve = serve
+        known = serve.wait_for("public_url", timeout=10)
+        self.callback_url = known["callback_url"]
+        self.prefix = urllib.parse.urlsplit(self.callback_url).path.rstrip("/")
+        self.token = key_identifier(KEY)
+        self.headers = [
+            ("Authorization", encode_basic_auth(USER, PASSWORD)),
+            ("dg-token", self.token),
+        ]
+
+    @property
+    def url(self) -> str:
+        return self.serve.url
+
+    def callback(self, path: str) -> str:
+        """The callback URL the emulator is given: user:pass@, the secret prefix, `path`."""
+        base = self.serve.url.replace("http://", f"http://{USER}:{PASSWORD}@")
+        return f"{base}{self.prefix}{path}"
+
+    def post(self, path: str, body: bytes, headers=None):
+        sent = self.headers if headers is None else headers
+        return _request(self.serve.url, self.prefix + path, body, headers=sent)
+
+
 @pytest.fixture(scope="module")
-def serve(app):
+def guarded(app):
     with ServeProcess(
         "--port",
         "0",
@@ -86,25 +123,37 @@ def serve(app):
         "--relaxed-ports",
         "--retry-delay",
         "0.2",
+        "--public-url",
+        "http://127.0.0.1:9",
+        "--probe-timeout",
+        "1",
+        "--require-basic-auth",
+        f"{USER}:{PASSWORD}",
+        "--require-dg-token",
+        key_identifier(KEY),
         "--forward-to",
         f"{app.url}/app",
         "--forward-timeout",
         "1",
     ) as s:
-        yield s
+        yield Guarded(s)
 
 
 def test_emulator_callback_reaches_the_app_byte_identical_and_its_202_comes_back(
-    app, serve, tmp_path
+    app, guarded, tmp_path
 ):
-    request_id = _submit(serve, f"{serve.url}/ok?source=test", tmp_path)
+    serve = guarded.serve
+    request_id = _submit(serve, guarded.callback("/ok?source=test"), tmp_path)
     got = app.next_request(timeout=60)
     line = serve.wait_for("request", timeout=60, request_id=request_id)
-    # The app got the callback as Deepgram's sender sent it: body byte for byte, dg-token.
+    # The app got the callback as Deepgram's sender sent it: body byte for byte, dg-token,
+    # its basic auth; the path without the secret prefix, under the forward URL's.
     assert got.method == "POST" and got.target == "/app/ok?source=test"
+    assert line["path"] == f"{guarded.prefix}/ok?source=test"
     assert got.body == line["body"].encode("utf-8")
     assert json.loads(got.body)["metadata"]["request_id"] == request_id
-    assert got.header("dg-token") == line["dg_token"] and line["dg_token"]
+    assert got.header("dg-token") == line["dg_token"] == guarded.token
+    assert got.header("Authorization") == encode_basic_auth(USER, PASSWORD)
     assert got.header("Host") == urllib.parse.urlsplit(app.url).netloc
     assert got.header("X-Forwarded-For") == "127.0.0.1"
     assert got.header("X-Forwarded-Proto") == "http"
@@ -118,16 +167,17 @@ def test_emulator_callback_reaches_the_app_byte_identical_and_its_202_comes_back
     assert forward["url"] == f"{app.url}/app/ok?source=test" and forward["status"] == 202
     assert isinstance(forward["latency_ms"], float) and forward["latency_ms"] >= 0
     # ...with the app's body and headers (seen by a plain client too).
-    status, headers, body = _request(serve.url, "/direct", b"{}")
+    status, headers, body = guarded.post("/direct", b"{}")
     assert (status, body) == (202, b'{"accepted": true}')
     assert ("X-App", "mine") in headers
-    app.next_request()
+    assert app.next_request().target == "/app/direct"
 
 
 def test_app_answers_500_twice_then_200_three_attempts_listed_with_its_statuses(
-    app, serve, tmp_path
+    app, guarded, tmp_path
 ):
-    request_id = _submit(serve, f"{serve.url}/flaky", tmp_path)
+    serve = guarded.serve
+    request_id = _submit(serve, guarded.callback("/flaky"), tmp_path)
     lines = [serve.wait_for("request", timeout=60, request_id=request_id) for _ in range(3)]
     assert [(x["attempt"], x["status"], x["forward"]["status"]) for x in lines] == [
         (1, 500, 500),
@@ -139,12 +189,35 @@ def test_app_answers_500_twice_then_200_three_attempts_listed_with_its_statuses(
     assert [app.next_request().target for _ in range(3)] == ["/app/flaky"] * 3
 
 
-def test_app_too_slow_gets_504_after_forward_timeout_and_is_listed(app, serve):
-    status, _, body = _request(serve.url, "/slow", b'{"metadata":{"request_id":"slow-1"}}')
-    line = serve.wait_for("request", timeout=10, request_id="slow-1")
+def test_app_too_slow_gets_504_after_forward_timeout_and_is_listed(app, guarded):
+    status, _, body = guarded.post("/slow", b'{"metadata":{"request_id":"slow-1"}}')
+    line = guarded.serve.wait_for("request", timeout=10, request_id="slow-1")
     assert status == 504 and b"did not answer within 1 s (--forward-timeout)" in body
     assert line["status"] == 504 and "--forward-timeout" in line["forward"]["error"]
     app.next_request()
+
+
+def test_outside_the_secret_path_404_wrong_auth_401_wrong_token_403_listed_never_forwarded(
+    app, guarded
+):
+    right_auth, right_token = guarded.headers
+    wrong_auth = ("Authorization", encode_basic_auth(USER, "guess"))
+    wrong_token = ("dg-token", "0" * 8 + guarded.token[8:])
+    cases = [
+        ("/", [right_auth, right_token], 404, "not the callback path"),
+        ("/cb/not-the-secret/", [right_auth, right_token], 404, "not the callback path"),
+        (guarded.prefix + "/", [right_token], 401, "no Basic auth"),
+        (guarded.prefix + "/", [wrong_auth, right_token], 401, "wrong Basic auth"),
+        (guarded.prefix + "/", [right_auth, wrong_token], 403, "dg-token"),
+    ]
+    for path, headers, status, _ in cases:
+        assert _request(guarded.url, path, b"{}", headers=headers)[0] == status, path
+    lines = [guarded.serve.wait_for("request") for _ in cases]
+    assert [(x["path"], x["status"]) for x in lines] == [(p, s) for p, _, s, _ in cases]
+    assert all(
+        why in x["note"] and "forward" not in x for x, (*_, why) in zip(lines, cases, strict=True)
+    )
+    assert app.requests.empty()
 
 
 def test_app_not_running_gives_502_and_a_readable_error():
