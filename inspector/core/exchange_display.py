@@ -92,6 +92,10 @@ def _closed(mark: str) -> Value:
 # The first row that applies decides (h11's habit: a readable table, not nested ifs); the
 # last applies to whatever is left.
 STATUS_TABLE: tuple[StatusRow, ...] = (
+    # The public URL's own probe (issue 13): marked, so nobody takes it for traffic.
+    StatusRow(
+        Cmp("=", Field("probe"), Lit(1)), Concat((Lit("probe "), _status, Lit(" ✓"))), Tone.OK
+    ),
     StatusRow(All((_upgraded, IsNull(Field("ws_end_by")))), Lit("101 open ⇄"), Tone.PENDING),
     StatusRow(All((_upgraded, IsNull(_code))), Lit("closed"), Tone.NEUTRAL),
     StatusRow(All((_upgraded, Cmp("=", _code, Lit(1000)))), _closed("✓"), Tone.OK),

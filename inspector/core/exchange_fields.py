@@ -55,6 +55,7 @@ _DEFS = (
     FieldDef("transcript", "x.view.transcript", "transcript"),
     FieldDef("message_type", "x.view.message_type", "message_type"),
     FieldDef("is_final", "x.view.is_final", "is_final"),
+    FieldDef("probe", "int(x.probe)", "probe", nullable=False),  # issue 13: the public URL's
 )
 
 FIELDS: Mapping[str, FieldDef] = {f.name: f for f in _DEFS}

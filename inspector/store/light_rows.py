@@ -44,6 +44,7 @@ LIGHT_FIELDS: Mapping[str, tuple[str, ...]] = {
     "transcript": ("transcript",),
     "is_final": ("is_final",),
     "message_type": ("message_type",),
+    "probe": ("probe",),  # the public URL's probe (issue 13, schema v2)
 }
 # Exchange arguments taken as they are stored
 _PLAIN = ("finished", "status", "body_size", "attempt", "ws_messages", "note")
@@ -89,5 +90,6 @@ def light_exchange(row: Row) -> Exchange:
             is_final=None if is_final is None else bool(is_final),
             message_type=row["message_type"],
         ),
+        probe=bool(row["probe"]),
         **{f: row[f] for f in _PLAIN},
     )

@@ -26,6 +26,7 @@ from ..core.ws_close_codes import close_code_text
 from .body_format import TranscriptView, hexdump, parse_json, transcript_view
 from .body_tab import BodyTab
 from .code_view import CodeView
+from .forward_view import ForwardTab
 from .replay_dialog import REPLAY_OF_HEADER, replay_of
 from .widgets import fit_rows, item, mono_font, plain_label, set_rows, table_view
 
@@ -341,6 +342,9 @@ class DetailPane(QTabWidget):
         self.addTab(self.body, "Body")
         self.addTab(self.transcript, "Transcript")
         self.addTab(self.websocket, "WebSocket")
+        self.forward = ForwardTab(self)  # issue 13: what the user's own app replied
+        self.addTab(self.forward, "Your app")
+        self.setTabToolTip(4, "What your app replied when the request was forwarded to it")
         self.setTabToolTip(0, "Request line, headers in wire order, dg-token and basic auth")
         self.setTabToolTip(1, "The body as a JSON tree, pretty text or raw bytes / hex")
         self.setTabToolTip(2, "Deepgram transcript and words with timing and confidence")
@@ -362,6 +366,7 @@ class DetailPane(QTabWidget):
                 self.body.show_exchange(None)
                 self.transcript.reset()
                 self.websocket.reset()
+                self.forward.reset()
             return
         if x is self._shown and len(messages) == self._shown_messages:
             return
@@ -369,6 +374,8 @@ class DetailPane(QTabWidget):
         self._shown = x
         self._shown_messages = len(messages)
         self.headers.show_exchange(x, self.known_tokens)
+        self.forward.show_exchange(x)
+        self.setTabEnabled(4, x.forward is not None)
         if switched or x.kind is ExchangeKind.HTTP:
             self.body.show_exchange(x)
         self.transcript.show_exchange(x, messages)

@@ -54,6 +54,7 @@ from ..core.events import (
     WsMessageAdded,
 )
 from ..core.exchange_display import is_error
+from ..core.public_url import PublicUrlEvent
 from ..core.records import Exchange, ExchangeKind, WsMessage
 from ..engine.binding import is_loopback
 from ..engine.engine import Engine
@@ -66,6 +67,7 @@ from .emulator_menu import EmulatorMenu
 from .engine_calls import EngineCalls
 from .help import CallbacksHelp, ShortcutsDialog
 from .look import THEMES, app_icon, apply_theme
+from .public_url_control import add_public_toolbar
 from .reply_controls import ReplyControls
 from .session_browser import SessionBrowser
 from .status_bar import StatusBar
@@ -118,6 +120,7 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
         self._messages: dict[int, list[WsMessage]] = defaultdict(list)
         self._errors: set[int] = set()  # exchanges whose last state is an error
+        self._probes: set[int] = set()  # the public URL's probes: listed, not counted
         self.drain_slice = DRAIN_SLICE
         self.drain_budget_s = DRAIN_BUDGET_S
         self._open_ws: set[int] = set()
@@ -208,6 +211,8 @@ class MainWindow(QMainWindow):
         bar.addAction(self.clear_action)
         self.addToolBar(bar)
         self.toolbar = bar
+        # Public URL, guards and forwarding to the user's app (issue 13): a row of its own.
+        self.public_control, self.forward_control = add_public_toolbar(self)
 
     def _build_center(self) -> None:
         self.traffic = TrafficPane(lambda: self.url_field.text(), self)
@@ -420,6 +425,8 @@ class MainWindow(QMainWindow):
         theme = str(s.value("view/theme", "system"))
         self.theme_actions.get(theme, self.theme_actions["system"]).setChecked(True)
         self.submit_panel.load_settings(s)
+        self.public_control.load_settings(s)
+        self.forward_control.load_settings(s)
         self.detail.body.load_settings(s)
         self.submit_panel.reset_callback()
         if self.engine.emulator is None and self.engine.settings.emulator is None:
@@ -432,6 +439,8 @@ class MainWindow(QMainWindow):
         s.setValue("view/grouped", self.model.grouped)
         s.setValue("view/theme", self.theme())
         self.submit_panel.save_settings(s)
+        self.public_control.save_settings(s)
+        self.forward_control.save_settings(s)
         self.detail.body.save_settings(s)
         s.sync()
 
@@ -477,6 +486,7 @@ class MainWindow(QMainWindow):
         self.model.clear()
         self._messages.clear()
         self._errors.clear()
+        self._probes.clear()
         self._open_ws.clear()
         self._emulator_errors = 0
         self.tracker.clear()
@@ -603,6 +613,9 @@ class MainWindow(QMainWindow):
                 self.emulator_menu.show_faults(event.faults)
             elif isinstance(event, ListenOptionWarning):
                 not_applied.append(event.message)
+            elif isinstance(event, PublicUrlEvent):
+                self.public_control.show_state(event)
+                self.submit_panel.reset_callback()  # with Target = Deepgram: the public URL
             elif isinstance(event, EmulatorEvent):
                 if event.name in ("rejected", "error"):
                     self._emulator_errors += 1
@@ -629,6 +642,9 @@ class MainWindow(QMainWindow):
                 self.select_exchange(x.id)  # the first callback of the user's own submission
 
     def _track(self, x: Exchange) -> None:
+        if x.probe:
+            self._probes.add(x.id)
+            return
         if x.kind is ExchangeKind.WEBSOCKET:
             if x.status == 101 and x.ws_end is None:
                 self._open_ws.add(x.id)
@@ -640,7 +656,7 @@ class MainWindow(QMainWindow):
             self._errors.discard(x.id)
 
     def _update_status(self) -> None:
-        total = self.model.exchange_count()
+        total = self.model.exchange_count() - len(self._probes)  # a probe is not traffic
         errors = len(self._errors)
         parts = [f"{total} exchange{'s' if total != 1 else ''}"]
         if self._open_ws:

@@ -374,6 +374,7 @@ class SubmitPanel(QWidget):
 
         self.source.currentTextChanged.connect(self._update_visibility)
         self.target.currentTextChanged.connect(self._update_visibility)
+        self.target.currentTextChanged.connect(self._on_target)
         self.streaming.toggled.connect(self._on_streaming)
         self.use_callback.toggled.connect(self._update_visibility)
         for line in (self.callback, self.user, self.password):
@@ -391,12 +392,24 @@ class SubmitPanel(QWidget):
 
     # -- form -------------------------------------------------------------------------
     def reset_callback(self, path: str = DEFAULT_CALLBACK_PATH) -> None:
-        """The receiver's own URL + `path`; left as it is until the receiver first listens."""
+        """The receiver's URL + `path`; left as it is until the receiver first listens. With
+        Target = Deepgram and a public URL active, the public callback URL itself (Deepgram
+        cannot reach localhost, and its port rule is then met: 443)."""
+        public = (
+            self.target.currentText() == TARGET_DEEPGRAM
+            and self.engine.public_url.callback_url is not None
+        )
         try:
-            url = self.engine.receiver_url + path
+            url = self.engine.callback_url("/" if public else path, public=public)
         except RuntimeError:
             return
         self.callback.setText(swap_scheme(url, self.streaming.isChecked()))
+
+    def _on_target(self, text: str) -> None:
+        """To Deepgram: the public callback URL when there is one; back: the local one."""
+        public = self.engine.public_url.callback_url
+        if public and (text == TARGET_DEEPGRAM or self.callback.text().startswith(public)):
+            self.reset_callback()
 
     def _browse(self) -> QFileDialog:
         dialog = QFileDialog(
@@ -572,7 +585,10 @@ class SubmitPanel(QWidget):
             "localhost",
             "::1",
         ):
-            note = " (Deepgram's servers cannot reach your localhost: use a public tunnel URL)"
+            note = (
+                " (Deepgram's servers cannot reach your localhost: start a Public URL in the "
+                "toolbar)"
+            )
         relaxed = (
             " (relaxed ports)"
             if self._relaxed_ports() and target.port not in (80, 443, 8080, 8443)

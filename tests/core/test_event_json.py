@@ -197,7 +197,7 @@ def test_public_url_lines_once_known_after_the_probe_and_on_failure():
     reachable = event_to_json(PublicUrlEvent("ngrok", PublicUrlPhase.REACHABLE, 0.0, url, cb))
     assert (reachable["reachable"], reachable["error"]) == (True, None)
     failed = event_to_json(PublicUrlEvent("ngrok", PublicUrlPhase.FAILED, 0.0, error="no token"))
-    assert failed == {
+    assert {k: v for k, v in failed.items() if k != "v"} == {
         "event": "public_url_error",
         "time": "1970-01-01T00:00:00.000Z",
         "provider": "ngrok",
