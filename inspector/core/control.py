@@ -25,7 +25,13 @@ from typing import Any
 from .handler_checks import CheckRequest, HandlerCheckSettings, case_named
 from .rules import HoldAnswer, Respond, Rule
 from .rules_file import RuleError, reply_from_table, rule_from_table, rule_to_table
-from .settings import EmulatorSettings, ReceiverSettings
+from .settings import (
+    EmulatorSettings,
+    ForwardSettings,
+    GuardSettings,
+    PublicUrlSettings,
+    ReceiverSettings,
+)
 
 API_VERSION = 1
 
@@ -190,6 +196,37 @@ class Stop:
     name = "stop"
 
 
+@dataclass(frozen=True)
+class SetForwarding:
+    """Forward requests to the user's app (issue 13): `serve --forward-to`'s setting."""
+
+    settings: ForwardSettings
+    name = "set_forwarding"
+
+
+@dataclass(frozen=True)
+class SetGuards:
+    """The receiver's guards: basic auth, a dg-token, a pinned secret path (never argv)."""
+
+    settings: GuardSettings
+    name = "set_guards"
+
+
+@dataclass(frozen=True)
+class StartPublicUrl:
+    """Start (or restart) a public URL; its states come as `public_url` events."""
+
+    settings: PublicUrlSettings
+    name = "start_public_url"
+
+
+@dataclass(frozen=True)
+class StopPublicUrl:
+    """Stop the public URL (the secret callback path is no longer demanded)."""
+
+    name = "stop_public_url"
+
+
 Command = (
     SetRules
     | SetReceiverSettings
@@ -205,6 +242,10 @@ Command = (
     | StartHandlerCheck
     | CancelHandlerCheck
     | AnswerHeld
+    | SetForwarding
+    | SetGuards
+    | StartPublicUrl
+    | StopPublicUrl
     | Stop
 )
 
@@ -225,6 +266,10 @@ COMMANDS: dict[str, type[Command]] = {
         StartHandlerCheck,
         CancelHandlerCheck,
         AnswerHeld,
+        SetForwarding,
+        SetGuards,
+        StartPublicUrl,
+        StopPublicUrl,
         Stop,
     )
 }

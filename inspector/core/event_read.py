@@ -31,6 +31,7 @@ from .events import (
     StorageEvent,
     WsMessageAdded,
 )
+from .forward import ForwardResult
 from .handler_checks import (
     CaseId,
     CaseResult,
@@ -40,6 +41,7 @@ from .handler_checks import (
     CheckSummary,
     Verdict,
 )
+from .public_url import PublicUrlEvent, PublicUrlPhase
 from .records import ClosedBy, Direction, Exchange, ExchangeKind, WsEnd, WsKind, WsMessage
 from .rules import Forward, Hold, Respond
 
@@ -121,6 +123,8 @@ def exchange_from_line(line: Mapping[str, Any]) -> Exchange:
             note=str(line.get("note", "")),
             view=view,
             rule=_text(line.get("rule")),
+            forward=forward_from_json(line.get("forward")),
+            probe=bool(line.get("probe", False)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise LineError(f"a {line.get('event')} line without what it needs: {exc}") from None
@@ -148,6 +152,42 @@ def hold_from_line(line: Mapping[str, Any]) -> HoldStarted:
     request = {**line, "event": "request", "time": line.get("started", line["time"])}
     pending = replace(exchange_from_line(request), held_until=deadline, finished=None)
     return HoldStarted(pending, str(line.get("rule", "")), started, deadline, proposal)
+
+
+def forward_from_json(value: Any) -> ForwardResult | None:
+    """The `forward` object of a `request` line back into a (light) ForwardResult: the
+    app's status, size and latency, or the error (its headers and body are not printed)."""
+    if not isinstance(value, Mapping):
+        return None
+    latency = value.get("latency_ms")
+    return ForwardResult(
+        url=str(value.get("url", "")),
+        status=_int_or_none(value.get("status")),
+        body_size=int(value.get("body_size") or 0),
+        latency_ms=float(latency) if isinstance(latency, int | float) else None,
+        error=_text(value.get("error")),
+        timed_out="--forward-timeout" in str(value.get("error") or ""),
+    )
+
+
+def public_url_from_line(name: str, line: Mapping[str, Any]) -> PublicUrlEvent:
+    """A `public_url` or `public_url_error` line back into its PublicUrlEvent."""
+    if name == "public_url_error":
+        phase = PublicUrlPhase.FAILED
+    else:
+        try:
+            phase = PublicUrlPhase(str(line.get("state", "probing")))
+        except ValueError:
+            state = line.get("state")
+            raise LineError(f"a public_url line with an unknown state: {state!r}") from None
+    return PublicUrlEvent(
+        provider=str(line.get("provider", "")),
+        phase=phase,
+        time=epoch(line["time"]),
+        url=_text(line.get("url")),
+        callback_url=_text(line.get("callback_url")),
+        error=_text(line.get("error")),
+    )
 
 
 def closed_exchange(opened: Exchange, line: Mapping[str, Any]) -> Exchange:
@@ -232,6 +272,8 @@ def _event(
             request_id=str(line.get("request_id", "")),
             time=epoch(line["time"]),
         )
+    if name in ("public_url", "public_url_error"):
+        return public_url_from_line(name, line)
     if name in EMULATOR_EVENTS:
         fields = {k: v for k, v in line.items() if k not in ("event", "time", "v")}
         return EmulatorEvent(name, epoch(line["time"]), fields)
@@ -318,6 +360,8 @@ def exchange_to_record(x: Exchange, light: bool = False) -> dict[str, Any]:
         "note": x.note,
         "rule": x.rule,
         "held_until": x.held_until,
+        "probe": x.probe,
+        "forward": None if x.forward is None else _forward_record(x.forward, light),
     }
     if light:
         v = x.view
@@ -336,6 +380,35 @@ def exchange_to_record(x: Exchange, light: bool = False) -> dict[str, Any]:
             },
         )
     return record
+
+
+def _forward_record(f: ForwardResult, light: bool) -> dict[str, Any]:
+    return {
+        "url": f.url,
+        "status": f.status,
+        "headers": [list(h) for h in f.headers],
+        "body": "" if light else _b64(f.body),
+        "body_size": f.body_size,
+        "latency_ms": f.latency_ms,
+        "error": f.error,
+        "timed_out": f.timed_out,
+    }
+
+
+def _forward_from_record(d: Any) -> ForwardResult | None:
+    if not isinstance(d, Mapping):
+        return None
+    latency = d.get("latency_ms")
+    return ForwardResult(
+        url=str(d.get("url", "")),
+        status=_int_or_none(d.get("status")),
+        headers=_headers(d.get("headers")),
+        body=_unb64(d.get("body")),
+        body_size=int(d.get("body_size") or 0),
+        latency_ms=None if latency is None else float(latency),
+        error=_text(d.get("error")),
+        timed_out=bool(d.get("timed_out", False)),
+    )
 
 
 def _view(d: Mapping[str, Any], body: bytes) -> BodyView:
@@ -383,6 +456,8 @@ def exchange_from_record(d: Mapping[str, Any]) -> Exchange:
             view=_view(d, body),
             rule=_text(d.get("rule")),
             held_until=None if d.get("held_until") is None else float(d["held_until"]),
+            forward=_forward_from_record(d.get("forward")),
+            probe=bool(d.get("probe", False)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise LineError(f"an exchange record without what it needs: {exc}") from None

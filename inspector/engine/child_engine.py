@@ -73,7 +73,7 @@ def serve_arguments(settings: EngineSettings) -> list[str]:
     else:
         args += _flags(settings.emulator, skip=("api_key",))
     # Issue 13. The basic-auth password and a pinned callback secret stay off the command
-    # line as the key does; they are for a command to carry (not there yet: see the report).
+    # line, as the key does: `set_guards` carries them once the child has said hello.
     args += _flags(settings.forward)
     args += _flags(settings.guard, skip=("basic_auth", "secret"))
     if settings.public is not None:
@@ -167,6 +167,8 @@ class ChildEngine(EngineClient):
         rules = self._rules_in_force if self._rules_in_force is not None else settings.rules
         if rules:
             self.set_rules(rules)  # a restarted child answers as its predecessor did
+        if settings.guard.basic_auth is not None or settings.guard.secret is not None:
+            self.set_guards(settings.guard)  # the password and a pinned secret, likewise
         self._bound = (
             _port_of(hello.receiver),
             _port_of(hello.emulator) if hello.emulator else None,

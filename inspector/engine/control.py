@@ -32,10 +32,14 @@ from ..core.control import (
     Replay,
     SendWebSocketText,
     SetEmulatorSettings,
+    SetForwarding,
+    SetGuards,
     SetReceiverSettings,
     SetRules,
     StartHandlerCheck,
+    StartPublicUrl,
     Stop,
+    StopPublicUrl,
     Submit,
     check_request,
     command_from_json,
@@ -76,6 +80,9 @@ def hello(engine: Engine) -> dict[str, Any]:
         "storage": None if problem is None else event_to_json(problem),
         "rules": [rule_to_table(r) for r in engine.rules()],  # as set_rules takes them
         "supports": supported_commands(),
+        # Issue 13 (guards are not repeated here: they hold a password).
+        "forwarding": settings_to_json(engine.forwarding),
+        "public_url": event_to_json(engine.public_url),
     }
 
 
@@ -170,6 +177,18 @@ class ControlHandler:
             return None
         if isinstance(command, AnswerHeld):
             return receiver.answer_held(command.exchange, held_answer(command))  # on this loop
+        if isinstance(command, SetForwarding):
+            engine.set_forwarding(command.settings)
+            return None
+        if isinstance(command, SetGuards):
+            engine.set_guards(command.settings)
+            return None
+        if isinstance(command, StartPublicUrl):
+            engine.start_public_url(command.settings)  # states follow as public_url events
+            return None
+        if isinstance(command, StopPublicUrl):
+            engine.stop_public_url()
+            return None
         if isinstance(command, Stop):
             self._on_stop()
             return None

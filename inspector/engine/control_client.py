@@ -59,12 +59,14 @@ from ..core.events import (
     StorageEvent,
 )
 from ..core.handler_checks import CheckRequest
+from ..core.public_url import PublicUrlEvent
 from ..core.records import Exchange, ExchangeKind, WsMessage
 from ..core.replay_reply import ReplayReply
 from ..core.rules import HoldAnswer, Respond, Rule
 from ..core.rules_file import RuleError, rule_from_table
 from ..core.settings import EmulatorSettings, ReceiverSettings
 from .event_queue import EventQueue
+from .public_url.client_side import PublicUrlClient
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +128,7 @@ def _rules(tables: Any) -> tuple[Rule, ...]:
         return ()
 
 
-class EngineClient:
+class EngineClient(PublicUrlClient):
     """An engine reached through the control API. Subclasses provide the transport:
     `_send(text)` writes one JSON object; they call `_on_line(line)` for each one read and
     `_on_closed(reason)` when the connection ends."""
@@ -159,6 +161,8 @@ class EngineClient:
     def publish(self, event: Event) -> None:
         if isinstance(event, StorageEvent):
             self.storage_problem = None if event.state == "recovered" else event
+        elif isinstance(event, PublicUrlEvent):
+            self.public_url_state = event
         for listener in self._listeners:
             listener.put(event)
 
@@ -325,6 +329,8 @@ class EngineClient:
         if name == "hello":
             self.hello = Hello.from_json(line)
             self._rules = self.hello.rules  # the engine's, until this client sets others
+            public = line.get("public_url")
+            self._hello_public(line, event_from_line(public, {}) if public else None)
             self.storage_problem = self.hello.storage
             if self.hello.storage is not None:
                 self.publish(self.hello.storage)

@@ -21,10 +21,14 @@ from inspector.core.control import (
     Replay,
     SendWebSocketText,
     SetEmulatorSettings,
+    SetForwarding,
+    SetGuards,
     SetReceiverSettings,
     SetRules,
     StartHandlerCheck,
+    StartPublicUrl,
     Stop,
+    StopPublicUrl,
     Submit,
     command_from_json,
     command_to_json,
@@ -32,7 +36,13 @@ from inspector.core.control import (
 )
 from inspector.core.handler_checks import HandlerCheckSettings
 from inspector.core.rules_file import rule_from_table
-from inspector.core.settings import EmulatorSettings, ReceiverSettings
+from inspector.core.settings import (
+    EmulatorSettings,
+    ForwardSettings,
+    GuardSettings,
+    PublicUrlSettings,
+    ReceiverSettings,
+)
 
 EXAMPLES = [
     SetRules(
@@ -69,6 +79,10 @@ EXAMPLES = [
     ),
     CancelHandlerCheck(run=2),
     AnswerHeld(exchange=8, answer="reply", status=418, headers=(("X-A", "1"),), body="e30="),
+    SetForwarding(ForwardSettings(url="http://127.0.0.1:3000/app", timeout=5.0, enabled=False)),
+    SetGuards(GuardSettings(basic_auth="u:p", dg_token="11111111-2222-3333-4444-555555555555")),
+    StartPublicUrl(PublicUrlSettings(provider="cloudflared", probe_timeout=10.0)),
+    StopPublicUrl(),
     Stop(),
 ]
 
