@@ -121,6 +121,7 @@ class ForwardTab(QWidget):
         self.table.setColumnWidth(0, 170)
         self.body = text_view(self, "Your app's reply body")
         self.body.setAccessibleName("Your app's reply body")
+        self.body.setToolTip("The body your app answered with (pretty JSON, text, or hex)")
         layout.addWidget(self.summary)
         layout.addWidget(self.where)
         layout.addWidget(self.table, 1)

@@ -193,9 +193,13 @@ class PublicUrlControl(QWidget):
         self.own_url = QLineEdit(self)
         self.own_url.setPlaceholderText("https://hooks.example.com")
         self.own_url.setAccessibleName("Your own public URL")
+        self.own_url.setToolTip(
+            "The public URL that reaches this receiver (a reverse proxy, a tunnel)"
+        )
         self.own_url.setMaximumWidth(180)
         self.start_button = QPushButton("Start", self)
         self.start_button.setAccessibleName("Start or stop the public URL")
+        self.start_button.setToolTip("Start the public URL (it is probed once known), or stop it")
         self.start_button.clicked.connect(self.toggle)
         self.url_field = QLineEdit(self)
         self.url_field.setReadOnly(True)
