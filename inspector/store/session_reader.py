@@ -232,10 +232,10 @@ class SessionReader:
 
     def _exchanges(self, where: str, params: tuple[Any, ...]) -> list[Exchange]:
         raw = self._query(
-            "SELECT exchanges.*, b.body AS body, b.reply_body AS reply_body, "
-            f"{_FORWARD_SELECT} FROM exchanges "
+            "SELECT exchanges.*, b.body AS body, b.reply_body AS reply_body, f.* FROM exchanges "
             "LEFT JOIN bodies b ON b.exchange_id = exchanges.id "
-            f"LEFT JOIN forwards f ON f.exchange_id = exchanges.id {where}",
+            # Renamed in a subquery: a filter's bare `status` must stay the exchange's.
+            f"LEFT JOIN ({_FORWARD_SELECT}) f ON f.forward_id = exchanges.id {where}",
             params,
         )
         return [self._exchange(r) for r in raw]
@@ -319,7 +319,11 @@ _FORWARD_FIELDS = (
     "error",
     "timed_out",
 )
-_FORWARD_SELECT = ", ".join(f"f.{name} AS forward_{name}" for name in _FORWARD_FIELDS)
+_FORWARD_SELECT = (
+    "SELECT exchange_id AS forward_id, "
+    + ", ".join(f"{name} AS forward_{name}" for name in _FORWARD_FIELDS)
+    + " FROM forwards"
+)
 
 
 def _forward_of(r: sqlite3.Row) -> ForwardResult | None:
