@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = "## Test your app against the emulator"
 
@@ -51,6 +53,7 @@ def readme_test_file() -> str:
     return match.group(1)
 
 
+@pytest.mark.timeout(330)  # its own pytest, the speech model loaded once, on a busy machine
 def test_a_users_project_runs_the_readme_tests_with_the_installed_plugin(tmp_path):
     (tmp_path / "test_deepgram.py").write_text(readme_test_file())
     (tmp_path / "test_settings.py").write_text(SETTINGS_TESTS)
