@@ -63,7 +63,8 @@ def _encode(value: dict[str, Any]) -> str:
     except (orjson.JSONEncodeError, TypeError):  # e.g. an integer over 64 bits
         pass
     else:
-        if line.isascii():
+        # DEL (0x7f) is ASCII, and orjson writes it raw; `json` escapes it with the rest.
+        if line.isascii() and b"\x7f" not in line:
             return line.decode("ascii")
     try:
         return _encode_strict(value)
