@@ -19,9 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from .body_view import BodyView, view_body
+from .emulator_events import KINDS, emulator_event
 from .emulator_faults import FaultError, faults_from_json
 from .events import (
-    EmulatorEvent,
     EmulatorFaultsChanged,
     Event,
     ExchangeAdded,
@@ -45,22 +45,9 @@ from .public_url import PublicUrlEvent, PublicUrlPhase
 from .records import ClosedBy, Direction, Exchange, ExchangeKind, WsEnd, WsKind, WsMessage
 from .rules import Forward, Hold, Respond
 
-# The events the emulator publishes as `EmulatorEvent(name, fields)`.
-EMULATOR_EVENTS = frozenset(
-    {
-        "job",
-        "transcribed",
-        "attempt",
-        "job_done",
-        "rejected",
-        "error",
-        "stream_open",
-        "stream_message",
-        "stream_callback",
-        "stream_close",
-        "fault",  # an injected failure (engine/emulator/faults.py)
-    }
-)
+# The emulator's kinds of event (core/emulator_events.py), read back by name; an
+# emulator event this version does not know would be read as an OtherEmulatorEvent.
+EMULATOR_EVENTS = frozenset(KINDS)
 
 
 class LineError(ValueError):
@@ -276,7 +263,7 @@ def _event(
         return public_url_from_line(name, line)
     if name in EMULATOR_EVENTS:
         fields = {k: v for k, v in line.items() if k not in ("event", "time", "v")}
-        return EmulatorEvent(name, epoch(line["time"]), fields)
+        return emulator_event(name, epoch(line["time"]), fields)
     return None
 
 

@@ -6,8 +6,8 @@ Plain frozen records, put on thread-safe queues by the engine thread and read el
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from .emulator_events import EmulatorEvent
 from .emulator_faults import EmulatorFaults
 from .handler_checks import CheckCaseDone, CheckFinished, CheckStarted
 from .public_url import PublicUrlEvent
@@ -28,16 +28,6 @@ class ExchangeUpdated:
 @dataclass(frozen=True)
 class WsMessageAdded:
     message: WsMessage
-
-
-@dataclass(frozen=True)
-class EmulatorEvent:
-    """Something the emulator did (`job`, `attempt`, `job_done`, `stream_open`,
-    `stream_message`, `stream_close`, `error`); `fields` are JSON-ready values."""
-
-    name: str
-    time: float
-    fields: dict[str, Any]
 
 
 @dataclass(frozen=True)

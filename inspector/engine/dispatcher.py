@@ -25,6 +25,7 @@ from ..core.delivery import (
     attempt_succeeded,
     next_retry_at,
 )
+from ..core.emulator_events import AttemptMade, JobDone
 from ..core.event_json import iso_time
 from ..core.events import EmulatorEvent, Event
 
@@ -75,8 +76,8 @@ class Dispatcher:
             raise RuntimeError("dispatcher is not started")
         return self._session
 
-    def _event(self, name: str, **fields: Any) -> None:
-        self._publish(EmulatorEvent(name=name, time=time.time(), fields=fields))
+    def _event(self, event: EmulatorEvent) -> None:
+        self._publish(event)
 
     def deliver(
         self,
@@ -123,13 +124,15 @@ class Dispatcher:
                 finished = time.time()
                 due = next_retry_at(attempt, finished, policy)
                 self._event(
-                    "attempt",
-                    request_id=request_id,
-                    attempt=number,
-                    status=attempt.status,
-                    error=attempt.error,
-                    latency_ms=round(attempt.latency_ms, 3),
-                    next_retry_at=iso_time(due) if due is not None else None,
+                    AttemptMade(
+                        time=time.time(),
+                        request_id=request_id,
+                        attempt=number,
+                        status=attempt.status,
+                        error=attempt.error,
+                        latency_ms=round(attempt.latency_ms, 3),
+                        next_retry_at=iso_time(due) if due is not None else None,
+                    )
                 )
                 if attempt_succeeded(attempt, policy):
                     outcome = Outcome.DELIVERED
@@ -140,10 +143,17 @@ class Dispatcher:
                 await asyncio.sleep(max(0.0, due - time.time()))
         except asyncio.CancelledError:
             self._event(
-                "job_done", request_id=request_id, outcome=Outcome.CANCELLED.value, attempts=number
+                JobDone(
+                    time.time(),
+                    request_id=request_id,
+                    outcome=Outcome.CANCELLED.value,
+                    attempts=number,
+                )
             )
             raise
-        self._event("job_done", request_id=request_id, outcome=outcome.value, attempts=number)
+        self._event(
+            JobDone(time.time(), request_id=request_id, outcome=outcome.value, attempts=number)
+        )
         return outcome
 
     async def attempt(

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.body_view import view_body
-from ..core.events import EmulatorEvent
+from ..core.emulator_events import EmulatorEvent, emulator_event
 from ..core.exchange_display import GROUP_KEY_SQL
 from ..core.forward import ForwardResult
 from ..core.records import Direction, Exchange, WsKind, WsMessage
@@ -294,7 +294,7 @@ class SessionReader:
     def events(self) -> list[EmulatorEvent]:
         raw = self._query("SELECT name, time, fields FROM emulator_events ORDER BY seq")
         try:
-            return [EmulatorEvent(r["name"], r["time"], json.loads(r["fields"])) for r in raw]
+            return [emulator_event(r["name"], r["time"], json.loads(r["fields"])) for r in raw]
         except ValueError as exc:
             raise SessionFileError(self.path, f"an emulator event is damaged ({exc})") from None
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from inspector.core.emulator_events import emulator_event
 from inspector.core.event_filter import EventFilter
-from inspector.core.events import EmulatorEvent, ExchangeAdded, ExchangeUpdated, WsMessageAdded
+from inspector.core.events import ExchangeAdded, ExchangeUpdated, WsMessageAdded
 from inspector.core.filter_expr import parse_filter
 from inspector.core.records import ClosedBy, Direction, WsEnd, WsKind, WsMessage
 from tests.store.sample_records import http_exchange, ws_exchange
@@ -24,7 +25,7 @@ def test_requests_are_kept_when_they_match_as_they_are_then():
     assert not keep(ExchangeAdded(pending))
     assert keep(ExchangeUpdated(replace(pending, status=503)))
     assert not keep(ExchangeAdded(http_exchange(2, status=200)))
-    assert keep(EmulatorEvent("attempt", 1.0, {"status": 200}))  # not about an exchange
+    assert keep(emulator_event("attempt", 1.0, {"status": 200}))  # not about an exchange
 
 
 def test_a_websocket_kept_at_its_opening_keeps_its_messages_and_close():

@@ -4,10 +4,10 @@ import math
 import pytest
 
 from inspector.core.body_view import view_body
+from inspector.core.emulator_events import emulator_event
 from inspector.core.event_json import BODY_INLINE_LIMIT, event_line, event_to_json
 from inspector.core.event_read import event_from_line
 from inspector.core.events import (
-    EmulatorEvent,
     ExchangeAdded,
     ExchangeUpdated,
     ListenOptionWarning,
@@ -100,7 +100,7 @@ def test_terminal_escapes_are_escaped_in_the_json_text():
 
 
 def test_nan_and_infinity_are_written_null_so_every_line_is_strict_json():
-    event = EmulatorEvent("job_done", 0.0, {"duration": math.nan, "x": [math.inf, 1.5]})
+    event = emulator_event("job_done", 0.0, {"duration": math.nan, "x": [math.inf, 1.5]})
     line = event_line(event)
     assert line is not None
     assert json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} in {line}")) == {
@@ -130,7 +130,7 @@ def test_long_websocket_text_is_summarised_like_a_long_body():
 
 
 def test_non_ascii_text_is_escaped_even_on_the_fast_path():
-    line = event_line(EmulatorEvent("error", 0.0, {"detail": "caf\u00e9 \u009b31m \u202e"}))
+    line = event_line(emulator_event("error", 0.0, {"detail": "caf\u00e9 \u009b31m \u202e"}))
     assert line is not None and line.isascii() and "\\u009b" in line and "\\u202e" in line
     assert json.loads(line)["detail"] == "caf\u00e9 \u009b31m \u202e"
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from inspector.core.events import EmulatorEvent, ExchangeAdded, ExchangeUpdated, WsMessageAdded
+from inspector.core.emulator_events import emulator_event
+from inspector.core.events import ExchangeAdded, ExchangeUpdated, WsMessageAdded
 from inspector.core.exchange_display import plain_word
 from inspector.core.records import Exchange
 from inspector.store.library import SessionLibrary, SessionNotFoundError
@@ -40,7 +41,7 @@ def test_every_field_of_every_record_reads_back(tmp_path):
     http = http_exchange(1, reply_body=b"ok")
     binary = http_exchange(3, body=BINARY, status=500, reply_body=BINARY[:10])
     ws, messages = ws_exchange(2)
-    event = EmulatorEvent("attempt", 1.5, {"request_id": "r", "status": 500, "nested": [1, None]})
+    event = emulator_event("attempt", 1.5, {"request_id": "r", "status": 500, "nested": [1, None]})
     _write(path, http, ws, *messages, binary, event)
     with SessionReader(path) as reader:
         assert reader.count() == 3 and reader.last_id() == 3
@@ -182,7 +183,7 @@ def test_a_non_record_is_refused_at_once_and_close_is_final(tmp_path):
         with pytest.raises(TypeError, match="cannot store a str"):
             writer.submit("not a record")  # type: ignore[arg-type]
         assert writer.submit(http_exchange(1)).result(10) is None
-        odd = EmulatorEvent("job", 1.0, {"not json": {1, 2}})  # repr'd, not a failed commit
+        odd = emulator_event("job", 1.0, {"not json": {1, 2}})  # repr'd, not a failed commit
         assert writer.submit(odd).result(10) is None
     with pytest.raises(RuntimeError, match="closed"):
         writer.submit(http_exchange(2))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from inspector.core.events import EmulatorEvent
+from inspector.core.emulator_events import emulator_event
 from inspector.ui.body_format import hexdump, pretty_text, raw_text, transcript_view
 from inspector.ui.delivery_track import DeliveryTracker
 from inspector.ui.detail_views import header_rows
@@ -92,7 +92,7 @@ def test_listen_params_and_callback_urls():
 
 
 def _event(name, t, **fields):
-    return EmulatorEvent(name=name, time=t, fields={"request_id": "r", **fields})
+    return emulator_event(name, t, {"request_id": "r", **fields})
 
 
 def test_tracker_and_summary_follow_a_job_from_retries_to_delivery():

@@ -16,7 +16,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from ...core.emulator_events import FaultApplied
 from ...core.emulator_faults import (
     FAULT_PARTS,
     NO_FAULTS,
@@ -26,7 +28,7 @@ from ...core.emulator_faults import (
     take_request_fault,
     take_stream_drop,
 )
-from ...core.events import EmulatorEvent, EmulatorFaultsChanged, Event
+from ...core.events import EmulatorFaultsChanged, Event
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +129,8 @@ class FaultInjector:
     def _changed(self, faults: EmulatorFaults) -> None:
         self._publish(EmulatorFaultsChanged(time.time(), faults))
 
-    def _fault_event(self, request_id: str, fault: str, **fields: object) -> None:
-        self._publish(
-            EmulatorEvent(
-                "fault", time.time(), {"request_id": request_id, "fault": fault, **fields}
-            )
-        )
+    def _fault_event(self, request_id: str, fault: str, **fields: Any) -> None:
+        self._publish(FaultApplied(time.time(), request_id=request_id, fault=fault, **fields))
 
     async def before_request(self, request_id: str) -> InjectedFailure | None:
         """Apply the next request's fault: wait out its delay, return its failure (if any)."""

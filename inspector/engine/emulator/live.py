@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,12 @@ from aiohttp import WSMsgType, web
 
 from ...core.callback_url import CallbackTarget
 from ...core.diarization import SpeakerClusters, diarize
+from ...core.emulator_events import (
+    StreamCallbackPosted,
+    StreamClosed,
+    StreamMessageSent,
+    StreamOpened,
+)
 from ...core.listen_options import ListenOptions
 from ...core.listen_response import (
     build_results_message,
@@ -92,10 +99,12 @@ class LiveSession:
         if self.target is not None:
             mode = "ws-callback" if self.target.is_websocket else "http-callback"
         self.emulator.event(
-            "stream_open",
-            request_id=self.request_id,
-            mode=mode,
-            callback=self.target.url_without_userinfo if self.target else None,
+            StreamOpened(
+                time=time.time(),
+                request_id=self.request_id,
+                mode=mode,
+                callback=self.target.url_without_userinfo if self.target else None,
+            )
         )
         asr = self.emulator.live_asr
         sid: int | None = None
@@ -128,11 +137,13 @@ class LiveSession:
                 task.cancel()
             code, reason = self.closed or (self.ws.close_code or 1006, "closed by the client")
             self.emulator.event(
-                "stream_close",
-                request_id=self.request_id,
-                code=code,
-                reason=reason,
-                audio_seconds=round(self.audio_seconds, 3),
+                StreamClosed(
+                    time=time.time(),
+                    request_id=self.request_id,
+                    code=code,
+                    reason=reason,
+                    audio_seconds=round(self.audio_seconds, 3),
+                )
             )
         return self.ws
 
@@ -257,10 +268,12 @@ class LiveSession:
         elif self._http_queue is not None:
             self._http_queue.put_nowait(text.encode())
         self.emulator.event(
-            "stream_message",
-            request_id=self.request_id,
-            type=message.get("type"),
-            is_final=message.get("is_final"),
+            StreamMessageSent(
+                time=time.time(),
+                request_id=self.request_id,
+                type=message.get("type"),
+                is_final=message.get("is_final"),
+            )
         )
         self.sent += 1
         await self._dropped()
@@ -333,12 +346,14 @@ class LiveSession:
                 self.target.url_without_userinfo, "POST", data, headers, number
             )
             self.emulator.event(
-                "stream_callback",
-                request_id=self.request_id,
-                message=number,
-                status=attempt.status,
-                error=attempt.error,
-                latency_ms=round(attempt.latency_ms, 3),
+                StreamCallbackPosted(
+                    time=time.time(),
+                    request_id=self.request_id,
+                    message=number,
+                    status=attempt.status,
+                    error=attempt.error,
+                    latency_ms=round(attempt.latency_ms, 3),
+                )
             )
 
     async def _drain_http_callbacks(self) -> None:

@@ -23,6 +23,7 @@ from aiohttp import web
 from ...core.callback_url import CallbackTarget, CallbackUrlError, validate_callback_url
 from ...core.deepgram_auth import key_identifier, parse_api_key
 from ...core.delivery import Outcome, RetryPolicy
+from ...core.emulator_events import JobDone, JobStarted, Rejected, Transcribed
 from ...core.events import EmulatorEvent, Event, ListenOptionWarning
 from ...core.headers import EMULATOR_DETAIL_HEADER, header_safe
 from ...core.listen_options import ListenOptionError, ListenOptions, parse_listen_options
@@ -140,8 +141,8 @@ class Emulator:
             raise RuntimeError("emulator is not listening")
         return url_for(self.settings.host, self.port)
 
-    def event(self, name: str, **fields: Any) -> None:
-        self._publish(EmulatorEvent(name=name, time=time.time(), fields=fields))
+    def event(self, event: EmulatorEvent) -> None:
+        self._publish(event)
 
     async def start(self) -> None:
         self.files_asr.start(lazy=self.lazy_speech)
@@ -179,12 +180,14 @@ class Emulator:
     def _rejected(self, exc: ListenError, request_id: str) -> None:
         """The `rejected` event: what a refused request was told, and why in detail."""
         self.event(
-            "rejected",
-            request_id=request_id,
-            status=exc.status,
-            err_code=str(exc.err_code),
-            err_msg=exc.err_msg,
-            detail=exc.detail,
+            Rejected(
+                time=time.time(),
+                request_id=request_id,
+                status=exc.status,
+                err_code=str(exc.err_code),
+                err_msg=exc.err_msg,
+                detail=exc.detail,
+            )
         )
 
     # -- shared checks ----------------------------------------------------------------
@@ -268,14 +271,16 @@ class Emulator:
         # never reads today's settings for an earlier job.
         policy = self.dispatcher.policy
         self.event(
-            "job",
-            request_id=request_id,
-            mode=mode,
-            bytes=len(audio),
-            callback=target.url_without_userinfo if target else None,
-            method=options.callback_method.value if target else None,
-            max_attempts=policy.max_attempts if target else None,
-            retry_delay=policy.retry_delay if target else None,
+            JobStarted(
+                time=time.time(),
+                request_id=request_id,
+                mode=mode,
+                bytes=len(audio),
+                callback=target.url_without_userinfo if target else None,
+                method=options.callback_method.value if target else None,
+                max_attempts=policy.max_attempts if target else None,
+                retry_delay=policy.retry_delay if target else None,
+            )
         )
         if target is None:
             try:
@@ -354,11 +359,13 @@ class Emulator:
         except AsrWorkerError as exc:
             raise ListenError(500, "INTERNAL_SERVER_ERROR", str(exc)) from None
         self.event(
-            "transcribed",
-            request_id=request_id,
-            audio_seconds=round(transcription.duration, 3),
-            seconds=round(time.perf_counter() - started, 3),
-            words=sum(len(words) for words in transcription.per_channel),
+            Transcribed(
+                time=time.time(),
+                request_id=request_id,
+                audio_seconds=round(transcription.duration, 3),
+                seconds=round(time.perf_counter() - started, 3),
+                words=sum(len(words) for words in transcription.per_channel),
+            )
         )
         return build_listen_response(
             transcription, options, request_id=request_id, created=datetime.now(UTC)
@@ -382,7 +389,9 @@ class Emulator:
             # The emulator stops with this job still transcribing: it ends "cancelled", as
             # one waiting for a retry does (the dispatcher), instead of vanishing.
             self.event(
-                "job_done", request_id=request_id, outcome=Outcome.CANCELLED.value, attempts=0
+                JobDone(
+                    time.time(), request_id=request_id, outcome=Outcome.CANCELLED.value, attempts=0
+                )
             )
             raise
         await self.dispatcher.deliver(
