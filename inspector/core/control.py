@@ -22,6 +22,12 @@ import typing
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .emulator_faults import (
+    EmulatorFaults,
+    change_from_json,
+    faults_from_json,
+    faults_to_json,
+)
 from .handler_checks import CheckRequest, HandlerCheckSettings, case_named
 from .rules import HoldAnswer, Respond, Rule
 from .rules_file import RuleError, reply_from_table, rule_from_table, rule_to_table
@@ -63,6 +69,24 @@ class SetRules:
 
     rules: tuple[Rule, ...]
     name = "set_rules"
+
+
+@dataclass(frozen=True)
+class SetEmulatorFaults:
+    """Replace the emulator's injected faults (Deepgram's failures on demand,
+    core/emulator_faults.py); replies and callbacks held by a delay go."""
+
+    faults: EmulatorFaults
+    name = "set_emulator_faults"
+
+
+@dataclass(frozen=True)
+class UpdateEmulatorFaults:
+    """Change one part of the faults against what is left in the engine (`change_faults`):
+    `add_fail`, `remove_fail`, `delay`, `drop`, `callback_delay`; only the parts given."""
+
+    change: dict[str, Any]  # change_to_json's form, checked on reading
+    name = "update_emulator_faults"
 
 
 @dataclass(frozen=True)
@@ -231,6 +255,8 @@ Command = (
     SetRules
     | SetReceiverSettings
     | SetEmulatorSettings
+    | SetEmulatorFaults
+    | UpdateEmulatorFaults
     | CloseWebSocket
     | DropWebSocket
     | SendWebSocketText
@@ -255,6 +281,8 @@ COMMANDS: dict[str, type[Command]] = {
         SetRules,
         SetReceiverSettings,
         SetEmulatorSettings,
+        SetEmulatorFaults,
+        UpdateEmulatorFaults,
         CloseWebSocket,
         DropWebSocket,
         SendWebSocketText,
@@ -302,6 +330,10 @@ def command_to_json(command: Command, command_id: int) -> dict[str, Any]:
         value = getattr(command, f.name)
         if isinstance(command, SetRules) and f.name == "rules":
             body[f.name] = [rule_to_table(r) for r in command.rules]
+        elif isinstance(value, EmulatorFaults):
+            body[f.name] = faults_to_json(value)
+        elif isinstance(command, UpdateEmulatorFaults):
+            body[f.name] = value
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             body[f.name] = settings_to_json(value)
         elif isinstance(value, tuple):
@@ -365,6 +397,15 @@ def _build(cls: type[Command], value: dict[str, Any]) -> Any:
         hint = hints[name]
         if cls is SetRules and name == "rules":
             args[name] = _rules(value[name])
+        elif hint is EmulatorFaults or cls is UpdateEmulatorFaults:
+            try:  # read now: a wrong fault is the command's error, not the engine's
+                if cls is UpdateEmulatorFaults:
+                    change_from_json(value[name])
+                    args[name] = value[name]
+                else:
+                    args[name] = faults_from_json(value[name])
+            except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
+                raise CommandError(f"{cls.name}.{name}: {exc}") from None
         elif isinstance(hint, type) and dataclasses.is_dataclass(hint):
             args[name] = settings_from_json(hint, value[name], f"{cls.name}.{name}")
         else:

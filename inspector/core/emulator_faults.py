@@ -307,3 +307,59 @@ def faults_from_json(line: Any) -> EmulatorFaults:
         ),
         callback_delay=float(line.get("callback_delay") or 0.0),
     )
+
+
+CHANGE_FIELDS = ("add_fail", "remove_fail", "delay", "drop", "callback_delay")  # change_faults'
+
+
+def change_to_json(**change: Any) -> dict[str, Any]:
+    """A `change_faults` change as JSON (the control API's `update_emulator_faults`): only
+    the parts given, each in `faults_to_json`'s form."""
+    unknown = sorted(set(change) - set(CHANGE_FIELDS))
+    if unknown:
+        raise FaultError(f"unknown part of a fault change: {unknown[0]!r}")
+    out: dict[str, Any] = {}
+    for name, value in change.items():
+        if value is KEEP:
+            continue
+        if isinstance(value, FailRequests):
+            out[name] = faults_to_json(EmulatorFaults(fail=(value,)))["fail"][0]
+        elif isinstance(value, DelayReplies):
+            out[name] = faults_to_json(EmulatorFaults(delay=value))["delay"]
+        elif isinstance(value, DropStreams):
+            out[name] = faults_to_json(EmulatorFaults(drop=value))["drop"]
+        else:
+            out[name] = value
+    return out
+
+
+def change_from_json(value: Any) -> dict[str, Any]:
+    """`change_to_json`'s output back into `change_faults` keyword arguments; FaultError says
+    what is wrong."""
+    if not isinstance(value, dict):
+        raise FaultError("a fault change is an object of the parts to change")
+    unknown = sorted(set(value) - set(CHANGE_FIELDS))
+    if unknown:
+        raise FaultError(f"unknown part of a fault change: {unknown[0]!r}")
+    try:
+        read = faults_from_json(
+            {
+                "fail": [value["add_fail"]] if value.get("add_fail") is not None else [],
+                "delay": value.get("delay"),
+                "drop": value.get("drop"),
+                "callback_delay": value.get("callback_delay") or 0.0,
+            }
+        )
+        change: dict[str, Any] = {}
+        if value.get("add_fail") is not None:
+            change["add_fail"] = read.fail[0]
+        if value.get("remove_fail") is not None:
+            change["remove_fail"] = int(value["remove_fail"])
+        for name in ("delay", "drop", "callback_delay"):
+            if name in value:
+                change[name] = getattr(read, name)
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        if isinstance(exc, FaultError):
+            raise
+        raise FaultError(f"a fault change with a wrong field: {exc!r}") from None
+    return change

@@ -14,6 +14,7 @@ gives up ("gone").
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import logging
 import os
@@ -29,9 +30,11 @@ from typing import IO, Any
 import orjson
 
 from ..core.control import Stop
+from ..core.emulator_faults import EmulatorFaults
+from ..core.events import EmulatorFaultsChanged, Event
 from ..core.rules import Rule
 from ..core.settings import EngineSettings
-from .control_client import EngineClient
+from .control_client import ControlError, EngineClient
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +108,7 @@ class ChildEngine(EngineClient):
         self._stderr_tail: deque[str] = deque(maxlen=20)
         self._bound: tuple[int, int | None] | None = None  # receiver, emulator ports
         self._rules_in_force: tuple[Rule, ...] | None = None  # set_rules' latest, kept
+        self._faults_in_force: EmulatorFaults | None = None  # the engine's last faults, kept
 
     @property
     def pid(self) -> int | None:
@@ -113,6 +117,11 @@ class ChildEngine(EngineClient):
     def set_rules(self, rules: Sequence[Rule]) -> None:
         self._rules_in_force = tuple(rules)
         super().set_rules(rules)
+
+    def publish(self, event: Event) -> None:
+        if isinstance(event, EmulatorFaultsChanged):
+            self._faults_in_force = event.faults
+        super().publish(event)
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self, timeout: float = START_TIMEOUT) -> None:
@@ -169,6 +178,13 @@ class ChildEngine(EngineClient):
             self.set_rules(rules)  # a restarted child answers as its predecessor did
         if settings.guard.basic_auth is not None or settings.guard.secret is not None:
             self.set_guards(settings.guard)  # the password and a pinned secret, likewise
+        faults = self._faults_in_force if self._faults_in_force is not None else settings.faults
+        if settings.emulator is not None and faults.active:
+            # A restarted child fails as its predecessor did, from its first request on.
+            try:
+                self.set_emulator_faults(faults).result(timeout)
+            except (ControlError, concurrent.futures.TimeoutError) as exc:
+                log.warning("the engine did not take its emulator faults: %s", exc)
         self._bound = (
             _port_of(hello.receiver),
             _port_of(hello.emulator) if hello.emulator else None,

@@ -31,6 +31,7 @@ from ..core.control import (
     FetchList,
     Replay,
     SendWebSocketText,
+    SetEmulatorFaults,
     SetEmulatorSettings,
     SetForwarding,
     SetGuards,
@@ -41,6 +42,7 @@ from ..core.control import (
     Stop,
     StopPublicUrl,
     Submit,
+    UpdateEmulatorFaults,
     check_request,
     command_from_json,
     held_answer,
@@ -48,6 +50,7 @@ from ..core.control import (
     settings_to_json,
     supported_commands,
 )
+from ..core.emulator_faults import change_from_json, faults_to_json
 from ..core.event_json import event_to_json
 from ..core.event_read import exchange_to_record, message_to_record
 from ..core.rules_file import rule_to_table
@@ -79,6 +82,7 @@ def hello(engine: Engine) -> dict[str, Any]:
         "emulator_settings": settings_to_json(emulator) if emulator is not None else None,
         "storage": None if problem is None else event_to_json(problem),
         "rules": [rule_to_table(r) for r in engine.rules()],  # as set_rules takes them
+        "emulator_faults": faults_to_json(engine.emulator_faults()),
         "supports": supported_commands(),
         # Issue 13 (guards are not repeated here: they hold a password).
         "forwarding": settings_to_json(engine.forwarding),
@@ -124,6 +128,12 @@ class ControlHandler:
         if isinstance(command, SetEmulatorSettings):
             engine.set_emulator_settings(command.settings)
             return None
+        if isinstance(command, SetEmulatorFaults):
+            engine.set_emulator_faults(command.faults)
+            return None
+        if isinstance(command, UpdateEmulatorFaults):
+            faults = engine.update_emulator_faults(**change_from_json(command.change))
+            return faults_to_json(faults)
         if isinstance(command, CloseWebSocket):
             return await receiver.close_websocket(command.exchange, command.code, command.reason)
         if isinstance(command, DropWebSocket):

@@ -35,14 +35,23 @@ from ..core.control import (
     FetchExchange,
     Replay,
     SendWebSocketText,
+    SetEmulatorFaults,
     SetEmulatorSettings,
     SetReceiverSettings,
     SetRules,
     Submit,
+    UpdateEmulatorFaults,
     answer_command,
     check_command,
     command_to_json,
     settings_from_json,
+)
+from ..core.emulator_faults import (
+    NO_FAULTS,
+    EmulatorFaults,
+    FaultError,
+    change_to_json,
+    faults_from_json,
 )
 from ..core.event_read import (
     LineError,
@@ -51,6 +60,7 @@ from ..core.event_read import (
     message_from_record,
 )
 from ..core.events import (
+    EmulatorFaultsChanged,
     EngineProcessEvent,
     Event,
     ExchangeAdded,
@@ -91,6 +101,7 @@ class Hello:
     supports: tuple[str, ...] = ()
     storage: StorageEvent | None = None
     rules: tuple[Rule, ...] = ()
+    emulator_faults: EmulatorFaults = NO_FAULTS
 
     @classmethod
     def from_json(cls, line: dict[str, Any]) -> Hello:
@@ -113,7 +124,19 @@ class Hello:
             supports=tuple(str(s) for s in line.get("supports") or ()),
             storage=storage if isinstance(storage, StorageEvent) else None,
             rules=_rules(line.get("rules")),
+            emulator_faults=_faults(line.get("emulator_faults")),
         )
+
+
+def _faults(value: Any) -> EmulatorFaults:
+    """The emulator's injected faults from the hello (none when it does not say)."""
+    if not isinstance(value, dict):
+        return NO_FAULTS
+    try:
+        return faults_from_json(value)
+    except (FaultError, KeyError, TypeError, ValueError) as exc:
+        log.warning("cannot read the engine's emulator faults: %s", exc)
+        return NO_FAULTS
 
 
 def _rules(tables: Any) -> tuple[Rule, ...]:
@@ -163,6 +186,8 @@ class EngineClient(PublicUrlClient):
             self.storage_problem = None if event.state == "recovered" else event
         elif isinstance(event, PublicUrlEvent):
             self.public_url_state = event
+        elif isinstance(event, EmulatorFaultsChanged) and self.hello is not None:
+            self.hello.emulator_faults = event.faults  # what is left, as the engine says
         for listener in self._listeners:
             listener.put(event)
 
@@ -204,6 +229,24 @@ class EngineClient(PublicUrlClient):
             raise RuntimeError("the emulator is not running")
         self.hello.emulator_settings = settings
         self.send(SetEmulatorSettings(settings))
+
+    def set_emulator_faults(self, faults: EmulatorFaults) -> concurrent.futures.Future[Any]:
+        """Replace the emulator's injected faults (Engine.set_emulator_faults); the future is
+        done once the engine has them."""
+        if self.emulator_settings() is None:
+            raise RuntimeError("this engine runs no emulator (--no-emulator)")
+        return self.send(SetEmulatorFaults(faults))
+
+    def update_emulator_faults(self, **change: Any) -> concurrent.futures.Future[Any]:
+        """Change one part of the faults in the engine (Engine.update_emulator_faults); the
+        future's value is the faults after it (JSON form); the events say it too."""
+        if self.emulator_settings() is None:
+            raise RuntimeError("this engine runs no emulator (--no-emulator)")
+        return self.send(UpdateEmulatorFaults(change_to_json(**change)))
+
+    def emulator_faults(self) -> EmulatorFaults:
+        """The faults still to come, as the engine last said."""
+        return self.hello.emulator_faults if self.hello is not None else NO_FAULTS
 
     def answer_held(
         self, exchange_id: int, answer: Respond | HoldAnswer

@@ -20,6 +20,7 @@ from inspector.core.control import (
     FetchList,
     Replay,
     SendWebSocketText,
+    SetEmulatorFaults,
     SetEmulatorSettings,
     SetForwarding,
     SetGuards,
@@ -30,10 +31,12 @@ from inspector.core.control import (
     Stop,
     StopPublicUrl,
     Submit,
+    UpdateEmulatorFaults,
     command_from_json,
     command_to_json,
     result_json,
 )
+from inspector.core.emulator_faults import DropStreams, EmulatorFaults, FailRequests
 from inspector.core.handler_checks import HandlerCheckSettings
 from inspector.core.rules_file import rule_from_table
 from inspector.core.settings import (
@@ -53,6 +56,8 @@ EXAMPLES = [
     ),
     SetReceiverSettings(ReceiverSettings(port=0, max_body=1000)),
     SetEmulatorSettings(EmulatorSettings(retry_delay=1.0, max_retries=3, relaxed_ports=True)),
+    SetEmulatorFaults(EmulatorFaults(fail=(FailRequests(429, 2, 5),), drop=DropStreams(1))),
+    UpdateEmulatorFaults({"add_fail": {"status": 503, "count": None}, "delay": None}),
     CloseWebSocket(exchange=3, code=1011, reason="bye"),
     DropWebSocket(exchange=4),
     SendWebSocketText(exchange=5, text="hi\x1b"),

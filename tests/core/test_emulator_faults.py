@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
 
+from inspector.core.control import (
+    CommandError,
+    SetEmulatorFaults,
+    UpdateEmulatorFaults,
+    command_from_json,
+    command_to_json,
+)
 from inspector.core.emulator_faults import (
     NO_FAULTS,
     DelayReplies,
@@ -14,6 +22,8 @@ from inspector.core.emulator_faults import (
     FailRequests,
     FaultError,
     change_faults,
+    change_from_json,
+    change_to_json,
     deepgram_error,
     describe_faults,
     faults_to_json,
@@ -159,3 +169,30 @@ def test_a_change_touches_one_part_against_what_is_left_now():
         now, drop=DropStreams(1), callback_delay=0.0
     )
     assert change_faults(now) == now
+
+
+def test_the_control_api_carries_faults_and_changes_both_ways():
+    faults = EmulatorFaults(fail=(FailRequests(429, count=2, retry_after=3),), drop=DropStreams(1))
+    sent = json.loads(json.dumps(command_to_json(SetEmulatorFaults(faults), 7)))
+    assert command_from_json(sent) == (7, SetEmulatorFaults(faults))
+    change = {"add_fail": FailRequests(503, count=None), "delay": None, "callback_delay": 2.0}
+    update = UpdateEmulatorFaults(change_to_json(**change))
+    sent = json.loads(json.dumps(command_to_json(update, 8)))
+    command_id, command = command_from_json(sent)
+    assert command_id == 8 and isinstance(command, UpdateEmulatorFaults)
+    assert change_from_json(command.change) == change
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"command": "set_emulator_faults", "id": 1, "faults": {"fail": [{"status": 200}]}},
+        {"command": "set_emulator_faults", "id": 1, "faults": "none"},
+        {"command": "update_emulator_faults", "id": 1, "change": {"colour": 1}},
+        {"command": "update_emulator_faults", "id": 1, "change": {"delay": {"seconds": -1}}},
+        {"command": "update_emulator_faults", "id": 1, "change": []},
+    ],
+)
+def test_a_wrong_fault_command_is_refused_naming_the_command(body):
+    with pytest.raises(CommandError, match="emulator_faults"):
+        command_from_json(body)
