@@ -5,24 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from collections.abc import Callable
 
 from inspector.core.emulator_faults import EmulatorFaults, FailRequests
-from inspector.core.events import EmulatorFaultsChanged, EngineProcessEvent, Event
+from inspector.core.events import EmulatorFaultsChanged, EngineProcessEvent
 from inspector.core.settings import EmulatorSettings, EngineSettings, ReceiverSettings
 from inspector.engine.child_engine import ChildEngine
-from inspector.engine.event_queue import EventQueue
+from tests.conftest import EventLog
 from tests.emulator_http import listen
-
-
-def _wait(listener: EventQueue, predicate: Callable[[Event], bool], timeout: float = 60) -> Event:
-    end = time.monotonic() + timeout
-    while (left := end - time.monotonic()) > 0:
-        event = listener.get(timeout=left)
-        if event is not None and predicate(event):
-            return event
-    raise AssertionError("no matching event")
 
 
 def test_a_child_engine_takes_changes_and_keeps_its_faults_across_a_restart():
@@ -33,29 +22,27 @@ def test_a_child_engine_takes_changes_and_keeps_its_faults_across_a_restart():
             faults=EmulatorFaults(fail=(FailRequests(402, count=None),)),
         )
     )
-    listener = engine.subscribe()
+    log = EventLog(engine.subscribe())  # every event kept: wait_for finds earlier ones too
     try:
         engine.start()
         assert engine.emulator_url is not None
-        _wait(listener, lambda e: isinstance(e, EmulatorFaultsChanged) and bool(e.faults.fail))
+        log.wait_for(lambda e: isinstance(e, EmulatorFaultsChanged) and bool(e.faults.fail))
         assert listen(engine.emulator_url)[2]["err_code"] == "ASR_PAYMENT_REQUIRED"
 
         left = engine.update_emulator_faults(remove_fail=402, add_fail=FailRequests(429))
         assert left.result(30)["fail"] == [{"status": 429, "count": 1, "retry_after": None}]
-        _wait(listener, lambda e: isinstance(e, EmulatorFaultsChanged) and e.faults.fail[:1] == (
-            FailRequests(429),
-        ))
+        log.wait_for(
+            lambda e: isinstance(e, EmulatorFaultsChanged) and e.faults.fail == (FailRequests(429),)
+        )
         assert engine.emulator_faults().fail == (FailRequests(429),)
 
         every_503 = FailRequests(503, count=None)
         engine.update_emulator_faults(add_fail=every_503).result(30)
-        kept = _wait(listener, lambda e: isinstance(e, EmulatorFaultsChanged))
-        while every_503 not in kept.faults.fail:  # the events come in order: the change's last
-            kept = _wait(listener, lambda e: isinstance(e, EmulatorFaultsChanged))
+        log.wait_for(lambda e: isinstance(e, EmulatorFaultsChanged) and every_503 in e.faults.fail)
         pid = engine.pid
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
-        _wait(listener, lambda e: isinstance(e, EngineProcessEvent) and e.state == "restarted")
+        log.wait_for(lambda e: isinstance(e, EngineProcessEvent) and e.state == "restarted")
         # The new child fails as the old one would have: 429 once, then 503 on every request.
         statuses = [listen(engine.emulator_url)[0] for _ in range(3)]
         assert statuses == [429, 503, 503]
