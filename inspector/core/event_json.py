@@ -42,6 +42,7 @@ BODY_INLINE_LIMIT = 64 * 1024  # larger bodies are summarised, not printed
 # The version of the lines' form: every line carries it as "v" (the control API's clients
 # read the same objects, core/control.py).
 EVENT_VERSION = 1
+_LINE_KEYS = frozenset({"event", "time", "v"})
 
 # One encoder for every line (json.dumps builds one per call when given options). No circular
 # check: the dicts are built here from records and cannot contain themselves.
@@ -139,7 +140,11 @@ def _event_json(event: Event) -> dict[str, Any] | None:
                 line["text_truncated"] = True  # as a long body: summarised, not printed
         return line
     if isinstance(event, EmulatorEvent):
-        return {"event": event.name, "time": iso_time(event.time), **event.fields}
+        line = {"event": event.name, "time": iso_time(event.time)}
+        # A field named like the line's own keys (an event read back from elsewhere) never
+        # takes their place.
+        line.update((k, v) for k, v in event.fields.items() if k not in _LINE_KEYS)
+        return line
     if isinstance(event, HoldStarted):
         # The request as a `request` line has it (no status yet), and how the hold ends.
         return {
