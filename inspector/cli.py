@@ -26,7 +26,7 @@ from .core.settings import ControlSettings, EmulatorSettings, ReceiverSettings
 from .faults_cli import add_fault_flags, faults_from_args
 from .filter_args import add_filter_flag
 from .public_cli import add_public_flags, public_settings_from_args
-from .reply_flags import ReplyFlagsError, add_reply_flags, rules_from_args
+from .reply_flags import ReplyFlagsError, add_reply_flags, add_rules_file_flag, rules_from_args
 from .store.library import default_data_dir
 from .store_cli import STORE_COMMANDS, add_store_commands, run_store_command
 
@@ -236,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_settings_flags(gui, ReceiverSettings)
     add_settings_flags(gui, EmulatorSettings, skip=("api_key",))
+    add_rules_file_flag(gui)
     gui.add_argument(
         "--demo",
         metavar="NAME",
@@ -396,6 +397,14 @@ def _gui(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.rules is not None:  # before the window: a bad file is said as serve says it
+        from .store.rules_files import read_rules_file
+
+        try:
+            args.loaded_rules = read_rules_file(args.rules)
+        except RulesFileError as exc:
+            print(f"callback-inspector gui: {exc}", file=sys.stderr)
+            return 2
     from .ui.app import run_gui
 
     return run_gui(

@@ -43,6 +43,17 @@ class ReplyFlagsError(ValueError):
     """Reply flags that make no rule: the message names the flags."""
 
 
+_RULES_HELP = (
+    "an ordered list of reply rules in TOML ([[rule]] tables; README: Reply rules); the first "
+    "enabled rule that matches answers. A mistake in it exits 2 naming the line and key"
+)
+
+
+def add_rules_file_flag(parser: argparse.ArgumentParser) -> None:
+    """`gui --rules FILE`: the window starts with these rules (instead of its saved ones)."""
+    parser.add_argument("--rules", type=Path, metavar="FILE", help=_RULES_HELP)
+
+
 def add_reply_flags(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group(
         "reply rules (what the receiver answers; 200 when no rule matches)"
@@ -51,9 +62,7 @@ def add_reply_flags(parser: argparse.ArgumentParser) -> None:
         "--rules",
         type=Path,
         metavar="FILE",
-        help="an ordered list of reply rules in TOML ([[rule]] tables; README: Reply rules); "
-        "the first enabled rule that matches answers. A mistake in it exits 2 naming the "
-        "line and key. The shorthand flags below make a one-rule list instead",
+        help=f"{_RULES_HELP}. The shorthand flags below make a one-rule list instead",
     )
     g.add_argument(
         "--reply-status",

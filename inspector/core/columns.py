@@ -9,6 +9,7 @@ The live list and a stored session's list both draw from `COLUMNS` (`ui/traffic_
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -60,10 +61,6 @@ def _ws(x: Exchange) -> bool:
     return x.kind is ExchangeKind.WEBSOCKET
 
 
-def _status_tip(x: Exchange) -> str:
-    return f"{status_text(x)}: {x.note}" if x.note else status_text(x)
-
-
 def _size_text(x: Exchange) -> str:
     return f"{x.ws_messages} msg" if _ws(x) else size_text(x.body_size)
 
@@ -89,6 +86,38 @@ def _token_tip(x: Exchange) -> str:
     if not token:
         return ""
     return f"dg-token {token}: the identifier of the API key that submitted the job"
+
+
+def _held(x: Exchange) -> bool:
+    """Held by a breakpoint rule, not answered yet."""
+    return x.held_until is not None and x.status is None and x.finished is None
+
+
+def _status_cell(x: Exchange) -> str:
+    """The status text, or for a held request its countdown (live rows only: a session file
+    keeps no hold; the list repaints a held row each second, ui/rules_dock.py)."""
+    if _held(x):
+        assert x.held_until is not None
+        return f"held ‖ {max(0.0, x.held_until - time.time()):.0f} s"
+    return status_text(x)
+
+
+def _status_tip(x: Exchange) -> str:
+    if _held(x):
+        return f"held by rule {x.rule}: its sender waits for your answer (or the next rule's)"
+    return f"{status_text(x)}: {x.note}" if x.note else status_text(x)
+
+
+def _rule_text(x: Exchange) -> str:
+    return x.rule or ""
+
+
+def _rule_tip(x: Exchange) -> str:
+    if x.rule is None:
+        return "no rule answered: the default reply"
+    if _held(x):
+        return f"held by rule {x.rule}: waiting for your answer"
+    return f"answered by rule {x.rule}" + (f" ({x.note})" if x.note.startswith("held") else "")
 
 
 def _node_time_tip(g: GroupSummary) -> str:
@@ -141,7 +170,7 @@ COLUMNS: tuple[Column, ...] = (
         "Status",
         "The reply given (✓ 2xx, ↪ 3xx, ✗ error), or how a WebSocket ended; a group "
         "says how its delivery went",
-        status_text,
+        _status_cell,
         _status_tip,
         ("kind", "status", "ws_end", "note"),
         node_text=group_text,
@@ -180,6 +209,16 @@ COLUMNS: tuple[Column, ...] = (
         node_tip=_node_attempts,
         align=Align.RIGHT,
         width=56,
+    ),
+    Column(
+        "rule",
+        "Rule",
+        "The reply rule that answered (its name, or #N by its place in the Rules panel); "
+        "empty: no rule did, the default 200",
+        _rule_text,
+        _rule_tip,
+        ("rule", "status", "note"),
+        width=90,
     ),
     Column(
         "dg_token",

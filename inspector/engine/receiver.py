@@ -438,7 +438,7 @@ class Receiver:
         """The reply `decision` gives, and a note when it is not a plain reply."""
         action = decision.action
         if isinstance(action, Forward):  # forwarding on is handled before: here it is off
-            note = f"rule {decision.rule} forwards to your app, but forwarding is not set up"
+            note = f'rule "{decision.rule}" forwards to your app, but forwarding is not set up'
             return Respond(502, body=f"callback-inspector: {note}\n".encode()), note
         assert isinstance(action, Respond), action  # Hold is resolved before, CloseSocket is WS
         return action, ""
@@ -472,16 +472,16 @@ class Receiver:
             answer = future.result()
             if isinstance(answer, Respond):
                 reply = explained(answer, label, pending.attempt)
-                return Decision(reply, label), f"held by rule {label}; answered in the window"
+                return Decision(reply, label), f'held by rule "{label}"; answered in the window'
             if answer is HoldAnswer.DROP:
-                return None, f"held by rule {label}; dropped in the window, no reply sent"
+                return None, f'held by rule "{label}"; dropped in the window, no reply sent'
             how = "answered in the window as the next rule would"
         elif lost is not None and lost.done():
             how = "the sender closed the connection while it was held"
         else:
             how = f"no answer within {hold.timeout:g} s: answered as the next rule would"
         future.cancel()
-        return replace(proposal, rule=label), f"held by rule {label}; {how} ({next_rule})"
+        return replace(proposal, rule=label), f'held by rule "{label}"; {how} ({next_rule})'
 
     async def _drop_request(
         self,
@@ -759,7 +759,7 @@ class Receiver:
         reply, why = await self._reply_for(request, b"", decision)
         if reply.delay > 0:
             await asyncio.sleep(reply.delay)
-        note = why or f"upgrade refused with {reply.status} by rule {decision.rule}"
+        note = why or f'upgrade refused with {reply.status} by rule "{decision.rule}"'
         refused = replace(
             exchange,
             status=reply.status,

@@ -45,9 +45,10 @@ LIGHT_FIELDS: Mapping[str, tuple[str, ...]] = {
     "is_final": ("is_final",),
     "message_type": ("message_type",),
     "probe": ("probe",),  # the public URL's probe (issue 13, schema v2)
+    "rule": ("rule",),  # which reply rule answered (issue 17, schema v3)
 }
 # Exchange arguments taken as they are stored
-_PLAIN = ("finished", "status", "body_size", "attempt", "ws_messages", "note")
+_PLAIN = ("finished", "status", "body_size", "attempt", "ws_messages", "note", "rule")
 
 _missing = {f for c in COLUMNS for f in c.stored} - set(LIGHT_FIELDS)
 if _missing:

@@ -112,11 +112,16 @@ def _v1_to_v2(db: sqlite3.Connection) -> None:
     )
 
 
+def _v2_to_v3(db: sqlite3.Connection) -> None:
+    """The reply rule that answered each exchange (issue 17; NULL: no rule, or an older file)."""
+    db.execute("ALTER TABLE exchanges ADD COLUMN rule TEXT")
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
-MIGRATIONS: Mapping[int, Migration] = {1: _create_v1, 2: _v1_to_v2}
-"""Version n -> the function that turns a version n-1 file into version n. To add v2, write
-`_v1_to_v2(db)` (ALTER TABLE ...) and add `2: _v1_to_v2`; SCHEMA_VERSION follows."""
+MIGRATIONS: Mapping[int, Migration] = {1: _create_v1, 2: _v1_to_v2, 3: _v2_to_v3}
+"""Version n -> the function that turns a version n-1 file into version n. To add v4, write
+`_v3_to_v4(db)` (ALTER TABLE ...) and add `4: _v3_to_v4`; SCHEMA_VERSION follows."""
 
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -63,7 +63,7 @@ _EXCHANGE_COLUMNS = (
     "id, kind, started, finished, client, method, target, http_version, status, body_size, "
     "attempt, request_id, dg_token, ws_end_by, ws_end_code, ws_end_reason, ws_messages, note, "
     "transcript, is_final, message_type, is_error, utf8_valid, json_valid, headers, reply_headers, "
-    "probe"
+    "probe, rule"
 )
 # What the user's app replied (issue 13); the reader joins it to each exchange.
 _FORWARD_COLUMNS = "url, status, headers, body, body_size, latency_ms, error, timed_out"
@@ -113,6 +113,7 @@ def _exchange_row(x: Exchange) -> tuple[Any, ...]:
         _encode_json(x.headers),
         _encode_json(x.reply_headers),
         x.probe,
+        x.rule,
     )
 
 

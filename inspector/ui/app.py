@@ -56,6 +56,7 @@ def run_gui(
             keep_sessions=keep,
             faults=faults_from_args(args),  # gui --emulator-fail-next ... (the Emulator menu)
             **public_settings_from_args(args),
+            rules=getattr(args, "loaded_rules", ()),  # gui --rules FILE, else the saved ones
         )
     )
     window = MainWindow(engine)

@@ -8,9 +8,11 @@ quickly: `DEMO_EMULATOR` is what `gui --demo NAME` starts with.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
+from ..core.rules import Rule
+from ..core.rules_file import rule_from_table
 from ..core.settings import EmulatorSettings
 
 DEMO_RETRY_DELAY = 1.0  # seconds between attempts (Deepgram: 30)
@@ -40,14 +42,17 @@ class Demo:
     title: str  # menu text
     explain: str  # what to watch, shown in the status bar and the menu's tooltip
     path: str  # callback path on the receiver
-    # The reply controls' quick choices (core.rules_file.quick_tables); none: 200.
-    choices: dict[str, Any] = field(default_factory=dict)
+    # The demo's reply rules as rules-file tables (none: 200), each scoped to its path.
+    rule_tables: tuple[dict[str, Any], ...] = ()
     sample: str = "numbers"
     streaming: bool = False
     method: str = "POST"
     user: str = ""
     password: str = ""
     max_body: int | None = None  # a receiver body limit for the demo
+
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(rule_from_table(t) for t in self.rule_tables)
 
 
 DEMOS: tuple[Demo, ...] = (
@@ -57,14 +62,21 @@ DEMOS: tuple[Demo, ...] = (
         "The receiver answers 503 to the first 3 attempts; the emulator retries every 1 s "
         "and the 4th attempt is delivered.",
         "/demo/retry-storm",
-        {"fail_first": 3, "status": 503},
+        (
+            {
+                "name": "retry storm",
+                "match": {"path": "/demo/retry-storm*"},
+                "fail_first": 3,
+                "status": 503,
+            },
+        ),
     ),
     Demo(
         "give-up",
         "Give up",
         "The receiver always answers 500; after 3 retries the emulator gives up.",
         "/demo/give-up",
-        {"status": 500, "path_prefix": "/demo/give-up"},
+        ({"name": "give up", "match": {"path": "/demo/give-up*"}, "status": 500},),
     ),
     Demo(
         "stream-kill",
@@ -72,11 +84,15 @@ DEMOS: tuple[Demo, ...] = (
         "A live stream with a ws:// callback; the receiver closes the callback socket after 2 "
         "messages, so the emulator kills the client's stream with 1011.",
         "/demo/stream-kill",
-        {
-            "ws_close_after": 2,
-            "ws_close_code": 1001,
-            "ws_close_reason": "demo: the callback receiver went away",
-        },
+        (
+            {
+                "name": "stream kill",
+                "match": {"path": "/demo/stream-kill*"},
+                "close_after_messages": 2,
+                "close_code": 1001,
+                "close_reason": "demo: the callback receiver went away",
+            },
+        ),
         sample="callback",
         streaming=True,
     ),

@@ -130,6 +130,9 @@ class HeadersTab(QWidget):
             notes.append(f"dg-token: {x.dg_token}")
         if x.request_id:
             notes.append(f"request_id: {x.request_id} (attempt {x.attempt})")
+        if x.rule is not None:  # which reply rule answered (the Rules panel names it)
+            held = x.held_until is not None and x.status is None and x.finished is None
+            notes.append(f"rule: {x.rule}" + (" (held: waiting for your answer)" if held else ""))
         if x.note:
             notes.append(f"note: {x.note}")
         original = replay_of(x.headers)

@@ -49,7 +49,7 @@ callback is genuine. The <a href="inspector:headers">Headers tab</a> checks and 
 same <code>request_id</code>. Answer 2xx quickly and do the work afterwards; a body-size limit
 (413) or a slow handler turns into retries. Watch them on the
 <a href="inspector:timeline">Retry timeline</a>; make your receiver fail on purpose with the
-<a href="inspector:reply">Reply controls</a> ("fail the first N attempts"), or run the
+<a href="inspector:reply">Rules panel</a> (a rule "fail the first N attempts"), or run the
 <a href="inspector:demo/retry-storm">retry storm</a> demo.</p>
 
 <p><b>5. Only ports 80, 443, 8080 and 8443</b>, http or https, no underscore in the host name.

@@ -68,7 +68,7 @@ from .engine_calls import EngineCalls
 from .help import CallbacksHelp, ShortcutsDialog
 from .look import THEMES, app_icon, apply_theme
 from .public_url_control import add_public_toolbar
-from .reply_controls import ReplyControls
+from .rules_dock import RulesUi
 from .session_browser import SessionBrowser
 from .status_bar import StatusBar
 from .submit_panel import SubmitPanel
@@ -299,28 +299,29 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
-        self.reply_controls = ReplyControls(self.engine.set_rules, self)
-        self.reply_controls.show_rules(self.engine.rules())  # those it started with
-        self.reply_controls.close_button.clicked.connect(self.close_live_websocket)
-        self.reply_controls.drop_button.clicked.connect(self.drop_live_websocket)
+        self.rules_ui = RulesUi(self, self.engine, self.model.refresh_rows)
+        self.rules_panel = self.rules_ui.panel
+        self.rules_panel.live.close_button.clicked.connect(self.close_live_websocket)
+        self.rules_panel.live.drop_button.clicked.connect(self.drop_live_websocket)
         self.submit_panel = SubmitPanel(self.engine, self.calls, self)
         self.submit_panel.submitted.connect(self._on_submitted)
         self.submit_panel.sending.connect(self._on_sending)
         self.submit_panel.callback_activated.connect(self.select_exchange)
         self.timeline = TimelineView(self)
 
-        self.reply_dock = self._dock("Reply controls", "reply_dock", self.reply_controls, True)
+        self.reply_dock = self.rules_ui.dock  # always in view: beside Submit, not behind it
         self.submit_dock = self._dock("Submit", "submit_dock", self.submit_panel)
         self.timeline_dock = self._dock("Retry timeline", "timeline_dock", self.timeline)
         right = Qt.DockWidgetArea.RightDockWidgetArea
-        self.addDockWidget(right, self.submit_dock)
         self.addDockWidget(right, self.reply_dock)
-        self.tabifyDockWidget(self.submit_dock, self.reply_dock)
+        self.addDockWidget(right, self.submit_dock)
+        self.splitDockWidget(self.reply_dock, self.submit_dock, Qt.Orientation.Vertical)
         for dock in (self.submit_dock, self.reply_dock):
             dock.setMinimumWidth(380)
         self.submit_dock.raise_()
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.timeline_dock)
         self.resizeDocks([self.submit_dock], [400], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.reply_dock, self.submit_dock], [250, 450], Qt.Orientation.Vertical)
         self.resizeDocks([self.timeline_dock], [250], Qt.Orientation.Vertical)
 
     def _build_menus(self) -> None:
@@ -398,6 +399,7 @@ class MainWindow(QMainWindow):
         self.listening_label.setToolTip("Whether the receiver and emulator are listening")
         self.count_label = QLabel(self)
         self.count_label.setToolTip("Exchanges captured, open WebSockets, error replies")
+        self.statusBar().addPermanentWidget(self.rules_ui.chip)
         self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().addPermanentWidget(self.listening_label)
 
@@ -428,6 +430,7 @@ class MainWindow(QMainWindow):
         self.public_control.load_settings(s)
         self.forward_control.load_settings(s)
         self.detail.body.load_settings(s)
+        self.rules_ui.start(s)
         self.submit_panel.reset_callback()
         if self.engine.emulator is None and self.engine.settings.emulator is None:
             self.timeline_dock.hide()  # no emulator, no jobs to draw
@@ -536,7 +539,7 @@ class MainWindow(QMainWindow):
         else:
             self._running = self.engine.running
             if self._running:
-                self.reply_controls.apply()  # the window's rules are the ones in force
+                self.rules_ui.apply()  # the window's rules are the ones in force
         self.start_stop_action.setText("Stop" if self._running else "Start")
         self._update_urls()
         self._update_status()
@@ -573,7 +576,7 @@ class MainWindow(QMainWindow):
         else:
             messages = self._messages.get(x.id, ())
         self.detail.show_exchange(x, messages)
-        self.reply_controls.set_live(None if stored else x)
+        self.rules_panel.live.set_live(None if stored else x)
 
     # -- draining the engine ----------------------------------------------------------------
     def drain_events(self) -> None:
@@ -633,6 +636,7 @@ class MainWindow(QMainWindow):
         if not_applied:
             self.statusBar().showMessage("Emulator: " + "; ".join(not_applied), 15000)
         self.model.apply_events(events)
+        self.rules_ui.on_events(events)
         self.sessions.on_live_events(events)
         live = self.sessions.stored is None
         for x in exchanges:
@@ -674,11 +678,12 @@ class MainWindow(QMainWindow):
 
     # -- live WebSocket controls ------------------------------------------------------------
     def close_live_websocket(self) -> None:
-        x = self.reply_controls.live_exchange
+        live = self.rules_panel.live
+        x = live.live_exchange
         if x is None:
             return
-        code = self.reply_controls.ws_close_code()
-        reason = self.reply_controls.ws_reason.text()
+        code = live.ws_close_code()
+        reason = live.ws_reason.text()
         self.calls.run(
             self.engine.receiver.close_websocket(x.id, code, reason),
             lambda ok, error: self.statusBar().showMessage(
@@ -688,7 +693,7 @@ class MainWindow(QMainWindow):
         )
 
     def drop_live_websocket(self) -> None:
-        x = self.reply_controls.live_exchange
+        x = self.rules_panel.live.live_exchange
         if x is None:
             return
         self.calls.run(
@@ -731,7 +736,7 @@ class MainWindow(QMainWindow):
         if self.demo_stage.prepare(demo):
             self.statusBar().showMessage("Demo mode: relaxed ports, 1-s retries, 3 retries", 5000)
             self.submit_panel.refresh_engine_state()
-        self.reply_controls.set_choices(**demo.choices)
+        self.rules_ui.set_rules(demo.rules())
         fill_submit_panel(self.submit_panel, demo)
         self._select_path = demo.path
         self._selected_id = None

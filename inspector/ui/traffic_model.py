@@ -385,6 +385,12 @@ class TrafficModel(QStandardItemModel):
             self._row_of[x.id] = len(self._rows)
             self._rows.append(x)
 
+    def refresh_rows(self, exchange_ids: Sequence[int]) -> None:
+        """Repaint these rows from their records (a held request's countdown)."""
+        for xid in exchange_ids:
+            self._cells.pop(xid, None)
+            self._emit_changed(xid)
+
     def _emit_changed(self, exchange_id: int) -> None:
         index = self.index_of(exchange_id)
         if not index.isValid():

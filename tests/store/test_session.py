@@ -21,6 +21,7 @@ from inspector.store.schema import (
     MIGRATIONS,
     SCHEMA_VERSION,
     SessionFileError,
+    _create_v1,
     connect,
     migrate,
 )
@@ -197,11 +198,11 @@ def test_file_is_wal_normal_sync_and_versioned(tmp_path):
         writer.submit(http_exchange(1)).result(10)
         db = sqlite3.connect(path)
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         db.close()
     with SessionReader(path) as reader:
         meta = reader.meta()
-    assert (meta.schema_version, meta.read_only, meta.source) == (2, False, "capture")
+    assert (meta.schema_version, meta.read_only, meta.source) == (3, False, "capture")
     assert meta.started > 0 and meta.app_version
 
 
@@ -221,6 +222,26 @@ def test_a_next_migration_upgrades_a_current_file_in_place(tmp_path):
     # This version reads up to SCHEMA_VERSION: a newer file is refused, not misread.
     with pytest.raises(SessionFileError, match="newer callback-inspector"):
         SessionReader(path)
+
+
+def test_a_v1_file_gains_the_rule_column_and_reads_as_no_rule(tmp_path):
+    """v3 (issue 17): which reply rule answered. A v1 session opens, upgraded in place."""
+    path = tmp_path / "v1.cisession"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    assert migrate(db, path, {1: _create_v1}) == 1
+    db.execute(
+        "INSERT INTO session (key, value) VALUES ('started', '1.0'), ('app_version', '0.1.0'), "
+        "('read_only', '0'), ('source', 'capture')"
+    )
+    db.close()
+    with SessionWriter(path) as writer:  # opening it migrates; then a record with a rule
+        writer.submit(replace(http_exchange(1), rule="slow PUT")).result(10)
+        writer.submit(http_exchange(2)).result(10)
+    with SessionReader(path) as reader:
+        assert reader.meta().schema_version == SCHEMA_VERSION
+        assert [x.rule for x in reader.exchanges()] == ["slow PUT", None]
+        assert [x.rule for x in reader.rows_by_id([1, 2])] == ["slow PUT", None]  # light rows
 
 
 def _garbage(path: Path) -> None:

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from inspector.core.rules_file import rule_from_table
@@ -147,38 +147,10 @@ def test_filter_narrows_and_grouping_puts_attempts_under_one_node(qtbot, start_e
     assert _cell(w, 0, COL_STATUS) == "4 attempts, delivered"
 
 
-def test_reply_controls_change_what_the_next_client_gets(qtbot, start_engine, window):
-    engine, _ = start_engine()
-    w = window(engine)
-    controls = w.reply_controls
-    controls.status.setCurrentText("503 Service Unavailable")
-    assert _request(engine.receiver_url, "POST", "/a", b"{}") == 503
-    controls.fail_first.setValue(2)
-    body = b'{"request_id":"job-7"}'
-    got = [_request(engine.receiver_url, "POST", "/cb", body) for _ in range(3)]
-    assert got == [503, 503, 200]
-    assert "503 to attempts 1-2 of each callback" in controls.summary.text()
-    controls.reset()
-    assert _request(engine.receiver_url, "POST", "/a", b"{}") == 200
-    controls.ws_refuse.setChecked(True)
-    controls.ws_refuse_status.setValue(403)
-    with pytest.raises(InvalidStatus) as refused:
-        connect(engine.receiver_url.replace("http", "ws") + "/ws")
-    assert refused.value.response.status_code == 403
-    controls.reset()
-    controls.ws_after_messages.setValue(1)
-    controls.ws_code.setCurrentText("1011")
-    with connect(engine.receiver_url.replace("http", "ws") + "/ws") as ws:
-        ws.send("one")
-        with pytest.raises(ConnectionClosed) as closed:
-            ws.recv(timeout=10)
-    assert closed.value.rcvd.code == 1011
-
-
 def test_close_with_code_and_drop_now_end_a_live_websocket(qtbot, start_engine, window):
     engine, _ = start_engine()
     w = window(engine)
-    controls = w.reply_controls
+    controls = w.rules_panel.live
     url = engine.receiver_url.replace("http", "ws")
     with connect(url + "/live") as ws:
         ws.send("hi")

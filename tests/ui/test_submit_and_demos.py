@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from inspector.core.columns import column_index
+from inspector.core.events import EmulatorEvent
+from inspector.core.rules_file import load_rules
 from inspector.ui.main_window import MainWindow
 from inspector.ui.submit_panel import SOURCE_SAMPLE, TARGET_EMULATOR
 from inspector.ui.traffic_model import COL_METHOD, COL_REQUEST_ID
@@ -26,14 +29,20 @@ def _rows(w):
     return [w.model.exchange_at(w.model.index(r, 0)) for r in range(w.model.rowCount())]
 
 
-def test_submitting_a_sample_links_the_callback_with_transcript_and_latency(qtbot, window):
-    w = window
+def _sample_to(w, path: str) -> None:
+    """The submit panel set to send the "numbers" sample to the emulator, callback `path`."""
     panel = w.submit_panel
     panel.target.setCurrentText(TARGET_EMULATOR)
     panel.source.setCurrentText(SOURCE_SAMPLE)
     panel.sample.setCurrentText("numbers")
     panel.streaming.setChecked(False)
-    panel.reset_callback("/hooks/dg")
+    panel.reset_callback(path)
+
+
+def test_submitting_a_sample_links_the_callback_with_transcript_and_latency(qtbot, window):
+    w = window
+    panel = w.submit_panel
+    _sample_to(w, "/hooks/dg")
     assert panel.callback.text() == w.engine.receiver_url + "/hooks/dg"
     assert panel.check_callback() and panel.preflight.text().startswith("✓ will call")
     panel.send.click()
@@ -232,3 +241,75 @@ def test_relaxed_ports_are_turned_on_from_the_panel(qtbot, window, tmp_path):
         assert not panel.relaxed.isVisible()  # Deepgram has no such setting
     finally:
         engine.set_emulator_settings(relaxed)
+
+
+BREAKPOINT_RULES = """
+[[rule]]
+name = "look"
+match = { path = "/bp*" }
+hold = true
+hold_timeout = 2
+
+[[rule]]
+name = "then fine"
+match = { path = "/bp*" }
+status = 200
+body = "ok"
+"""
+
+
+def test_a_held_callback_waits_for_the_edited_reply_then_the_next_rule_answers(qtbot, window):
+    """Issue 17 acceptance 3: a held POST from the emulator waits; the user's edited 418
+    reaches the emulator as that attempt's status; unanswered, the next rule answers at the
+    hold's timeout."""
+    w = window
+    listener = w.engine.subscribe()
+    seen: list[EmulatorEvent] = []
+    w.rules_ui.set_rules(load_rules(BREAKPOINT_RULES))
+    _sample_to(w, "/bp/cb")
+    w.submit_panel.send.click()
+
+    dialog = w.rules_ui.breakpoints
+    qtbot.waitUntil(dialog.isVisible, timeout=ASR_TIMEOUT_MS)
+    held = dialog.current
+    assert held is not None and held.rule == "look" and held.exchange.attempt == 1
+    assert (dialog.status.value(), dialog.body.toPlainText()) == (200, "ok")  # the next rule's
+    row = w.model.index_of(held.exchange_id).row()
+    assert w.model.index(row, column_index("status")).data().startswith("held ‖ ")  # countdown
+    assert w.rules_ui.chip.text().endswith("‖ 1 held")
+    rid = held.exchange.request_id
+
+    def attempts() -> list[EmulatorEvent]:
+        """The emulator's attempts of this job so far (other tests' retries may still come)."""
+        for event in listener.drain():
+            if isinstance(event, EmulatorEvent) and event.name == "attempt":
+                seen.append(event)
+        return [a for a in seen if a.fields["request_id"] == rid]
+
+    def answered(attempt: int):
+        return next(
+            (
+                x
+                for x in w.model.exchanges()
+                if x.request_id == rid and x.attempt == attempt and x.status
+            ),
+            None,
+        )
+
+    assert attempts() == []  # the sender waits too
+    dialog.status.setValue(418)
+    dialog.body.setPlainText("edited in the window")
+    dialog.send_button.click()
+    qtbot.waitUntil(lambda: len(attempts()) == 1, timeout=ASR_TIMEOUT_MS)
+    assert (attempts()[0].fields["attempt"], attempts()[0].fields["status"]) == (1, 418)
+    qtbot.waitUntil(lambda: answered(1) is not None, timeout=10_000)
+    assert answered(1).reply_body == b"edited in the window"
+
+    # 418 is a failure: the emulator retries (1 s in the test engine); left unanswered, the
+    # hold times out after 2 s and the next rule answers 200
+    qtbot.waitUntil(lambda: len(attempts()) == 2, timeout=ASR_TIMEOUT_MS)
+    assert (attempts()[1].fields["attempt"], attempts()[1].fields["status"]) == (2, 200)
+    qtbot.waitUntil(lambda: answered(2) is not None, timeout=10_000)
+    assert answered(2).rule == "look" and "no answer within 2 s" in answered(2).note
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    w.engine.unsubscribe(listener)
