@@ -241,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo",
         metavar="NAME",
         help="run a demo at start: retry-storm, give-up, stream-kill, body-cap, put-callback, "
-        "basic-auth (the emulator then uses relaxed ports and 1-s retries)",
+        "basic-auth (during it the emulator accepts local ports and retries every 3 s; its "
+        "settings and your rules come back when it ends)",
     )
     gui.add_argument(
         "--data-dir",

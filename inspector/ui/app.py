@@ -14,7 +14,7 @@ from ..core.settings import EmulatorSettings, ReceiverSettings
 from ..engine.engine import Engine, EngineSettings
 from ..faults_cli import faults_from_args
 from ..store.library import default_data_dir
-from .demos import demo_emulator_settings, demo_named
+from .demos import demo_named
 from .look import app_icon, apply_theme
 from .main_window import MainWindow
 
@@ -36,8 +36,7 @@ def run_gui(
         except ValueError as exc:
             print(f"callback-inspector: {exc}", file=sys.stderr)
             return 2
-        # Demos need local receiver ports and 1-s retries (demos.py).
-        emulator = demo_emulator_settings(emulator or EmulatorSettings(port=0))
+        # The demo applies its own emulator settings and puts these back (ui/demo_runner.py).
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)

@@ -1,9 +1,11 @@
 """One-click demos of Deepgram callback behaviour, running end to end on the emulator.
 
-Each demo is data: the reply rule the receiver uses, what the submit panel sends and where.
-The window runs it (`MainWindow.run_demo`), so a demo is exactly what a user could click
-together by hand. Demos need the emulator to accept local receiver ports and to retry
-quickly: `DEMO_EMULATOR` is what `gui --demo NAME` starts with.
+Each demo is data: the reply rules the receiver uses, what the submit panel sends and where.
+The window runs it in a scope (`ui/demo_runner.py`): the rules and emulator settings of
+before are saved, the demo's applied, and everything restored when it finishes or is ended.
+A demo is paced for an audience: `pace` seconds between the emulator's retries and between
+the story's steps (3 s by default; tests shorten it), and a stream played so that a viewer
+can follow it.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from ..core.rules import Rule
 from ..core.rules_file import rule_from_table
 from ..core.settings import EmulatorSettings
 
-DEMO_RETRY_DELAY = 1.0  # seconds between attempts (Deepgram: 30)
+DEMO_RETRY_DELAY = 1.0  # seconds between attempts (Deepgram: 30): fast, for tests and CI
 DEMO_MAX_RETRIES = 3  # retries after the first attempt (Deepgram: 10)
+DEMO_PACE = 3.0  # seconds per step for an audience: between retries, between story steps
+MAX_STREAM_SPEED = 8.0  # × real time, however short the pace
 BODY_CAP_BYTES = 1024  # stands in for Express's 100 kB / nginx's 1 MB default (samples are small)
 
 
@@ -27,13 +31,15 @@ def demo_emulator_settings(base: EmulatorSettings) -> EmulatorSettings:
     )
 
 
-def emulator_ready_for_demos(settings: EmulatorSettings | None) -> bool:
-    return (
-        settings is not None
-        and settings.relaxed_ports
-        and settings.retry_delay <= DEMO_RETRY_DELAY
-        and settings.max_retries == DEMO_MAX_RETRIES
-    )
+def paced_emulator_settings(base: EmulatorSettings, pace: float) -> EmulatorSettings:
+    """`base` as a demo runs it: local ports allowed, 3 retries `pace` seconds apart."""
+    return replace(base, relaxed_ports=True, retry_delay=pace, max_retries=DEMO_MAX_RETRIES)
+
+
+def stream_speed(pace: float) -> float:
+    """A stream demo's speed: real time at the default pace (a viewer hears the words come),
+    faster when the pace is shorter."""
+    return min(MAX_STREAM_SPEED, max(1.0, DEMO_PACE / pace))
 
 
 @dataclass(frozen=True)
@@ -59,8 +65,8 @@ DEMOS: tuple[Demo, ...] = (
     Demo(
         "retry-storm",
         "Retry storm",
-        "The receiver answers 503 to the first 3 attempts; the emulator retries every 1 s "
-        "and the 4th attempt is delivered.",
+        "The receiver answers 503 to the first 3 attempts; the emulator retries a few "
+        "seconds apart (Deepgram: 30 s) and the 4th attempt is delivered.",
         "/demo/retry-storm",
         (
             {
@@ -81,14 +87,14 @@ DEMOS: tuple[Demo, ...] = (
     Demo(
         "stream-kill",
         "Stream kill",
-        "A live stream with a ws:// callback; the receiver closes the callback socket after 2 "
-        "messages, so the emulator kills the client's stream with 1011.",
+        "A live stream with a ws:// callback; the receiver closes the callback socket after 3 "
+        "messages (the first final result), so the emulator kills the client's stream with 1011.",
         "/demo/stream-kill",
         (
             {
                 "name": "stream kill",
                 "match": {"path": "/demo/stream-kill*"},
-                "close_after_messages": 2,
+                "close_after_messages": 3,  # the first final result, then the kill
                 "close_code": 1001,
                 "close_reason": "demo: the callback receiver went away",
             },

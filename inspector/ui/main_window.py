@@ -60,7 +60,7 @@ from ..engine.binding import is_loopback
 from ..engine.engine import Engine
 from .check_handler_dialog import CheckHandlerDialog
 from .delivery_track import DeliveryTracker
-from .demo_runner import DemoStage, fill_submit_panel
+from .demo_runner import DemoBanner, DemoRunner
 from .demos import DEMOS, Demo, demo_named
 from .detail_views import DetailPane
 from .emulator_menu import EmulatorMenu
@@ -128,7 +128,6 @@ class MainWindow(QMainWindow):
         self._selected_id: int | None = None
         self._follow_next_job = False
         self._select_path: str | None = None  # a demo's callback path, selected when it arrives
-        self.demo_stage = DemoStage(engine)
         self.check_dialog: CheckHandlerDialog | None = None
         # An engine not started yet is started by `toggle_running()` once the window shows
         # (run_gui): the window appears without waiting for the servers.
@@ -322,6 +321,14 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.timeline_dock)
         self.resizeDocks([self.submit_dock], [400], Qt.Orientation.Horizontal)
         self.resizeDocks([self.reply_dock, self.submit_dock], [250, 450], Qt.Orientation.Vertical)
+        self.demo_banner = DemoBanner(self.traffic)  # above the list while a demo runs
+        layout = self.traffic.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(1, self.demo_banner)
+        self.demo_runner = DemoRunner(
+            self.engine, self.rules_ui, self.submit_panel, self.demo_banner, self.model.set_mark
+        )
+        self.demo_runner.setParent(self)
         self.resizeDocks([self.timeline_dock], [250], Qt.Orientation.Vertical)
 
     def _build_menus(self) -> None:
@@ -540,6 +547,8 @@ class MainWindow(QMainWindow):
             self._running = self.engine.running
             if self._running:
                 self.rules_ui.apply()  # the window's rules are the ones in force
+            else:
+                self.demo_runner.end("ended: the servers stopped")
         self.start_stop_action.setText("Stop" if self._running else "Start")
         self._update_urls()
         self._update_status()
@@ -637,6 +646,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Emulator: " + "; ".join(not_applied), 15000)
         self.model.apply_events(events)
         self.rules_ui.on_events(events)
+        self.demo_runner.on_events(events)
         self.sessions.on_live_events(events)
         live = self.sessions.stored is None
         for x in exchanges:
@@ -733,20 +743,14 @@ class MainWindow(QMainWindow):
             box.open()  # never exec(): nothing waits on the user (every menu item is tried)
             self.demo_box = box
             return None
-        if self.demo_stage.prepare(demo):
-            self.statusBar().showMessage("Demo mode: relaxed ports, 1-s retries, 3 retries", 5000)
-            self.submit_panel.refresh_engine_state()
-        self.rules_ui.set_rules(demo.rules())
-        fill_submit_panel(self.submit_panel, demo)
         self._select_path = demo.path
         self._selected_id = None
         self.traffic.forget_current()
         self.submit_dock.raise_()
         self.timeline_dock.show()
-        if self.submit_panel.submit() is None:
+        if not self.demo_runner.start(demo):  # saves and restores rules and settings itself
             self.statusBar().showMessage(f"Demo {demo.name}: {self.submit_panel.state.text()}")
             return None
-        self.statusBar().showMessage(f"Demo {demo.title}: {demo.explain}", 30000)
         return demo
 
     # -- Tools -----------------------------------------------------------------------------

@@ -54,6 +54,7 @@ class RulesUi(QObject):
         self.panel.rules_changed.connect(self._on_rules)
         self.panel.message.connect(lambda text: window.statusBar().showMessage(text, 10000))
         self._settings: QSettings | None = None
+        self._scoped = False  # a demo's rules are in force: nothing is saved
         self._show_chip(self.panel.rules())
 
     # -- rules ---------------------------------------------------------------------------
@@ -79,8 +80,10 @@ class RulesUi(QObject):
     def rules(self) -> tuple[Rule, ...]:
         return self.panel.rules()
 
-    def set_rules(self, rules: Sequence[Rule]) -> None:
-        """Show `rules` in the panel and apply them (demos, imports)."""
+    def set_rules(self, rules: Sequence[Rule], keep: bool = True) -> None:
+        """Show `rules` in the panel and apply them. `keep=False` (a demo's): not kept with
+        the settings, nor any change until rules are set with `keep` again."""
+        self._scoped = not keep
         self.panel.set_rules(rules)
 
     def apply(self) -> None:
@@ -89,7 +92,7 @@ class RulesUi(QObject):
 
     def _on_rules(self, rules: Sequence[Rule]) -> None:
         self.engine.set_rules(rules)
-        if self._settings is not None:
+        if self._settings is not None and not self._scoped:
             self._settings.setValue(SETTINGS_KEY, dump_rules(rules))
         self._show_chip(rules)
 

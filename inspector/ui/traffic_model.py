@@ -90,6 +90,7 @@ class TrafficModel(QStandardItemModel):
         self._search: dict[int, list[str]] = {}  # exchange id -> what a plain word looks in
         # exchange id -> per column, what the cell shows ({role: value}), for recent rows
         self._cells: dict[int, list[dict[int, Any]]] = {}
+        self._marks: dict[int, str] = {}  # exchange id -> why its row is marked (demos)
         self._grouped = False
         self._groups: list[_Group] = []
         self._group_row: dict[str, int] = {}
@@ -272,6 +273,12 @@ class TrafficModel(QStandardItemModel):
             if len(self._cells) >= CELL_CACHE:
                 self._cells.clear()
             cells = row_cells(x, self._mono)
+            mark = self._marks.get(x.id)
+            if mark is not None:  # where a demo's run starts: the first cell says so
+                first = cells[0] = dict(cells[0])
+                display, tip = int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.ToolTipRole)
+                first[display] = f"▶ {first.get(display)}"
+                first[tip] = mark
             self._cells[x.id] = cells
         return cells[col]
 
@@ -385,6 +392,11 @@ class TrafficModel(QStandardItemModel):
             self._row_of[x.id] = len(self._rows)
             self._rows.append(x)
 
+    def set_mark(self, exchange_id: int, text: str) -> None:
+        """Mark a row (a demo's run starts here): ▶ in its first cell, `text` as its tip."""
+        self._marks[exchange_id] = text
+        self.refresh_rows([exchange_id])
+
     def refresh_rows(self, exchange_ids: Sequence[int]) -> None:
         """Repaint these rows from their records (a held request's countdown)."""
         for xid in exchange_ids:
@@ -406,6 +418,7 @@ class TrafficModel(QStandardItemModel):
         self._row_of.clear()
         self._search.clear()
         self._cells.clear()
+        self._marks.clear()
         self._groups.clear()
         self._group_row.clear()
         self._where.clear()

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from dataclasses import replace
+
 import pytest
 from PySide6.QtCore import Qt
 
 from inspector.core.columns import column_index
 from inspector.core.events import EmulatorEvent
 from inspector.core.rules_file import load_rules
+from inspector.ui.demos import DEMO_RETRY_DELAY
 from inspector.ui.main_window import MainWindow
 from inspector.ui.submit_panel import SOURCE_SAMPLE, TARGET_EMULATOR
 from inspector.ui.traffic_model import COL_METHOD, COL_REQUEST_ID
 from tests.samples import SAMPLES, silent_wav, word_overlap
 
 ASR_TIMEOUT_MS = 45_000  # speech recognition on a loaded 2-core machine
+USER_RULES = load_rules('[[rule]]\nname = "mine"\nmatch = { path = "/mine*" }\nstatus = 202\n')
 
 
 @pytest.fixture
@@ -21,8 +26,32 @@ def window(qtbot, qsettings, emulator_engine):
     w = MainWindow(emulator_engine, qsettings)
     qtbot.addWidget(w)
     w.show()
+    w.demo_runner.pace = DEMO_RETRY_DELAY  # 1 s a step: the audience's 3 s would be slow here
     yield w
-    w.demo_stage.set_receiver_limit(None)
+    w.demo_runner.end()
+
+
+@contextmanager
+def leaves_nothing_behind(qtbot, w):
+    """Issue 17 acceptance 5: after a demo, the rules and the emulator's settings are those
+    from before it (here the user's own rule, and settings no demo would choose)."""
+    engine = w.engine
+    start = engine.emulator_settings()
+    before = replace(
+        start, retry_delay=7.0, max_retries=5, relaxed_ports=False, attempt_timeout=12.0
+    )
+    engine.set_emulator_settings(before)
+    w.rules_ui.set_rules(USER_RULES)
+    receiver = engine.receiver_settings()
+    try:
+        yield
+        qtbot.waitUntil(lambda: w.demo_runner.active is None, timeout=ASR_TIMEOUT_MS)
+        assert w.rules_panel.rules() == engine.rules() == USER_RULES
+        assert engine.emulator_settings() == before and engine.receiver_settings() == receiver
+        assert w.demo_banner.title.text().endswith("finished")
+        assert w.demo_runner.story_so_far()[-1].endswith("back as before the demo.")
+    finally:
+        engine.set_emulator_settings(start)  # the module's engine, as the other tests want it
 
 
 def _rows(w):
@@ -88,7 +117,6 @@ def test_preflight_explains_a_bad_callback_url_before_sending(qtbot, window):
 
 def test_retry_storm_demo_times_four_attempts_with_countdowns(qtbot, window):
     w = window
-    assert w.run_demo("retry-storm") is not None
     seen: set[str] = set()
 
     def delivered() -> bool:
@@ -97,7 +125,16 @@ def test_retry_storm_demo_times_four_attempts_with_countdowns(qtbot, window):
             seen.add(text)
         return text == "4 of 4 attempts, delivered"
 
-    qtbot.waitUntil(delivered, timeout=ASR_TIMEOUT_MS)
+    with leaves_nothing_behind(qtbot, w):
+        assert w.run_demo("retry-storm") is not None
+        qtbot.waitUntil(delivered, timeout=ASR_TIMEOUT_MS)
+    story = w.demo_runner.story_so_far()
+    assert "Attempt 1: the receiver answered 503, a failure; the emulator retries in 1 s" in (
+        " ".join(story)
+    )
+    assert [t for t in story if t.startswith(("Delivered", "Gave up"))] == [
+        "Delivered after 4 attempts. Deepgram stops here."
+    ]
     assert len(seen) >= 2  # the countdown ticked between attempts
     table = w.timeline.model
     assert [table.index(r, 2).data() for r in range(4)] == ["503 ✗", "503 ✗", "503 ✗", "200 ✓"]
@@ -125,16 +162,23 @@ def test_retry_storm_demo_times_four_attempts_with_countdowns(qtbot, window):
 
 def test_put_and_basic_auth_demos_deliver_as_described(qtbot, window):
     w = window
-    w.run_demo("put-callback")
-    qtbot.waitUntil(
-        lambda: any(x.path == "/demo/put-callback" for x in _rows(w)), timeout=ASR_TIMEOUT_MS
-    )
-    put = next(x for x in _rows(w) if x.path == "/demo/put-callback")
-    assert put.method == "PUT"
-    w.run_demo("basic-auth")
-    qtbot.waitUntil(
-        lambda: any(x.path == "/demo/basic-auth" for x in _rows(w)), timeout=ASR_TIMEOUT_MS
-    )
+    with leaves_nothing_behind(qtbot, w):
+        w.run_demo("put-callback")
+        qtbot.waitUntil(lambda: w.demo_runner.active is None, timeout=ASR_TIMEOUT_MS)
+        w.run_demo("put-callback")  # twice: the same twice, each run marked in the list
+    puts = [x for x in _rows(w) if x.path == "/demo/put-callback"]
+    assert [x.method for x in puts] == ["PUT", "PUT"] and [x.status for x in puts] == [200, 200]
+    marks = [w.model.index_of(x.id).siblingAtColumn(0) for x in puts]
+    assert [m.data().startswith("▶ ") for m in marks] == [True, True]
+    assert [m.data(Qt.ItemDataRole.ToolTipRole) for m in marks] == [
+        "▶ Demo PUT callback, run 1 starts here",
+        "▶ Demo PUT callback, run 2 starts here",
+    ]
+    with leaves_nothing_behind(qtbot, w):
+        w.run_demo("basic-auth")
+        qtbot.waitUntil(
+            lambda: any(x.path == "/demo/basic-auth" for x in _rows(w)), timeout=ASR_TIMEOUT_MS
+        )
     x = next(x for x in _rows(w) if x.path == "/demo/basic-auth")
     assert x.basic_auth is not None and x.basic_auth.user == "demo"
     w.select_exchange(x.id)
@@ -145,20 +189,24 @@ def test_put_and_basic_auth_demos_deliver_as_described(qtbot, window):
 
 def test_give_up_demo_stops_after_three_retries(qtbot, window):
     w = window
-    w.run_demo("give-up")
-    qtbot.waitUntil(
-        lambda: w.timeline.summary.text() == "4 of 4 attempts, gave up", timeout=ASR_TIMEOUT_MS
-    )
+    with leaves_nothing_behind(qtbot, w):
+        w.run_demo("give-up")
+        qtbot.waitUntil(
+            lambda: w.timeline.summary.text() == "4 of 4 attempts, gave up",
+            timeout=ASR_TIMEOUT_MS,
+        )
     failed = [x for x in _rows(w) if x.path == "/demo/give-up"]
     assert [x.status for x in failed] == [500] * 4 and [x.attempt for x in failed] == [1, 2, 3, 4]
 
 
 def test_body_cap_demo_answers_413_until_the_emulator_gives_up(qtbot, window):
     w = window
-    w.run_demo("body-cap")
-    qtbot.waitUntil(
-        lambda: w.timeline.summary.text() == "4 of 4 attempts, gave up", timeout=ASR_TIMEOUT_MS
-    )
+    with leaves_nothing_behind(qtbot, w):
+        w.run_demo("body-cap")
+        qtbot.waitUntil(
+            lambda: w.timeline.summary.text() == "4 of 4 attempts, gave up",
+            timeout=ASR_TIMEOUT_MS,
+        )
     capped = [x for x in _rows(w) if x.path == "/demo/body-cap"]
     assert [x.status for x in capped] == [413] * 4
     assert "over the 1024-byte limit" in capped[0].note
@@ -166,14 +214,15 @@ def test_body_cap_demo_answers_413_until_the_emulator_gives_up(qtbot, window):
 
 def test_stream_kill_demo_shows_the_stream_closed_with_1011(qtbot, window):
     w = window
-    w.run_demo("stream-kill")
-    qtbot.waitUntil(
-        lambda: (
-            w.timeline.summary.text().startswith("Stream:")
-            and "closed 1011" in w.timeline.summary.text()
-        ),
-        timeout=ASR_TIMEOUT_MS,
-    )
+    with leaves_nothing_behind(qtbot, w):
+        w.run_demo("stream-kill")
+        qtbot.waitUntil(
+            lambda: (
+                w.timeline.summary.text().startswith("Stream:")
+                and "closed 1011" in w.timeline.summary.text()
+            ),
+            timeout=ASR_TIMEOUT_MS,
+        )
     assert "was lost" in w.timeline.summary.text()
     table = w.timeline.model
     last = table.rowCount() - 1
