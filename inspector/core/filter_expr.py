@@ -6,9 +6,9 @@
     note:limit  is:error  ws   a plain word (today's substring search)
 
 Space is AND, `OR` (upper case) is OR, a leading `-` leaves out, parentheses group; a quoted
-phrase is one plain word. Field names ignore case; text matches ignore case. A value with `*`
-or `?` is a glob over the whole value (path, method, request_id, header values); otherwise
-text fields match what contains it.
+phrase is one plain word. Field names ignore case; text matches ignore case. A value with `*`,
+`?` or `[` is a glob over the whole value (path, method, request_id, dg-token, header values),
+in the language of rules files (`core/glob.py`); otherwise text fields match what contains it.
 
 `parse_filter` turns text into one `core.row_expr` condition, which the live list evaluates in
 Python and a stored session runs as SQL. It never raises: a mistake comes back as a message
@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .exchange_display import IS_ERROR, STATUS_TONE, Tone, plain_word
+from .glob import GlobError
 from .row_expr import (
     All,
     AnyOf,
@@ -37,6 +38,7 @@ from .row_expr import (
     Lit,
     Not,
     Pred,
+    parsed_glob,
 )
 
 MAX_DEPTH = 64  # parentheses and negations nested deeper than this are refused
@@ -99,15 +101,24 @@ def _numeric(
 
 
 def _is_glob(value: str) -> bool:
-    return "*" in value or "?" in value
+    return any(c in value for c in "*?[")
+
+
+def _glob(field: str, value: str) -> str:
+    """`value` (lower case) as a checked glob of the rules files' language."""
+    pattern = value.lower()
+    try:
+        parsed_glob(pattern)
+    except GlobError as exc:
+        raise FilterError(f"`{field}:{value}`: {exc}") from None
+    return pattern
 
 
 def _text(field: str, value: str, globs: bool) -> Pred:
     """A text field that holds `value` (a glob over the whole field when `globs` allows)."""
-    needle = value.lower()
     if globs and _is_glob(value):
-        return Glob(Field(field), needle)
-    return Contains(Field(field), needle)
+        return Glob(Field(field), _glob(field, value))
+    return Contains(Field(field), value.lower())
 
 
 def _header(value: str) -> Pred:
@@ -117,8 +128,9 @@ def _header(value: str) -> Pred:
         raise FilterError(f"`header:{value}`: name the header, e.g. header:content-type=json")
     if not eq:
         return HasHeader(name)
-    wanted = wanted.lower()
-    return HeaderMatch(name, wanted, glob=_is_glob(wanted))
+    if _is_glob(wanted):
+        return HeaderMatch(name, _glob("header", wanted), glob=True)
+    return HeaderMatch(name, wanted.lower())
 
 
 def _not_empty(field: str) -> Pred:
@@ -169,7 +181,7 @@ _SIZE_HELP = "give bytes or kb/mb (>1kb), a range of bytes (100-200) or a compar
 # field name -> (what its value becomes, an example for the help)
 FIELDS: dict[str, tuple[Callable[[str], Pred], str]] = {
     "status": (lambda v: _numeric("status", v, _STATUS_HELP), "status:5xx"),
-    "method": (lambda v: Glob(Field("method"), v.lower()), "method:PUT"),
+    "method": (lambda v: Glob(Field("method"), _glob("method", v)), "method:PUT"),
     "path": (lambda v: _text("path", v, globs=True), "path:/hook*"),
     "request_id": (lambda v: _text("request_id", v, globs=True), "request_id:6732"),
     "attempt": (lambda v: _numeric("attempt", v, _NUMBER_HELP), "attempt:>1"),

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .exchange_fields import FIELDS
+from .glob import Glob as GlobPattern
 
 SEARCH_BODY_LIMIT = 1024 * 1024  # bytes of a body that `body:` looks into
 
@@ -112,7 +113,7 @@ class Contains:
 @dataclass(frozen=True)
 class Glob:
     """The whole value's text matches `pattern` (lower case; `*` any run, `?` one
-    character), ignoring case."""
+    character, `[a-z]` one of a set, as in rules files), ignoring case."""
 
     value: Value
     pattern: str
@@ -187,17 +188,11 @@ Pred = (
 )
 
 
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """The regex of a filter glob: `*` any run, `?` one character, the rest literal."""
-    return _glob_regex(pattern)
-
-
 @lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out = []
-    for ch in pattern:
-        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-    return re.compile("".join(out), re.DOTALL)
+def parsed_glob(pattern: str) -> GlobPattern:
+    """A filter glob, in the language of rules files (`core/glob.py`: `*`, `?`, `[a-z]`,
+    `\\` escapes). GlobError for a broken one (the filter parser says so first)."""
+    return GlobPattern.parse(pattern)
 
 
 # -- what the Python and SQL readings share ------------------------------------------------
@@ -252,8 +247,8 @@ def header_matches(headers: Iterable[Sequence[str]], node: HeaderMatch) -> bool:
     """Some header of `headers` is what `node` asks for."""
     name, needle = node.name, node.needle
     if node.glob:
-        regex = glob_regex(needle)
-        return any(n.lower() == name and regex.fullmatch(v.lower()) is not None for n, v in headers)
+        glob = parsed_glob(needle)
+        return any(n.lower() == name and glob.matches(v.lower()) for n, v in headers)
     return any(n.lower() == name and needle in v.lower() for n, v in headers)
 
 

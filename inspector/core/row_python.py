@@ -37,11 +37,11 @@ from .row_expr import (
     SearchPart,
     Value,
     body_text,
-    glob_regex,
     has_header,
     header_lines,
     header_matches,
     nullable,
+    parsed_glob,
 )
 
 Texts = Callable[[Exchange], Sequence[str]]
@@ -186,11 +186,9 @@ class _Gen:
                 f"{self.const(node.needle)} in str({t}).lower())"
             )
         if isinstance(node, Glob):
-            t, regex = self.temp(), self.const(glob_regex(node.pattern))
-            return (
-                f"(({t} := {self.value(node.value)}) is not None and "
-                f"{regex}.fullmatch(str({t}).lower()) is not None)"
-            )
+            t, glob = self.temp(), self.const(parsed_glob(node.pattern))
+            value = self.value(node.value)
+            return f"(({t} := {value}) is not None and {glob}.matches(str({t}).lower()))"
         if isinstance(node, HasHeader):
             return f"{self.const(has_header)}(x.headers, {self.const(node.name)})"
         if isinstance(node, HeaderMatch):

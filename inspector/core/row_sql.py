@@ -47,6 +47,7 @@ from .row_expr import (
     header_matches,
     header_search,
     nullable,
+    parsed_glob,
 )
 
 _OPS = frozenset({"=", "!=", "<", "<=", ">", ">="})
@@ -72,9 +73,21 @@ def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def glob_to_like(pattern: str) -> str:
-    """A filter glob (`*`, `?`) as a LIKE pattern with ESCAPE '\\'."""
-    return "".join("%" if c == "*" else "_" if c == "?" else like_escape(c) for c in pattern)
+def glob_to_like(pattern: str) -> str | None:
+    """A filter glob as a LIKE pattern with ESCAPE '\\'; None for one with a `[set]`,
+    which LIKE cannot say (Python then decides: `py_glob`)."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "[":
+            return None
+        if c == "\\" and i + 1 < len(pattern):  # an escaped character is itself
+            i += 1
+            out.append(like_escape(pattern[i]))
+        else:
+            out.append("%" if c == "*" else "_" if c == "?" else like_escape(c))
+        i += 1
+    return "".join(out)
 
 
 class _Sql:
@@ -180,6 +193,8 @@ class _Sql:
 
     def _glob(self, node: Value, pattern: str) -> str:
         like = glob_to_like(pattern)
+        if like is None:
+            return self._guarded(node, lambda v: f"py_glob({v}, {self.param(pattern)})")
         if _likeable(pattern):
             return self._guarded(node, lambda v: f"{v} LIKE {self.param(like)} ESCAPE '\\'")
         return self._guarded(node, lambda v: f"py_lower({v}) LIKE {self.param(like)} ESCAPE '\\'")
@@ -215,12 +230,13 @@ class _Sql:
         )
         if run:
             first += f" AND headers LIKE {self.param('%' + like_escape(run) + '%')} ESCAPE '\\'"
-        if self.json1 and _like_safe(node.needle) and "\x00" not in node.needle:
+        like = glob_to_like(node.needle) if node.glob else None
+        if self.json1 and _like_safe(node.needle) and (like is not None or not node.glob):
             # SQLite's lower() and LIKE fold ASCII, as Python does for ASCII text.
             name = f"lower(json_extract(j.value, '$[0]')) = {self.param(node.name)}"
             value = "json_extract(j.value, '$[1]')"
-            if node.glob:
-                holds = f"{value} LIKE {self.param(glob_to_like(node.needle))} ESCAPE '\\'"
+            if like is not None:
+                holds = f"{value} LIKE {self.param(like)} ESCAPE '\\'"
             else:
                 holds = f"instr(lower({value}), {self.param(node.needle)}) > 0"
             exact = f"EXISTS (SELECT 1 FROM json_each(headers) j WHERE {name} AND {holds})"
@@ -310,6 +326,10 @@ def _py_lower(value: object) -> str | None:
     return None if value is None else str(value).lower()
 
 
+def _py_glob(value: object, pattern: str) -> int:
+    return int(value is not None and parsed_glob(pattern).matches(str(value).lower()))
+
+
 def _py_has_header(text: object, name: str) -> int:
     return int(has_header(_headers_of(text), name))
 
@@ -334,6 +354,7 @@ def _py_body_contains(body: object, needle: str) -> int:
 
 SQL_FUNCTIONS: Mapping[str, tuple[int, Callable[..., Any]]] = {
     "py_lower": (1, _py_lower),
+    "py_glob": (2, _py_glob),
     "py_has_header": (2, _py_has_header),
     "py_header_match": (4, _py_header_match),
     "py_header_search": (2, _py_header_search),

@@ -44,6 +44,8 @@ TABLE: dict[str, list[int] | None] = {
     "path:/café*": [12],
     "path:50%_": [13],
     "path:/p/50?_x": [13],
+    "path:/hook/[ot]*": [1, 2, 3],  # a set, as in rules files: Python decides in SQL too
+    "path:/p/50%\\_x*": [13],  # an escaped character in a glob is itself
     "path:/hook/put": [4],  # the path has no query
     "request_id:6732": [1, 2, 3, 29],
     "request_id:c0ffee*": [5],
@@ -162,6 +164,7 @@ MISTAKES = {
     "-": "`-` needs what to leave out",
     'body:"one two': "a quote is not closed",
     "header:=x": "name the header",
+    "path:/hook[": "is never closed",
     "http://example.com": 'put it in quotes',
     "(" * 100 + "ws" + ")" * 100: "nested more than 64 deep",
 }
