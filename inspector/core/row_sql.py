@@ -225,9 +225,7 @@ class _Sql:
         # tests that leave few rows to read pair by pair.
         pair = self.param('%["' + like_escape(node.name) + '",%')
         first = f"headers LIKE {pair} ESCAPE '\\'"
-        run = _ascii_run(
-            node.needle.replace("*", "\x00").replace("?", "\x00") if node.glob else node.needle
-        )
+        run = _glob_run(node.needle) if node.glob else _ascii_run(node.needle)
         if run:
             first += f" AND headers LIKE {self.param('%' + like_escape(run) + '%')} ESCAPE '\\'"
         like = glob_to_like(node.needle) if node.glob else None
@@ -295,6 +293,27 @@ def _ascii_run(needle: str) -> str:
     folds as Python does (printable ASCII but `"`, `\\`, and the `[],` of the header JSON)."""
     runs = re.split(r"[^ !#-Z^-~]|[\[\],]", needle)
     return max(runs, key=len) if runs else ""
+
+
+def _glob_run(pattern: str) -> str:
+    """The longest run of literal characters every match of the glob holds: `*`, `?` and a
+    `[set]` end a run (a set's members are not literals), an escaped character is itself."""
+    literal, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            i += 1
+            literal.append(pattern[i])
+        elif c == "[":
+            literal.append("\x00")
+            j = i + 1 + (pattern[i + 1 : i + 2] == "!")
+            j += pattern[j : j + 1] == "]"  # a `]` first in a set is a member
+            end = pattern.find("]", j)
+            i = len(pattern) if end < 0 else end
+        else:
+            literal.append("\x00" if c in "*?" else c)
+        i += 1
+    return _ascii_run("".join(literal))
 
 
 def _likeable(text: str) -> bool:

@@ -60,6 +60,7 @@ TABLE: dict[str, list[int] | None] = {
     "has:request_id": None,
     "header:content-type=application/json": None,
     "header:content-type=*charset*": [15],
+    "header:x-dup=[ot]wo": [19],  # a set: no literal run ("ot") to look for first
     "header:x-dup=two": [19],
     "header:x-ünïcode=grüße": [15],
     'header:"x-quote=say \\"hi\\"*"': [15],  # quotes inside a quoted value
