@@ -31,7 +31,7 @@ from .submit_panel import SOURCE_SAMPLE, TARGET_EMULATOR, SubmitPanel
 from .widgets import plain_label
 
 _MARKS = {"info": "•", "ok": "✓", "fail": "✗", "end": "■"}
-STORY_LINES = 6  # the latest steps shown; the whole story is the banner's tooltip
+STORY_LINES = 4  # the latest steps shown; the whole story is the banner's tooltip
 
 
 def fill_submit_panel(panel: SubmitPanel, demo: Demo, pace: float = DEMO_PACE) -> None:
@@ -100,6 +100,7 @@ class DemoBanner(QFrame):
         again = f" (run {run})" if run > 1 else ""
         self.title.setText(f"Demo: {demo.title}{again}, running…")
         self.explain.setText(demo.explain)
+        self.explain.setVisible(True)
         self.end_button.setText("End demo")
         self.setVisible(True)
 
@@ -109,9 +110,12 @@ class DemoBanner(QFrame):
         label.setAccessibleName(f"Demo step {len(self.steps) + 1}")
         self.story.addWidget(label)
         self.steps.append(label)
+        if len(self.steps) == 2:  # the story has begun: what to watch moves to the tooltip
+            self.explain.setVisible(False)
         if len(self.steps) > STORY_LINES:  # the banner stays short: the list needs the room
             self.steps[-STORY_LINES - 1].setVisible(False)
-        self.setToolTip("\n".join(s.text() for s in self.steps))
+        lines = [self.explain.text(), *(s.text() for s in self.steps)]
+        self.setToolTip("\n".join(lines))
 
     def finished(self, demo: Demo, why: str) -> None:
         self.title.setText(f"Demo: {demo.title}, {why}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import subprocess
 import urllib.parse
 from pathlib import Path
@@ -131,3 +132,17 @@ def test_a_malformed_rules_file_exits_2_naming_file_line_and_key(tmp_path: Path,
     assert result.returncode == 2
     assert f"{rules}{where}" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_the_window_refuses_a_malformed_rules_file_the_same_way(tmp_path: Path):
+    rules = tmp_path / "bad.toml"
+    rules.write_text('[[rule]]\nmatch = { methd = "PUT" }\n')
+    result = subprocess.run(
+        [*EXE, "gui", "--port", "0", "--no-session", "--rules", str(rules)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)},
+    )
+    assert result.returncode == 2
+    assert f"{rules}:2: match.methd: unknown key (did you mean `method`?)" in result.stderr
