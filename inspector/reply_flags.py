@@ -9,6 +9,7 @@ editor. A mistake (`--fail-first 2 --reply-status 200`) is said in the flags' ow
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,12 @@ def rules_from_args(args: argparse.Namespace) -> tuple[Rule, ...]:
                 f"--rules and {', '.join(given)} both given: put every rule in the file"
             )
         return read_rules_file(args.rules)
+    for flag, seconds in (
+        ("--reply-delay", args.reply_delay),
+        ("--ws-close-after-seconds", args.ws_close_after_seconds),
+    ):
+        if seconds is not None and not (math.isfinite(seconds) and seconds >= 0):
+            raise ReplyFlagsError(f"{flag}: {seconds} is not a number of seconds (0 or more)")
     closes = args.ws_close_after is not None or args.ws_close_after_seconds is not None
     if args.ws_refuse is not None and closes:
         raise ReplyFlagsError("--ws-refuse with --ws-close-after: a refused socket never opens")
