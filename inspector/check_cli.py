@@ -30,6 +30,7 @@ from .core.handler_checks import (
     Verdict,
     case_named,
 )
+from .settings_flags import add_settings_flags, settings_from_args
 
 COMMAND = "check-handler"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -58,8 +59,6 @@ def _dg_token(text: str) -> str:
 
 def add_check_command(sub: Any) -> None:
     """Register `check-handler` on the CLI's subparsers."""
-    from .cli import add_settings_flags  # the flags come from the settings dataclass
-
     names = ", ".join(c.value for c in CaseId)
     parser = sub.add_parser(
         COMMAND,
@@ -108,7 +107,6 @@ def add_check_command(sub: Any) -> None:
 
 
 def run_check_command(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    from .cli import settings_from_args
     from .engine.handler_check import CheckSetupError, check_target, own_asr, run_check
     from .store.library import default_data_dir
 

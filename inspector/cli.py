@@ -7,7 +7,6 @@ Flags for limits and Deepgram behaviour come from the settings dataclasses
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import os
 import shlex
@@ -15,7 +14,6 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from . import __version__, redact
 from .check_cli import COMMAND as CHECK_COMMAND
@@ -27,6 +25,12 @@ from .faults_cli import add_fault_flags, faults_from_args
 from .filter_args import add_filter_flag
 from .public_cli import add_public_flags, public_settings_from_args
 from .reply_flags import ReplyFlagsError, add_reply_flags, add_rules_file_flag, rules_from_args
+from .settings_flags import (
+    add_settings_flags,
+    non_negative_int,
+    positive_float,
+    settings_from_args,
+)
 from .store.library import default_data_dir
 from .store_cli import STORE_COMMANDS, add_store_commands, run_store_command
 
@@ -35,88 +39,11 @@ log = logging.getLogger(__name__)
 DEFAULT_KEEP_SESSIONS = 100  # the window's retention limit (issue 6)
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
-    return value
-
-
-def _port(text: str) -> int:
-    value = _non_negative_int(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"not a port (0-65535): {text!r}")
-    return value
-
-
-_TYPES: dict[str, Any] = {"port": _port, "float": _positive_float, "int": _non_negative_int}
-
-
 def _param(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
     return key, value
-
-
-def add_settings_flags(
-    parser: argparse.ArgumentParser | argparse._ArgumentGroup, cls: type, skip: Sequence[str] = ()
-) -> None:
-    """One flag per settings field that declares `cli_flag`, with its help and default."""
-    for f in dataclasses.fields(cls):
-        flag = f.metadata.get("cli_flag")
-        if not flag or f.name in skip:
-            continue
-        default = f.default
-        shown = default is not None and not isinstance(default, bool)
-        help_text = f"{f.metadata['help']}" + (f" (default: {default})" if shown else "")
-        dest = f"{cls.__name__}.{f.name}"
-        if isinstance(default, bool):
-            # A flag that is on by default needs its --no- form to be of any use.
-            action = argparse.BooleanOptionalAction if default else "store_true"
-            parser.add_argument(flag, dest=dest, action=action, default=default, help=help_text)
-            continue
-        kind = (
-            "port"
-            if f.name.endswith("port")
-            else (
-                "float"
-                if isinstance(default, float)
-                else "int"
-                if isinstance(default, int)
-                else None
-            )
-        )
-        parser.add_argument(
-            flag,
-            dest=dest,
-            type=_TYPES.get(kind or "", str),
-            default=default,
-            metavar=f.metadata.get("metavar"),
-            help=help_text,
-        )
-
-
-def settings_from_args(args: argparse.Namespace, cls: type) -> Any:
-    values = {
-        name.split(".", 1)[1]: value
-        for name, value in vars(args).items()
-        if name.startswith(cls.__name__ + ".")
-    }
-    return cls(**values)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--keep-sessions",
-        type=_non_negative_int,
+        type=non_negative_int,
         metavar="N",
         help="with --data-dir: keep the newest N captured sessions there, delete older ones "
         "(default: keep all; imported ones are never deleted)",
@@ -205,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--stream", action="store_true", help="stream the file over WebSocket")
     submit.add_argument(
         "--speed",
-        type=_positive_float,
+        type=positive_float,
         default=1.0,
         metavar="X",
         help="with --stream: X times real time (default: 1)",
@@ -255,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_public_flags(gui)
     gui.add_argument(
         "--keep-sessions",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=DEFAULT_KEEP_SESSIONS,
         metavar="N",
         help=f"keep the newest N captured sessions, delete older ones (default: "
@@ -267,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="save a PNG of the window (after --quit-after, or 2 s) and quit",
     )
     gui.add_argument(
-        "--quit-after", type=_positive_float, metavar="SECONDS", help="quit after this many seconds"
+        "--quit-after", type=positive_float, metavar="SECONDS", help="quit after this many seconds"
     )
     add_store_commands(sub)
     add_check_command(sub)

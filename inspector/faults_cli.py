@@ -16,6 +16,7 @@ from .core.emulator_faults import (
     FaultError,
     parse_fail_spec,
 )
+from .settings_flags import non_negative_int
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,6 @@ def _seconds(text: str) -> float:
 
 
 def add_fault_flags(parser: argparse.ArgumentParser) -> None:
-    from .cli import _non_negative_int as _whole  # cli imports this module: only at call time
-
     g = parser.add_argument_group(
         "Deepgram-side failures (the emulator fails the way Deepgram does, to test your "
         "error handling)"
@@ -56,7 +55,7 @@ def add_fault_flags(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--emulator-retry-after",
-        type=_whole,
+        type=non_negative_int,
         metavar="SECONDS",
         help="send Retry-After: SECONDS with the --emulator-fail-next replies",
     )
@@ -69,7 +68,7 @@ def add_fault_flags(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--emulator-drop-streams-after",
-        type=_whole,
+        type=non_negative_int,
         metavar="N",
         help=f"close every live stream with {DROP_CODE} after it sent N messages, as Deepgram "
         "does when it fails mid-stream",

@@ -10,6 +10,7 @@ from typing import Any
 from .core.forward import ForwardSettings, ForwardUrlError
 from .core.guard import GuardSettingError, GuardSettings
 from .core.public_url import PublicUrlSettingError, PublicUrlSettings
+from .settings_flags import add_settings_flags, settings_from_args
 
 GROUP_TITLE = "public URL, guards and forwarding to your app"
 GROUP_HELP = (
@@ -20,8 +21,6 @@ GROUP_HELP = (
 
 
 def add_public_flags(parser: argparse.ArgumentParser) -> None:
-    from .cli import add_settings_flags
-
     group = parser.add_argument_group(GROUP_TITLE, GROUP_HELP)
     for cls in (PublicUrlSettings, GuardSettings, ForwardSettings):
         add_settings_flags(group, cls)
@@ -30,8 +29,6 @@ def add_public_flags(parser: argparse.ArgumentParser) -> None:
 def public_settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """`forward`, `guard` and `public` for EngineSettings; a bad value exits 2 saying which
     flag and why (before anything starts)."""
-    from .cli import settings_from_args
-
     try:
         forward = settings_from_args(args, ForwardSettings).check()
         guard = settings_from_args(args, GuardSettings).check()

@@ -11,6 +11,10 @@ answer is the event `{"event": "result", "id": N, "ok": true, "value": ...}` or
 `{"event": "result", "id": N, "ok": false, "error": "..."}`. A command that cannot be read
 (unknown name, missing or wrong field) is answered with `ok: false` and a message naming
 the field, never by dropping the connection.
+
+Why this module is long: one frozen dataclass per command of the control API and the one generic
+reader and writer of their JSON form; the commands are a vocabulary read together (a client's
+author reads this file as the API's reference), and splitting them would scatter that reference.
 """
 
 from __future__ import annotations

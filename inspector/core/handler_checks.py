@@ -17,6 +17,10 @@ What the grading rests on:
   transcripts [NCB]; a failed transcription still gets a callback, with the error body [NCB];
 - Deepgram's guard for callbacks is basic auth from the URL (and, before 2026-10-27,
   `dg-token`) [CB][CHG]: a handler that accepts anything accepts fake transcripts.
+
+Why this module is long: it is the check's table of cases and one small grader per case, read
+top to bottom in run order; the graders share the verdict and fix helpers at the top, and a
+case's spec and its grader belong side by side.
 """
 
 from __future__ import annotations

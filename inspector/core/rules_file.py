@@ -18,6 +18,10 @@ status = 503
 A mistake raises `RuleError` naming the key (`match.path`); `load_rules` adds the file and the
 line (TOML's own for a syntax error; for any other mistake the line of the key, found in the
 text) as `RulesFileError`.
+
+Why this module is long: the one constructor of `Rule` from a table and its inverse must stay
+together (`rule_to_table(rule_from_table(t))` is the round trip every caller relies on), and
+each table key's reader is a few lines beside the key it reads.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ Receiver, emulator, dispatcher and submit client live on this loop. Other thread
 UI, `serve`'s printer) talk to it through `call()` and read what happened from their own
 `EventQueue`. Measured: aiohttp on a plain loop answers about twice as many requests as on
 a qasync loop, and a flood never waits for a repaint (DESIGN.md, "Threads and loops").
+
+Why this module is long: `Engine` is the one facade the window, `serve` and the control API call
+(issue 16): one small method per thing they ask, each a hop onto the engine loop; the facade is
+long because the list of asks is, not because it holds logic of its own.
 """
 
 from __future__ import annotations

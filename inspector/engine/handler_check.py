@@ -13,6 +13,10 @@ process (`Payloads.get`): a window running several checks, or the tests, recogni
 the sample once. The 20 MB body is built on a worker thread, off the engine loop.
 Cases run one after another, as separate callbacks would arrive, so each reply time is the
 handler's own and not that of a queue of ours.
+
+Why this module is long: one run of the check sends each case over HTTP or WebSocket, captures
+it as exchanges and grades it; the sending of every case shares the run's session, listeners and
+timings. Its pure half (cases, grading) is `core/handler_checks.py` already.
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ of MB [NCB].
 Hostile traffic is refused by the connection layer (`receiver_connections`: connection limit,
 idle timeout, header limits, malformed HTTP) and by the body and WebSocket message limits here;
 every refusal is listed as an `Exchange` whose `note` says why and which flag changes it.
+
+Why this module is long: every request and WebSocket goes through one aiohttp handler whose
+steps (limits, rules, holds, forwarding, capture before the reply) share the receiver's state;
+the connection layer (`receiver_connections`) and the decisions (`core/rules`) are out already.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ saying where it went wrong.
 `mask_secrets` replaces Authorization values, the WebSocket key subprotocol, URL passwords,
 and the given key strings with `***` everywhere in the file (bodies included: the masking is
 done on the bytes before they are base64-encoded).
+
+Why this module is long: export and import are one mapping read both ways (an exported file must
+import back to the same records), so each field's writer and reader stay in one file.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ main list: the engine publishes them like any other traffic, so they are already
 
 The check runs in the engine (`start_handler_check`, plain data in; `Check*` events out):
 this dialog only reads its own listener's events, on a timer, and never waits for the network.
+
+Why this module is long: one dialog (its form, the live table of cases and a case's detail, all fed
+by the one listener's events) and the table's model, used only here.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ nothing touched from the engine thread, nothing on the UI thread waits for the n
 so a flood's backlog is listed over several ticks, in order, and the window keeps painting
 and answering meanwhile (issue 8: one `drain(100_000)` was one multi-second stall). The
 status bar's counts are kept as events arrive, never recounted per tick.
+
+Why this module is long: the window's wiring of every dock, menu and the event drain; its parts
+are being moved out (issue 15 item 5, branch `window`).
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ which kinds of action it shows. The form builds the rule's table and the rule fr
 `core.rules_file.rule_from_table`, the constructor the rules file and `serve`'s flags use, so
 the same choices make the same rule wherever they are made; a mistake is shown under the form
 with the key it is about, and OK waits until there is none.
+
+Why this module is long: the form is declared as data (one `Field` per table key) beside the
+editor that builds it; the declarations are most of its length.
 """
 
 from __future__ import annotations

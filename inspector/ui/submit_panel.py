@@ -4,6 +4,9 @@ The callback URL is checked against Deepgram's rules before anything is sent
 (`core.callback_url`), and the reply's request_id links the callbacks that come back, with
 their latency. The real Deepgram key lives only in the OS keyring (`api_key_store`); choices
 are remembered in QSettings, never the key or the basic-auth password.
+
+Why this module is long: the panel's form, keyring lookup and submission; its split (Deepgram
+query building into core, the form's construction) is issue 15 item 6, branch `window`.
 """
 
 from __future__ import annotations

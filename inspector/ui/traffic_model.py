@@ -6,6 +6,9 @@ attempts) and one `dataChanged` per updated row; no per-request signal storm (DE
 The views walk the model's shape without calling Python (`TrafficModel`). Grouped by
 request_id, the attempts of one callback sit under one node whose status reads
 "3 attempts, delivered".
+
+Why this module is long: the live list's model and its filter proxy share the row shape and the
+grouping; the display decisions are in core (issue 15 item 2, branch `filters`).
 """
 
 from __future__ import annotations

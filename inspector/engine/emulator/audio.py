@@ -18,6 +18,10 @@ Three entry points:
   Containers that need seeking (MP4/M4A with the index at the end) may fail there.
 
 Anything undecodable raises `AudioDecodeError`, whose message is fit to show a user.
+
+Why this module is long: it is the one bridge from every audio shape a Deepgram client sends
+(containers, raw encodings, live streams) to the recogniser's PCM; the decoders share the
+resampler and the PCM converter, and callers see only the three entry points above.
 """
 
 from __future__ import annotations

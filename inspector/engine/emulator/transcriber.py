@@ -24,6 +24,10 @@ exactly as if it had decoded them all, giving the same words as one sequential p
 
 A PocketSphinx `Decoder` is not thread-safe and takes ~0.35 s to build, so decoders are
 kept in a small pool: each transcription or stream borrows one exclusively.
+
+Why this module is long: the file path and the live path must segment and decode audio in
+exactly the same way (the same audio gives the same words either way), so the segmenter, the
+decoder pool and both recognisers are kept in one place.
 """
 
 from __future__ import annotations
