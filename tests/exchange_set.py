@@ -58,12 +58,15 @@ def varied_exchanges() -> list[Exchange]:
     base = http_exchange(1, headers=plain)
     # A callback job retried: 503, 503, 200 (attempts of one request_id).
     body_a = _result(rid_a, "nine o'clock at the station")
-    add(_with(base, body=body_a, status=503, target="/hook/one", note="reply rule answered 503"))
-    add(_with(base, body=body_a, status=503, target="/hook/one", attempt=2))
+    failing = "first two attempts fail"  # the reply rule that answered (issue 17)
+    add(_with(base, body=body_a, status=503, target="/hook/one", note="reply rule answered 503",
+              rule=failing))  # fmt: skip
+    add(_with(base, body=body_a, status=503, target="/hook/one", attempt=2, rule=failing))
     add(_with(base, body=body_a, status=200, target="/hook/one", attempt=3))
     # A PUT callback, delivered at once; another job by a slow PUT.
     body_b = _result(rid_b, "one two three")
-    add(_with(base, body=body_b, method="PUT", status=200, target="/hook/put?x=1&y=%20"))
+    add(_with(base, body=body_b, method="PUT", status=200, target="/hook/put?x=1&y=%20",
+              rule="slow PUT"))  # fmt: skip
     add(_with(base, body=_result("c0ffee00-1", "café au lait"), method="PUT", status=201))
     # Every other status kind.
     add(_with(base, body=b'{"request_id":"r-302"}', status=302, target="/moved"))
@@ -88,6 +91,7 @@ def varied_exchanges() -> list[Exchange]:
                 ("dg-token", "00000000-dead-beef"),
             ),
             status=403,
+            rule="Unbekannter Schlüssel",  # a rule named in another alphabet
         )
     )
     # Bodies that are not JSON text.
@@ -113,10 +117,14 @@ def varied_exchanges() -> list[Exchange]:
     ws, _ = ws_exchange(1)
     add(_with(ws, ws_end=None, ws_messages=4))
     add(_with(ws, ws_end=WsEnd(ClosedBy.CLIENT, 1000, ""), ws_messages=12))
-    add(_with(ws, ws_end=WsEnd(ClosedBy.SERVER, 1011, "internal error"), target="/ws/kill"))
+    # (An unnamed rule is named by its place in the list: #3.)
+    add(_with(ws, ws_end=WsEnd(ClosedBy.SERVER, 1011, "internal error"), target="/ws/kill",
+              rule="#3"))  # fmt: skip
     add(_with(ws, ws_end=WsEnd(ClosedBy.CLIENT, None, "")))
-    add(_with(ws, ws_end=WsEnd(ClosedBy.ABORT, 1006, "dropped"), note="dropped by the receiver"))
-    add(_with(ws, status=403, ws_end=None, ws_messages=0, note="refused by a reply rule"))
+    add(_with(ws, ws_end=WsEnd(ClosedBy.ABORT, 1006, "dropped"), note="dropped by the receiver",
+              rule="#1"))  # fmt: skip
+    add(_with(ws, status=403, ws_end=None, ws_messages=0, note="refused by a reply rule",
+              rule="#13"))  # fmt: skip
     add(_with(ws, status=None, ws_end=None, ws_messages=0, target="/ws/pending"))
     # A request_id seen on a WebSocket is never grouped with the HTTP attempts.
     add(_with(ws, body=_result(rid_a, ""), ws_end=WsEnd(ClosedBy.CLIENT, 1000, "")))

@@ -133,6 +133,7 @@ SEARCH_PARTS: tuple[SearchPart, ...] = (
     SearchPart(Field("status"), shapes(Field("status"))),
     SearchPart(_rid),
     SearchPart(Field("note")),
+    SearchPart(Field("rule")),
     SearchPart(Field("transcript")),
 )
 

@@ -56,6 +56,7 @@ _DEFS = (
     FieldDef("message_type", "x.view.message_type", "message_type"),
     FieldDef("is_final", "x.view.is_final", "is_final"),
     FieldDef("probe", "int(x.probe)", "probe", nullable=False),  # issue 13: the public URL's
+    FieldDef("rule", "x.rule", "rule"),  # issue 17: the reply rule that answered (name or #N)
 )
 
 FIELDS: Mapping[str, FieldDef] = {f.name: f for f in _DEFS}

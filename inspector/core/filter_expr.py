@@ -3,12 +3,13 @@
     status:503  status:5xx  status:>=400  status:500-599   method:PUT   path:/hook*
     request_id:6732  attempt:>1  code:1011  size:>1kb  has:dg-token
     header:content-type=application/json   body:"one two"   transcript:"nine o'clock"
-    note:limit  is:error  ws   a plain word (today's substring search)
+    note:limit  rule:"slow PUT"  rule:#2  is:error  ws   a plain word (today's substring search)
 
 Space is AND, `OR` (upper case) is OR, a leading `-` leaves out, parentheses group; a quoted
 phrase is one plain word. Field names ignore case; text matches ignore case. A value with `*`,
-`?` or `[` is a glob over the whole value (path, method, request_id, dg-token, header values),
-in the language of rules files (`core/glob.py`); otherwise text fields match what contains it.
+`?` or `[` is a glob over the whole value (path, method, request_id, dg-token, rule, header
+values), in the language of rules files (`core/glob.py`); otherwise text fields match what
+contains it, but for `rule:#N`, which names the Nth rule of the list and no other.
 
 `parse_filter` turns text into one `core.row_expr` condition, which the live list evaluates in
 Python and a stored session runs as SQL. It never raises: a mistake comes back as a message
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -121,6 +123,17 @@ def _text(field: str, value: str, globs: bool) -> Pred:
     return Contains(Field(field), value.lower())
 
 
+_RULE_PLACE = re.compile(r"#\d+")
+
+
+def _rule(value: str) -> Pred:
+    """The rule that answered: `#2` is the second rule of the list (an unnamed rule's name,
+    never `#12`); a name matches what contains it, a glob the whole name."""
+    if _RULE_PLACE.fullmatch(value):
+        return Cmp("=", Field("rule"), Lit(value))
+    return _text("rule", value, globs=True)
+
+
 def _header(value: str) -> Pred:
     name, eq, wanted = value.partition("=")
     name = name.strip().lower()
@@ -142,6 +155,7 @@ _HAS_SPECIAL: dict[str, Pred] = {
     "request_id": _not_empty("request_id"),
     "transcript": _not_empty("transcript"),
     "note": _not_empty("note"),
+    "rule": _not_empty("rule"),  # a reply rule answered (not the default 200)
     # The dg-token header has a field of its own (its own stored column): the same answer
     # without reading every row's headers.
     "dg-token": Not(IsNull(Field("dg_token"))),
@@ -193,6 +207,7 @@ FIELDS: dict[str, tuple[Callable[[str], Pred], str]] = {
     "transcript": (lambda v: _text("transcript", v, globs=False), 'transcript:"nine o\'clock"'),
     "note": (lambda v: _text("note", v, globs=False), "note:limit"),
     "dg-token": (lambda v: _text("dg_token", v, globs=True), "dg-token:5b0f*"),
+    "rule": (_rule, 'rule:"slow PUT"'),
     "is": (_is, "is:error"),
 }
 ALIASES = {"token": "dg-token", "dg_token": "dg-token", "rid": "request_id", "url": "path"}
@@ -408,11 +423,17 @@ def quote_value(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def filter_help() -> str:
-    """One line per field, for tooltips and --help."""
-    keywords = ", ".join(KEYWORDS)
-    fields = "  ".join(example for _, example in FIELDS.values())
-    return (
-        f"{fields}  {keywords}; a plain word searches path, method, status, request_id, headers, "
-        "note and transcript. Space is AND, OR is OR, -x leaves x out, ( ) group."
+def filter_help(width: int = 88) -> str:
+    """The language in a few lines of at most `width` characters (an example never split),
+    for tooltips and --help."""
+    lines: list[str] = []
+    for example in [example for _, example in FIELDS.values()] + list(KEYWORDS):
+        if lines and len(lines[-1]) + 2 + len(example) <= width:
+            lines[-1] += "  " + example
+        else:
+            lines.append(example)
+    words = (
+        "A plain word searches path, method, status, request_id, headers (name: value), note, "
+        "rule and transcript. Space is AND, OR is OR, -x leaves x out, ( ) group."
     )
+    return "\n".join(lines + textwrap.wrap(words, width, break_on_hyphens=False))

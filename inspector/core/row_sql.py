@@ -11,7 +11,7 @@ row (`[["name","value"],...]`): a row whose text has no backslash has no JSON es
 its text holds a header's name or value exactly as it is (and a `","` only between a name
 and its value); those rows are matched by LIKE on the text itself, the rest (and needles a
 LIKE could not decide) by the Python functions in `SQL_FUNCTIONS`, which run the very code
-the live list runs. The connection must register `SQL_FUNCTIONS` (`store/session_search.py`).
+the live list runs. The connection must register `SQL_FUNCTIONS` (`store/session_reader.py` does).
 """
 
 from __future__ import annotations

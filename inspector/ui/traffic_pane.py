@@ -90,9 +90,7 @@ class TrafficPane(QWidget):
         )
         self.filter_field.setClearButtonEnabled(True)
         self.filter_field.setToolTip(
-            "Shows only the rows that match; Esc clears it.\n"
-            "A plain word searches path, method, status, request_id, headers (name: value), "
-            "note and transcript.\n" + filter_help()
+            "Shows only the rows that match; Esc clears it.\n" + filter_help()
         )
         self.filter_field.textChanged.connect(self._on_filter)
         self.filter_count = QLabel("", self)

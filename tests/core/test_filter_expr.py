@@ -87,6 +87,15 @@ TABLE: dict[str, list[int] | None] = {
     "size:0": [9, 10, 11, 22, 23, 24, 25, 26, 27, 28, 30],
     "dg-token:5b0f*": None,
     "token:dead": [15],
+    'rule:"slow PUT"': [4],
+    "rule:first*": [1, 2],  # a glob over the whole name
+    "rule:ATTEMPTS": [1, 2],  # contains, ignoring case
+    "rule:schlüssel": [15],
+    "rule:#1": [26],  # the first rule of the list, not the 13th
+    "rule:#13": [27],
+    "has:rule": [1, 2, 4, 15, 24, 26, 27],
+    "-has:rule is:error": [7, 9, 13, 17, 18],
+    '"attempts fail"': [1, 2],  # a plain word finds the rule too
     "status:503 OR method:PUT": [1, 2, 4, 5],
     "(status:503 OR method:PUT) -attempt:2": [1, 4, 5],
     "-(ws OR status:2xx)": [1, 2, 6, 7, 8, 9, 10, 11, 13, 15, 17, 18],
