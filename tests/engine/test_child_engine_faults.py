@@ -9,7 +9,7 @@ import signal
 from inspector.core.emulator_faults import EmulatorFaults, FailRequests
 from inspector.core.events import EmulatorFaultsChanged, EngineProcessEvent
 from inspector.core.settings import EmulatorSettings, EngineSettings, ReceiverSettings
-from inspector.engine.child_engine import ChildEngine
+from inspector.engine.child_engine import START_TIMEOUT, ChildEngine
 from tests.conftest import EventLog
 from tests.emulator_http import listen
 
@@ -42,7 +42,12 @@ def test_a_child_engine_takes_changes_and_keeps_its_faults_across_a_restart():
         pid = engine.pid
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
-        log.wait_for(lambda e: isinstance(e, EngineProcessEvent) and e.state == "restarted")
+        # The new child has the engine's own start budget (it loads the speech stack): on a
+        # busy machine that is well over the log's default 10 s.
+        log.wait_for(
+            lambda e: isinstance(e, EngineProcessEvent) and e.state == "restarted",
+            timeout=START_TIMEOUT,
+        )
         # The new child fails as the old one would have: 429 once, then 503 on every request.
         statuses = [listen(engine.emulator_url)[0] for _ in range(3)]
         assert statuses == [429, 503, 503]
