@@ -9,14 +9,35 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import threading
 from collections.abc import Callable, Coroutine
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 T = TypeVar("T")
+S = TypeVar("S", bound="DataclassInstance")
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0  # the emulator's stop may wait a few seconds for its recognition processes
+
+
+def changed_settings(
+    base: S, changes: dict[str, Any], what: str, fixed: tuple[str, ...] = ("host", "port")
+) -> S:
+    """`base` (a settings dataclass) with `changes`; a name it does not have, or one a test
+    cannot set (`fixed`: the server listens on 127.0.0.1 and a free port), is a `TypeError`
+    listing the settings there are."""
+    known = {f.name for f in dataclasses.fields(base)} - set(fixed)
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise TypeError(
+            f"unknown {what} setting {', '.join(map(repr, unknown))}; the settings are "
+            f"{', '.join(sorted(known))}"
+        )
+    return dataclasses.replace(base, **changes)
 
 
 class LoopThread:

@@ -36,7 +36,7 @@ from ..core.emulator_faults import (
 )
 from ..core.events import EmulatorEvent, Event
 from ..core.settings import EmulatorSettings
-from ._loop import HostedServer
+from ._loop import HostedServer, changed_settings
 from .waiting import Arrivals, plural
 
 TEST_RETRY_DELAY = 0.1  # seconds between callback attempts in tests (Deepgram: 30 [CB])
@@ -137,14 +137,7 @@ class DeepgramApiError(Exception):
 
 
 def _settings(base: EmulatorSettings, changes: dict[str, Any]) -> EmulatorSettings:
-    known = {f.name for f in dataclasses.fields(EmulatorSettings)} - set(_FIXED)
-    unknown = sorted(set(changes) - known)
-    if unknown:
-        raise TypeError(
-            f"unknown emulator setting {', '.join(map(repr, unknown))}; the settings are "
-            f"{', '.join(sorted(known))}"
-        )
-    return replace(base, **changes)
+    return changed_settings(base, changes, "emulator", _FIXED)
 
 
 class DeepgramEmulator(HostedServer):

@@ -5,7 +5,8 @@ takes (`pytest -p no:callback_inspector` turns it off). Each fixture gives a sta
 `inspector.testing` object and stops it after. Defaults come from ini options
 (`deepgram_emulator_retry_delay = 1` in pytest.ini / pyproject's `[tool.pytest.ini_options]`)
 and, for the function-scoped emulator, from a marker:
-`@pytest.mark.deepgram_emulator(max_retries=2, api_key="k")`.
+`@pytest.mark.deepgram_emulator(max_retries=2, api_key="k")`; the receiver's reply rules and
+limits from another: `@pytest.mark.callback_receiver(rules=[{"fail_first": 2, "status": 503}])`.
 
 Loading this module imports nothing heavy: the servers are imported by the first fixture
 that runs, so test suites that never use them pay nothing.
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from .receiver import CallbackReceiver
 
 MARKER = "deepgram_emulator"
+RECEIVER_MARKER = "callback_receiver"
 SESSION_FIXTURE = "deepgram_emulator_session"
 
 
@@ -76,6 +78,11 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(**settings): settings of this test's deepgram_emulator fixture "
         "(retry_delay, max_retries, api_key, relaxed_ports, attempt_timeout, ...)",
     )
+    config.addinivalue_line(
+        "markers",
+        f"{RECEIVER_MARKER}(rules=[...], **settings): reply rules (rule tables, Rule objects "
+        "or a rules file's Path) and settings (max_body, ...) of this test's callback_receiver",
+    )
     _ini_settings(config)  # a wrong value stops the run at once, naming the option
 
 
@@ -92,12 +99,15 @@ def _ini_settings(config: pytest.Config) -> dict[str, Any]:
     return settings
 
 
-def _marker_settings(node: pytest.Item | pytest.Collector) -> dict[str, Any]:
+def _marker_settings(
+    node: pytest.Item | pytest.Collector, marker: str = MARKER
+) -> dict[str, Any]:
     settings: dict[str, Any] = {}
-    for mark in reversed(list(node.iter_markers(MARKER))):  # the closest marker wins
+    for mark in reversed(list(node.iter_markers(marker))):  # the closest marker wins
         if mark.args:
             raise pytest.UsageError(
-                f"@pytest.mark.{MARKER} takes keyword arguments only (e.g. max_retries=2)"
+                f"@pytest.mark.{marker} takes keyword arguments only (e.g. "
+                f"{'max_retries=2' if marker == MARKER else 'rules=[...]'})"
             )
         settings.update(mark.kwargs)
     return settings
@@ -124,11 +134,12 @@ def deepgram_emulator_session(request: pytest.FixtureRequest) -> Iterator[Deepgr
 
 
 @pytest.fixture
-def callback_receiver() -> Iterator[CallbackReceiver]:
-    """A callback URL for this test (`inspector.testing.CallbackReceiver`), started."""
+def callback_receiver(request: pytest.FixtureRequest) -> Iterator[CallbackReceiver]:
+    """A callback URL for this test (`inspector.testing.CallbackReceiver`), started; with
+    `@pytest.mark.callback_receiver(rules=...)` answering by those rules."""
     from .receiver import CallbackReceiver
 
-    with CallbackReceiver() as receiver:
+    with CallbackReceiver(**_marker_settings(request.node, RECEIVER_MARKER)) as receiver:
         yield receiver
 
 

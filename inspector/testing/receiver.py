@@ -9,8 +9,10 @@ delay) to watch the retries; `wait_for()` returns what arrived.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..core.basic_auth import BasicAuth
@@ -18,9 +20,16 @@ from ..core.events import Event, ExchangeAdded, ExchangeUpdated, WsMessageAdded
 from ..core.headers import first_header
 from ..core.records import Direction, Exchange, ExchangeKind, WsMessage
 from ..core.rules import Rule
-from ..core.rules_file import delay_ms, quick_tables, rule_from_table
+from ..core.rules_file import (
+    RuleError,
+    delay_ms,
+    load_rules,
+    quick_tables,
+    rule_from_table,
+    rule_to_table,
+)
 from ..core.settings import ReceiverSettings
-from ._loop import HostedServer
+from ._loop import HostedServer, changed_settings
 from .waiting import Arrivals, plural
 
 SHOWN_IN_ERRORS = 10  # arrivals listed in a timeout's message
@@ -50,6 +59,7 @@ class Callback:
     request_id: str | None  # metadata.request_id of the body
     time: float  # epoch seconds, when the request head arrived
     note: str = ""  # why it was refused, if it was (e.g. a body over the size limit)
+    rule: str | None = None  # the reply rule that answered (its name or "#N"); None: none did
 
     def header(self, name: str) -> str | None:
         """The first header called `name` (any case), or None."""
@@ -138,6 +148,37 @@ def reply_rules(
     return tuple(rule_from_table(t) for t in tables)
 
 
+RuleLike = Rule | Mapping[str, Any]
+
+
+def rules_from(rules: Iterable[RuleLike] | os.PathLike[str]) -> tuple[Rule, ...]:
+    """Reply rules from what a test has at hand: `Rule` objects, rule tables (dicts with the
+    keys of a rules file's `[[rule]]`, as `set_rules` takes them over the control API), or
+    the path of a rules file. A mistake raises `ValueError` naming the rule and the key."""
+    if isinstance(rules, os.PathLike):
+        path = Path(rules)
+        return load_rules(path.read_text(encoding="utf-8"), source=str(path))
+    if isinstance(rules, str | bytes | Mapping):
+        raise TypeError(
+            "rules are a list of rule tables or Rule objects, or a rules file as a Path "
+            f"(not a {type(rules).__name__})"
+        )
+    made: list[Rule] = []
+    for number, rule in enumerate(rules, 1):
+        if isinstance(rule, Rule):
+            made.append(rule)
+            continue
+        if not isinstance(rule, Mapping):
+            raise TypeError(f"rule {number} must be a table (a dict) or a Rule, not {rule!r}")
+        try:
+            made.append(rule_from_table(rule))
+        except RuleError as exc:
+            name = rule.get("name")
+            which = f"rule {number}" + (f" ({name!r})" if isinstance(name, str) and name else "")
+            raise RuleError(exc.key, f"{exc.message} (in {which})") from None
+    return tuple(made)
+
+
 class CallbackReceiver(HostedServer):
     """A callback URL on 127.0.0.1 that records every request, started by `with`.
 
@@ -147,13 +188,18 @@ class CallbackReceiver(HostedServer):
         ...  # give Deepgram (or the emulator) receiver.url + "/hook"
         first, second, third = receiver.wait_for(count=3)
     ```
-    Keyword arguments are receiver settings (`max_body`, `max_headers`...), as `serve`'s.
+    `rules` are reply rules to start with (see `set_rules`); other keyword arguments are
+    receiver settings (`max_body`, `max_headers`...), as `serve`'s.
     """
 
     what = "receiver"
 
-    def __init__(self, **settings: Any) -> None:
-        self._settings = ReceiverSettings(host="127.0.0.1", port=0, **settings)
+    def __init__(
+        self, *, rules: Iterable[RuleLike] | os.PathLike[str] = (), **settings: Any
+    ) -> None:
+        base = ReceiverSettings(host="127.0.0.1", port=0)
+        self._settings = changed_settings(base, settings, "receiver")
+        self._initial_rules = rules_from(rules)  # a mistake is raised before anything starts
         super().__init__("callback-receiver")
         self._arrivals = Arrivals()
         self._exchanges: dict[int, Exchange] = {}  # HTTP requests, by id
@@ -164,7 +210,7 @@ class CallbackReceiver(HostedServer):
     def _make_server(self) -> Any:
         from ..engine.receiver import Receiver
 
-        return Receiver(self._settings, self._record)
+        return Receiver(self._settings, self._record, rules=self._initial_rules)
 
     def reply(
         self,
@@ -183,6 +229,20 @@ class CallbackReceiver(HostedServer):
             raise ValueError("fail_first and delay must be 0 or more")
         rules = reply_rules(status, fail_first, delay, body, headers)  # RuleError: a ValueError
         self._running.rules = rules  # an atomic swap, as Engine.set_rules does
+
+    def set_rules(self, rules: Iterable[RuleLike] | os.PathLike[str]) -> None:
+        """Answer by ordered reply rules from the next request on, as `serve --rules FILE`:
+        the first enabled rule that matches answers, 200 when none does. `rules`: rule tables
+        (`{"match": {"method": "PUT"}, "fail_first": 2, "status": 503}`, the keys of the
+        README's "Reply rules"), `Rule` objects, or a rules file's `Path`. Replaces what
+        `reply()` or earlier rules set; `set_rules([])` answers 200 to everything. Each
+        `Callback.rule` says which rule answered it."""
+        self._running.rules = rules_from(rules)
+
+    @property
+    def rules(self) -> list[dict[str, Any]]:
+        """The reply rules in force, as rule tables (what `reply()` set, too)."""
+        return [rule_to_table(r) for r in self._running.rules]
 
     # -- what arrived --------------------------------------------------------------------------
     def _record(self, event: Event) -> None:
@@ -212,6 +272,7 @@ class CallbackReceiver(HostedServer):
             request_id=x.request_id,
             time=x.started,
             note=x.note,
+            rule=x.rule,
         )
 
     def _message(self, m: WsMessage) -> CallbackMessage:

@@ -61,6 +61,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in source_samples:
         assert f"inspector/_resources/samples/{name}" in names, name
     assert "inspector/_resources/icons/callback-inspector.svg" in names
+    assert "inspector/py.typed" in names  # users' mypy reads inspector.testing's types (PEP 561)
     run(py, "-m", "pip", "install", "--quiet", str(wheels[0]))
     return bin_dir
 

@@ -84,6 +84,43 @@ def test_a_wrong_ini_value_stops_the_run_naming_the_option(pytester):
     result.stderr.fnmatch_lines(["*deepgram_emulator_relaxed_ports*perhaps*true or false*"])
 
 
+def test_the_receiver_marker_gives_the_fixture_its_rules_and_settings(pytester):
+    pytester.makepyfile(
+        """
+        import http.client
+
+        import pytest
+
+
+        def post(receiver, body=b"{}"):
+            conn = http.client.HTTPConnection("127.0.0.1", receiver.port, timeout=30)
+            conn.request("POST", "/hook", body=body)
+            status = conn.getresponse().status
+            conn.close()
+            return status
+
+
+        @pytest.mark.callback_receiver(rules=[{"name": "down", "status": 503}], max_body=8)
+        def test_marked(callback_receiver):
+            assert post(callback_receiver) == 503
+            assert callback_receiver.wait_for()[0].rule == "down"
+            assert post(callback_receiver, b"x" * 9) == 413
+
+
+        def test_unmarked(callback_receiver):
+            assert post(callback_receiver, b"x" * 9) == 200 and callback_receiver.rules == []
+
+
+        @pytest.mark.callback_receiver({"status": 500})
+        def test_positional(callback_receiver):
+            pass
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*callback_receiver takes keyword arguments only*rules=*"])
+
+
 def test_the_readmes_other_examples_are_the_example_apps_own_code():
     """The handler and tests the README shows are excerpts of examples/, word for word, and
     its GitHub Actions job is valid YAML that runs pytest."""

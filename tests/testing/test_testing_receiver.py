@@ -11,6 +11,7 @@ import urllib.parse
 import pytest
 from websockets.sync.client import connect
 
+from inspector.core.rules_file import rule_from_table
 from inspector.testing import BasicAuth, CallbackReceiver, WaitTimeout, sample_audio, silence
 from tests.emulator_http import post
 
@@ -47,6 +48,49 @@ def test_fail_first_answers_the_status_then_200_per_request_id(callback_receiver
     assert other.attempt == 1
     callback_receiver.reply(status=410)
     assert post(callback_receiver.url, "/cb", _job("c")) == 410
+
+
+def test_reply_rules_answer_in_order_and_each_callback_names_its_rule(callback_receiver):
+    callback_receiver.set_rules([
+        {"name": "slow put", "match": {"method": "PUT"}, "status": 202},
+        {"match": {"path": "/flaky*"}, "fail_first": 1, "status": 503},
+        {"match": {"transcript": "refuse me"}, "status": 409},
+    ])  # fmt: skip
+    refused = json.dumps({"metadata": {"request_id": "t"}, "results": {"channels": [
+        {"alternatives": [{"transcript": "please refuse me"}]}]}}).encode()  # fmt: skip
+    statuses = [
+        post(callback_receiver.url, "/any", _job("p"), method="PUT"),
+        post(callback_receiver.url, "/flaky", _job("f")),
+        post(callback_receiver.url, "/flaky", _job("f")),
+        post(callback_receiver.url, "/other", refused),
+        post(callback_receiver.url, "/other", _job("n")),
+    ]
+    assert statuses == [202, 503, 200, 409, 200]
+    arrived = callback_receiver.wait_for(5)
+    assert [c.rule for c in arrived] == ["slow put", "#2", None, "#3", None]
+    assert [t.get("status") for t in callback_receiver.rules] == [202, 503, 409]
+    callback_receiver.set_rules([])  # 200 to everything again
+    assert post(callback_receiver.url, "/any", _job("q"), method="PUT") == 200
+
+
+def test_rules_from_a_file_or_objects_and_mistakes_name_the_rule_and_key(tmp_path):
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text('[[rule]]\nname = "gone"\nmatch = { path = "/old*" }\nstatus = 410\n')
+    with CallbackReceiver(rules=rules_file) as receiver:
+        assert post(receiver.url, "/old/hook", _job("o")) == 410
+        assert receiver.wait_for()[0].rule == "gone"
+        receiver.set_rules([rule_from_table({"status": 418})])  # a core Rule object
+        assert post(receiver.url, "/new", _job("n")) == 418
+        with pytest.raises(ValueError, match=r"match\.path: .*\(in rule 2 \('bad'\)\)"):
+            receiver.set_rules([{"status": 200}, {"name": "bad", "match": {"path": "/a["}}])
+        with pytest.raises(TypeError, match="a list of rule tables"):
+            receiver.set_rules({"status": 500})  # type: ignore[arg-type]
+        assert post(receiver.url, "/new", _job("m")) == 418  # a refused list changed nothing
+    with pytest.raises(ValueError, match=r"rules\.toml:1: .*not valid TOML"):
+        rules_file.write_text("[[rule]\n")
+        CallbackReceiver(rules=rules_file)
+    with pytest.raises(TypeError, match="unknown receiver setting 'port'"):
+        CallbackReceiver(port=8080)
 
 
 def test_a_wait_that_times_out_lists_what_arrived_instead(callback_receiver):
