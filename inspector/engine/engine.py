@@ -36,7 +36,8 @@ from ..core.rules import HoldAnswer, Respond, Rule
 from ..core.settings import EmulatorSettings, EngineSettings, ReceiverSettings
 from ..store.library import SessionLibrary
 from ..store.schema import SessionFileError
-from ..store.session import SessionReader, SessionWriter
+from ..store.session import SessionWriter
+from ..store.session_reader import SessionReader
 from .binding import is_loopback
 from .emulator.faults import FaultInjector
 from .event_queue import EventQueue

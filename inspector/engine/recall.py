@@ -18,7 +18,7 @@ from pathlib import Path
 from ..core.events import Event, ExchangeAdded, ExchangeUpdated, WsMessageAdded
 from ..core.records import Exchange, WsMessage
 from ..store.schema import SessionFileError
-from ..store.session import SessionReader
+from ..store.session_reader import SessionReader
 
 log = logging.getLogger(__name__)
 

@@ -30,9 +30,6 @@ from ..core.forward import ForwardResult
 from ..core.records import Exchange, WsMessage
 from .schema import SessionFileError, connect
 
-# The reader's names, where they were before the reader had a module of its own.
-from .session_reader import ReadInterrupted, SessionMeta, SessionReader  # noqa: F401
-
 log = logging.getLogger(__name__)
 
 Item = Exchange | WsMessage | EmulatorEvent | ExchangeAdded | ExchangeUpdated | WsMessageAdded

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from inspector.core import handler_checks as hc
-from inspector.store.session import SessionReader
+from inspector.store.session_reader import SessionReader
 from tests.check_handlers import MIB, PASSWORD, TOKEN, USER, Seen, handlers
 from tests.deepgram_schemas import validate_rest_large
 from tests.serve_process import EXE

@@ -10,7 +10,7 @@ import urllib.request
 from typing import Any
 
 from inspector.store.library import SUFFIX
-from inspector.store.session import SessionReader
+from inspector.store.session_reader import SessionReader
 from tests.serve_process import ServeProcess
 
 # The serve process may not grow any file beyond this: its session file (the WAL) soon hits

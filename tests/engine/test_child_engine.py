@@ -24,7 +24,7 @@ from inspector.core.settings import EngineSettings, ReceiverSettings
 from inspector.engine.child_engine import ChildEngine, EngineStartError, serve_arguments
 from inspector.engine.event_queue import EventQueue
 from inspector.store.library import SessionLibrary
-from inspector.store.session import SessionReader
+from inspector.store.session_reader import SessionReader
 
 
 def _post(url: str, body: bytes) -> int:

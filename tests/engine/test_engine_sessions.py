@@ -13,7 +13,7 @@ from inspector.core.settings import ReceiverSettings
 from inspector.engine.binding import PortInUseError
 from inspector.engine.engine import Engine, EngineSettings
 from inspector.store.library import SessionLibrary
-from inspector.store.session import SessionReader
+from inspector.store.session_reader import SessionReader
 
 
 def test_each_run_keeps_its_requests_and_old_sessions_beyond_the_limit_go(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 from inspector.core.events import Event, ExchangeAdded
 from inspector.engine.event_queue import EventQueue
 from inspector.engine.remote_engine import AttachError, RemoteEngine, read_token
-from inspector.store.session import SessionReader
+from inspector.store.session_reader import SessionReader
 from tests.serve_process import ServeProcess
 
 

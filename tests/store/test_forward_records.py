@@ -9,7 +9,8 @@ from dataclasses import replace
 from inspector.core.forward import ForwardResult
 from inspector.store.har import har_to_records, to_har
 from inspector.store.schema import SCHEMA_VERSION, _create_v1
-from inspector.store.session import SessionReader, SessionWriter
+from inspector.store.session import SessionWriter
+from inspector.store.session_reader import SessionReader
 from tests.store.sample_records import BINARY, http_exchange
 
 APP_REPLY = ForwardResult(

@@ -21,7 +21,8 @@ from inspector.core.body_view import view_body
 from inspector.core.records import ExchangeKind, WsKind
 from inspector.store.har import HarError, har_to_records, import_har, to_har, write_har
 from inspector.store.library import SessionLibrary
-from inspector.store.session import SessionReader, SessionWriter
+from inspector.store.session import SessionWriter
+from inspector.store.session_reader import SessionReader
 from tests.store.sample_records import BINARY, http_exchange, ws_exchange
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "data" / "har-1.2.schema.json").read_text())

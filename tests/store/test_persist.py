@@ -7,7 +7,8 @@ import sqlite3
 
 from inspector.core.events import StorageEvent
 from inspector.engine.persist import Persister
-from inspector.store.session import SessionReader, SessionWriter
+from inspector.store.session import SessionWriter
+from inspector.store.session_reader import SessionReader
 from tests.store.sample_records import http_exchange
 
 
