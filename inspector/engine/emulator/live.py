@@ -15,13 +15,16 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import websockets
 from aiohttp import WSMsgType, web
 
 from ...core.callback_url import CallbackTarget
+from ...core.delivery import Attempt
 from ...core.diarization import SpeakerClusters, diarize
 from ...core.emulator_events import (
     StreamCallbackPosted,
@@ -29,6 +32,8 @@ from ...core.emulator_events import (
     StreamMessageSent,
     StreamOpened,
 )
+from ...core.emulator_faults import DropStreams
+from ...core.events import EmulatorEvent
 from ...core.listen_options import ListenOptions
 from ...core.listen_response import (
     build_results_message,
@@ -36,13 +41,11 @@ from ...core.listen_response import (
     build_stream_metadata,
     build_utterance_end,
 )
+from ...core.settings import EmulatorSettings
 from ...core.transcript import StreamUpdate, StreamUpdateKind
 from ..dispatcher import callback_headers
-from .asr_worker import AsrWorkerError
+from .asr_worker import AsrWorker, AsrWorkerError
 from .audio import AudioDecodeError
-
-if TYPE_CHECKING:
-    from .server import Emulator
 
 log = logging.getLogger(__name__)
 
@@ -57,17 +60,33 @@ def _reason(text: str) -> str:
     return raw.decode("utf-8", errors="ignore")
 
 
+@dataclass(frozen=True)
+class LiveContext:
+    """What one live stream needs of the emulator, and nothing more (as `RefusalSink` is what
+    the receiver's connections need of the receiver): the stream never sees the `Emulator`."""
+
+    # As they were when the stream opened: a stream keeps the settings it started with, as a
+    # pre-recorded job keeps its retry policy.
+    settings: EmulatorSettings
+    asr: AsrWorker  # the live recognition process
+    # One callback POST, never raising for network trouble: `Dispatcher.attempt`.
+    post: Callable[[str, str, bytes, dict[str, str], int], Awaitable[Attempt]]
+    publish: Callable[[EmulatorEvent], None]  # the emulator's events
+    drop: DropStreams | None = None  # a drop injected for this stream (`FaultInjector`)
+
+
 class LiveSession:
     def __init__(
         self,
-        emulator: Emulator,
+        context: LiveContext,
         request: web.Request,
         request_id: str,
         options: ListenOptions,
         target: CallbackTarget | None,
         key_id: str,
     ) -> None:
-        self.emulator = emulator
+        self._context = context
+        self._settings = context.settings
         self.request = request
         self.request_id = request_id
         self.options = options
@@ -76,7 +95,7 @@ class LiveSession:
         self.ws = web.WebSocketResponse(
             protocols=("token",),
             autoping=True,
-            max_msg_size=emulator.settings.max_audio_bytes,
+            max_msg_size=context.settings.max_audio_bytes,
         )
         self.ws.headers["dg-request-id"] = request_id  # on every upgrade reply [WSE]
         self.created = datetime.now(UTC)
@@ -88,7 +107,6 @@ class LiveSession:
         self._poster: asyncio.Task[None] | None = None  # sends the http(s) callback POSTs
         self.closed: tuple[int, str] | None = None
         self.sent = 0  # messages sent so far (to the client or the callback)
-        self.drop = emulator.faults.stream_drop(request_id)  # an injected drop, or None
         # diarize: the speakers heard so far, per channel (they carry across results)
         self._speakers: dict[int, SpeakerClusters] = {}
 
@@ -98,7 +116,7 @@ class LiveSession:
         mode = "none"
         if self.target is not None:
             mode = "ws-callback" if self.target.is_websocket else "http-callback"
-        self.emulator.event(
+        self._context.publish(
             StreamOpened(
                 time=time.time(),
                 request_id=self.request_id,
@@ -106,7 +124,7 @@ class LiveSession:
                 callback=self.target.url_without_userinfo if self.target else None,
             )
         )
-        asr = self.emulator.live_asr
+        asr = self._context.asr
         sid: int | None = None
         try:
             if not await self._open_callback() or await self._dropped():
@@ -136,7 +154,7 @@ class LiveSession:
             for task in self._tasks:
                 task.cancel()
             code, reason = self.closed or (self.ws.close_code or 1006, "closed by the client")
-            self.emulator.event(
+            self._context.publish(
                 StreamClosed(
                     time=time.time(),
                     request_id=self.request_id,
@@ -148,8 +166,8 @@ class LiveSession:
         return self.ws
 
     async def _serve(self, sid: int) -> None:
-        asr = self.emulator.live_asr
-        idle = self.emulator.settings.stream_idle_timeout
+        asr = self._context.asr
+        idle = self._settings.stream_idle_timeout
         while not self.ws.closed:
             try:
                 msg = await asyncio.wait_for(self.ws.receive(), timeout=idle)
@@ -186,7 +204,7 @@ class LiveSession:
         The flush is the stream's end, not a `Finalize`: its Results carry
         `from_finalize: false`, the flag Deepgram documents for `Finalize` only."""
         try:
-            updates, self.audio_seconds = await self.emulator.live_asr.end_stream(sid)
+            updates, self.audio_seconds = await self._context.asr.end_stream(sid)
             await self._emit(updates)
         except AudioDecodeError as exc:
             await self.close(CLOSE_POLICY, f"DATA-0000: could not decode the audio: {exc}")
@@ -241,7 +259,7 @@ class LiveSession:
 
     async def _dropped(self) -> bool:
         """Close the stream now if an injected drop is due (Deepgram's 1011 [WSE])."""
-        drop = self.drop
+        drop = self._context.drop
         if drop is None or self.sent < drop.after_messages:
             return False
         await self.close(
@@ -254,7 +272,7 @@ class LiveSession:
         if self.closed is not None:
             return  # the stream is over (dropped, lost its callback): nothing more goes out
         text = json.dumps(message)
-        to_client = self.target is None or not self.emulator.settings.stream_callback_only
+        to_client = self.target is None or not self._settings.stream_callback_only
         if to_client and not self.ws.closed:
             try:
                 await self.ws.send_str(text)
@@ -267,7 +285,7 @@ class LiveSession:
                 await self._callback_lost()
         elif self._http_queue is not None:
             self._http_queue.put_nowait(text.encode())
-        self.emulator.event(
+        self._context.publish(
             StreamMessageSent(
                 time=time.time(),
                 request_id=self.request_id,
@@ -283,7 +301,7 @@ class LiveSession:
         target = self.target
         if target is None:
             return True
-        headers = callback_headers(target, self.key_id, self.emulator.settings.user_agent)
+        headers = callback_headers(target, self.key_id, self._settings.user_agent)
         if not target.is_websocket:
             self._http_queue = asyncio.Queue()
             self._poster = asyncio.ensure_future(self._post_messages(headers))
@@ -294,7 +312,7 @@ class LiveSession:
             self.callback_ws = await websockets.connect(
                 target.url_without_userinfo,
                 additional_headers=headers,
-                open_timeout=self.emulator.settings.attempt_timeout,
+                open_timeout=self._settings.attempt_timeout,
                 user_agent_header=None,
             )
         except (OSError, TimeoutError, websockets.WebSocketException) as exc:
@@ -335,17 +353,16 @@ class LiveSession:
     async def _post_messages(self, headers: dict[str, str]) -> None:
         """One POST per message, in order; not retried (REFERENCE.md section 3)."""
         assert self._http_queue is not None and self.target is not None
-        dispatcher = self.emulator.dispatcher
         number = 0
         while True:
             data = await self._http_queue.get()
             if data is None:
                 return
             number += 1
-            attempt = await dispatcher.attempt(
+            attempt = await self._context.post(
                 self.target.url_without_userinfo, "POST", data, headers, number
             )
-            self.emulator.event(
+            self._context.publish(
                 StreamCallbackPosted(
                     time=time.time(),
                     request_id=self.request_id,
@@ -363,7 +380,7 @@ class LiveSession:
         self._http_queue.put_nowait(None)
         try:
             await asyncio.wait_for(
-                asyncio.shield(self._poster), timeout=self.emulator.settings.attempt_timeout
+                asyncio.shield(self._poster), timeout=self._settings.attempt_timeout
             )
         except TimeoutError:
             pass

@@ -41,6 +41,7 @@ from ..dispatcher import Dispatcher
 from .asr_worker import DEFAULT_TRANSCRIBER, AsrWorker, AsrWorkerError
 from .audio import AudioDecodeError
 from .faults import FaultInjector
+from .live import LiveContext, LiveSession
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ class Emulator:
         )
         self._runner: web.AppRunner | None = None
         self._jobs: set[asyncio.Task[None]] = set()
-        self.live_sessions: set[Any] = set()
+        self.live_sessions: set[LiveSession] = set()
         self.port: int | None = None
         self._warned: set[str] = set()  # parameters whose warning was published this run
 
@@ -406,8 +407,6 @@ class Emulator:
 
     # -- live -------------------------------------------------------------------------
     async def _listen_ws(self, request: web.Request) -> web.StreamResponse:
-        from .live import LiveSession  # one module per idea: streaming lives there
-
         request_id = str(uuid.uuid4())
         try:
             if request.headers.get("Upgrade", "").lower() != "websocket":
@@ -421,7 +420,14 @@ class Emulator:
             response = exc.response(request_id)
             response.headers["dg-error"] = exc.err_msg
             return response
-        session = LiveSession(self, request, request_id, options, target, key_identifier(key))
+        context = LiveContext(
+            settings=self.settings,
+            asr=self.live_asr,
+            post=self.dispatcher.attempt,
+            publish=self.event,
+            drop=self.faults.stream_drop(request_id),
+        )
+        session = LiveSession(context, request, request_id, options, target, key_identifier(key))
         self.live_sessions.add(session)
         try:
             return await session.run()
