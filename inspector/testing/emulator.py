@@ -37,7 +37,7 @@ from ..core.emulator_faults import (
 from ..core.events import EmulatorEvent, Event
 from ..core.settings import EmulatorSettings
 from ._loop import HostedServer, changed_settings
-from .waiting import Arrivals, plural
+from .waiting import Arrivals, Query, plural
 
 TEST_RETRY_DELAY = 0.1  # seconds between callback attempts in tests (Deepgram: 30 [CB])
 PLACEHOLDER_KEY = "emulator-test-key"  # what `.api_key` gives when any key is accepted
@@ -357,7 +357,15 @@ class DeepgramEmulator(HostedServer):
     def wait_for_injection(self, fault: str | None = None, timeout: float = 10.0) -> Injection:
         """The first injection of `fault` ("fail", "delay", "drop", "callback_delay"; None:
         any) once it happened: e.g. a reply is being held now."""
+        return self._arrivals.wait(*self._injection_query(fault, timeout), timeout)
 
+    async def wait_for_injection_async(
+        self, fault: str | None = None, timeout: float = 10.0
+    ) -> Injection:
+        """`wait_for_injection`, awaited: the test's own event loop keeps running."""
+        return await self._arrivals.wait_async(*self._injection_query(fault, timeout), timeout)
+
+    def _injection_query(self, fault: str | None, timeout: float) -> Query[Injection]:
         def found() -> Injection | None:
             return next((i for i in self._injections if fault in (None, i.fault)), None)
 
@@ -365,16 +373,23 @@ class DeepgramEmulator(HostedServer):
             seen = ", ".join(i.fault for i in self._injections) or "none"
             return f"expected a {fault or 'fault'} injection within {timeout:g} s; seen: {seen}"
 
-        return self._arrivals.wait(found, timeout, explain)
+        return found, explain
 
     def wait_for_job(self, request_id: str, timeout: float = 10.0) -> Job:
         """The job of `request_id` once it is over (delivered, gave up or cancelled)."""
+        return self._arrivals.wait(*self._job_query(request_id, timeout), timeout)
 
+    async def wait_for_job_async(self, request_id: str, timeout: float = 10.0) -> Job:
+        """`wait_for_job`, awaited: the test's own event loop keeps running (an app under
+        test on that loop can answer the callback meanwhile)."""
+        return await self._arrivals.wait_async(*self._job_query(request_id, timeout), timeout)
+
+    def _job_query(self, request_id: str, timeout: float) -> Query[Job]:
         def found() -> Job | None:
             job = self._jobs.get(request_id)
             return job if job is not None and job.done else None
 
-        return self._arrivals.wait(found, timeout, lambda: self._explain_job(request_id, timeout))
+        return found, lambda: self._explain_job(request_id, timeout)
 
     def _explain_job(self, request_id: str, timeout: float) -> str:
         expected = f"expected callback job {request_id} to finish within {timeout:g} s"
@@ -398,7 +413,15 @@ class DeepgramEmulator(HostedServer):
 
     def wait_for_stream(self, request_id: str | None = None, timeout: float = 10.0) -> Stream:
         """A live stream once it is closed: the one of `request_id`, else the first one."""
+        return self._arrivals.wait(*self._stream_query(request_id, timeout), timeout)
 
+    async def wait_for_stream_async(
+        self, request_id: str | None = None, timeout: float = 10.0
+    ) -> Stream:
+        """`wait_for_stream`, awaited: the test's own event loop keeps running."""
+        return await self._arrivals.wait_async(*self._stream_query(request_id, timeout), timeout)
+
+    def _stream_query(self, request_id: str | None, timeout: float) -> Query[Stream]:
         def found() -> Stream | None:
             for stream in self._streams.values():
                 if (request_id is None or stream.request_id == request_id) and stream.closed:
@@ -413,7 +436,7 @@ class DeepgramEmulator(HostedServer):
                 f"{plural(len(self._streams), 'stream')} so far, {len(open_)} still open"
             )
 
-        return self._arrivals.wait(found, timeout, explain)
+        return found, explain
 
     # -- a client, for tests that only need a callback to happen -----------------------------
     def submit(

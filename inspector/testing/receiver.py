@@ -30,7 +30,7 @@ from ..core.rules_file import (
 )
 from ..core.settings import ReceiverSettings
 from ._loop import HostedServer, changed_settings
-from .waiting import Arrivals, plural
+from .waiting import Arrivals, Query, plural
 
 SHOWN_IN_ERRORS = 10  # arrivals listed in a timeout's message
 
@@ -301,6 +301,18 @@ class CallbackReceiver(HostedServer):
         self, count: int = 1, request_id: str | None = None, timeout: float = 10.0
     ) -> list[Callback]:
         """The first `count` requests (of `request_id`, if given) once they have arrived."""
+        return self._arrivals.wait(*self._callbacks_query(count, request_id, timeout), timeout)
+
+    async def wait_for_async(
+        self, count: int = 1, request_id: str | None = None, timeout: float = 10.0
+    ) -> list[Callback]:
+        """`wait_for`, awaited: the test's own event loop keeps running."""
+        query = self._callbacks_query(count, request_id, timeout)
+        return await self._arrivals.wait_async(*query, timeout)
+
+    def _callbacks_query(
+        self, count: int, request_id: str | None, timeout: float
+    ) -> Query[list[Callback]]:
         if count < 1:
             raise ValueError(f"count must be 1 or more, not {count}")
 
@@ -326,7 +338,7 @@ class CallbackReceiver(HostedServer):
                 f"arrived in all (last ones: {shown})"
             )
 
-        return self._arrivals.wait(found, timeout, explain)
+        return found, explain
 
     def messages(self) -> list[CallbackMessage]:
         """Every message received on WebSocket callbacks so far, in arrival order."""
@@ -335,6 +347,15 @@ class CallbackReceiver(HostedServer):
 
     def wait_for_messages(self, count: int = 1, timeout: float = 10.0) -> list[CallbackMessage]:
         """The first `count` WebSocket callback messages once they have arrived."""
+        return self._arrivals.wait(*self._messages_query(count, timeout), timeout)
+
+    async def wait_for_messages_async(
+        self, count: int = 1, timeout: float = 10.0
+    ) -> list[CallbackMessage]:
+        """`wait_for_messages`, awaited: the test's own event loop keeps running."""
+        return await self._arrivals.wait_async(*self._messages_query(count, timeout), timeout)
+
+    def _messages_query(self, count: int, timeout: float) -> Query[list[CallbackMessage]]:
         if count < 1:
             raise ValueError(f"count must be 1 or more, not {count}")
 
@@ -350,7 +371,7 @@ class CallbackReceiver(HostedServer):
                 f"{plural(len(self._messages), 'message')} arrived"
             )
 
-        return self._arrivals.wait(found, timeout, explain)
+        return found, explain
 
     def clear(self) -> None:
         """Forget what arrived (attempt numbers are kept: a retry still counts as one)."""
