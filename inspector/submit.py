@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,25 +20,7 @@ from .engine.client import (
     stream,
     transcribe,
 )
-
-log = logging.getLogger(__name__)
-KEYRING_SERVICE = "callback-inspector"
-KEYRING_USER = "deepgram-api-key"
-
-
-def api_key(use_deepgram: bool) -> str | None:
-    """DEEPGRAM_API_KEY, else (for the real Deepgram) the OS keyring; None when neither has one."""
-    key = os.environ.get("DEEPGRAM_API_KEY")
-    if key:
-        return key
-    if use_deepgram:
-        try:
-            import keyring
-
-            return keyring.get_password(KEYRING_SERVICE, KEYRING_USER)
-        except Exception as exc:  # no keyring backend here: say so, do not crash
-            log.warning("could not read the OS keyring: %s", exc)
-    return None
+from .engine.keyring_store import load_api_key
 
 
 def _print(line: dict[str, Any]) -> None:
@@ -50,7 +30,7 @@ def _print(line: dict[str, Any]) -> None:
 
 def run_submit(args: argparse.Namespace) -> int:
     base_url = DEEPGRAM_BASE_URL if args.deepgram else args.base_url
-    key = api_key(args.deepgram)
+    key = load_api_key(from_keyring=args.deepgram)  # the keyring is for the real Deepgram
     redact.register(key)
     if key is None:
         if args.deepgram:

@@ -2,7 +2,7 @@
 
 The callback URL is checked against Deepgram's rules before anything is sent
 (`core.callback_url`), and the reply's request_id links the callbacks that come back, with
-their latency. The real Deepgram key lives only in the OS keyring (`api_key_store`); choices
+their latency. The real Deepgram key lives only in the OS keyring (`keyring_store`); choices
 are remembered in QSettings, never the key or the basic-auth password.
 
 Why this module is long: the panel's form, keyring lookup and submission; its split (Deepgram
@@ -50,7 +50,7 @@ from ..core.records import Exchange, ExchangeKind
 from ..core.ws_close_codes import close_code_text
 from ..engine import client
 from ..engine.engine import Engine
-from .api_key_store import KeyStoreError, load_api_key, save_api_key
+from ..engine.keyring_store import KeyStoreError, load_api_key, save_api_key
 from .body_format import plural, pretty_text
 from .engine_calls import EngineCalls
 from .widgets import item, plain_label, rows_height, set_rows, table_view, text_view

@@ -10,7 +10,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
-from inspector.ui.api_key_store import KEYRING_SERVICE, KEYRING_USER
+from inspector.engine.keyring_store import DEEPGRAM_KEY, SERVICE
 from inspector.ui.main_window import MainWindow
 from inspector.ui.submit_panel import TARGET_DEEPGRAM
 
@@ -64,7 +64,7 @@ def test_api_key_is_kept_in_the_keyring_only(qtbot, start_engine, qsettings, tem
     assert panel.key.echoMode() == panel.key.EchoMode.Password
     panel.key.setText(KEY)
     panel.save_key.click()
-    assert temp_keyring.get_password(KEYRING_SERVICE, KEYRING_USER) == KEY
+    assert temp_keyring.get_password(SERVICE, DEEPGRAM_KEY) == KEY
     assert panel.key.text() == ""
     assert KEY not in panel.key_state.text() and "dg-s…cdef" in panel.key_state.text()
     assert "port" in panel.preflight.text()  # Deepgram's port rule, no relaxed ports there

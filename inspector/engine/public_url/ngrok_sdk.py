@@ -17,28 +17,17 @@ from collections.abc import Callable
 from typing import Any
 
 from ... import redact
+from ..keyring_store import NGROK_AUTHTOKEN, SERVICE, read_secret
 from . import ProviderError
 
 log = logging.getLogger(__name__)
 
 ENV_VAR = "NGROK_AUTHTOKEN"
-KEYRING_SERVICE = "callback-inspector"
-KEYRING_USER = "ngrok-authtoken"
 KEYRING_TIMEOUT = 5.0  # a keyring backend may take a second to load, or hang on D-Bus
 INSTALL_HINT = (
     "ngrok support is not installed: pip install 'callback-inspector[ngrok]' "
     "(pipx: pipx inject callback-inspector ngrok)"
 )
-
-
-def _keyring_token() -> str | None:
-    try:
-        import keyring
-
-        return keyring.get_password(KEYRING_SERVICE, KEYRING_USER)
-    except Exception as exc:  # any backend trouble means "no token from there"
-        log.info("no ngrok authtoken from the OS keyring (%s)", type(exc).__name__)
-        return None
 
 
 async def find_authtoken() -> str | None:
@@ -48,7 +37,8 @@ async def find_authtoken() -> str | None:
         return token
     loop = asyncio.get_running_loop()
     try:
-        return await asyncio.wait_for(loop.run_in_executor(None, _keyring_token), KEYRING_TIMEOUT)
+        lookup = loop.run_in_executor(None, read_secret, NGROK_AUTHTOKEN)
+        return await asyncio.wait_for(lookup, KEYRING_TIMEOUT)
     except TimeoutError:
         log.info("the OS keyring did not answer within %s s", KEYRING_TIMEOUT)
         return None
@@ -72,7 +62,7 @@ class NgrokTunnel:
         if not token:
             raise ProviderError(
                 f"no ngrok authtoken: set {ENV_VAR}, or keep it in the OS keyring with "
-                f"`keyring set {KEYRING_SERVICE} {KEYRING_USER}` (your token is on "
+                f"`keyring set {SERVICE} {NGROK_AUTHTOKEN}` (your token is on "
                 "dashboard.ngrok.com)"
             )
         redact.register(token)  # never in a log line, stderr or a crash report
