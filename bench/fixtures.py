@@ -20,19 +20,15 @@ import asyncio
 import http.client
 import os
 import statistics
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from aiohttp import web
 
-from aiohttp import web  # noqa: E402
-
-from inspector.testing import CallbackReceiver, DeepgramEmulator, silence  # noqa: E402
+from inspector.testing import CallbackReceiver, DeepgramEmulator, silence
 
 
 def _post(port: int, path: str) -> int:
