@@ -25,7 +25,8 @@ def _post(url: str, body: bytes) -> int:
 
 
 def test_serve_prints_only_the_lines_of_exchanges_that_match():
-    expression = "status:5xx OR path:/keep*"
+    # The shorthand flags make one rule, #1: it answers attempt 1 with 503, the default 200 after.
+    expression = "status:5xx rule:#1 OR path:/keep*"
     args = ("--port", "0", "--fail-first", "1", "--reply-status", "503", "--filter", expression)
     with ServeProcess(*args) as serve:
         job = json.dumps({"metadata": {"request_id": "job-1"}}).encode()
