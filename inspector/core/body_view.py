@@ -16,6 +16,8 @@ from typing import Any
 
 import orjson
 
+from .deepgram_result import first_alternative, is_error_body
+
 # Previews are for list columns; the full transcript lives in the body.
 TRANSCRIPT_PREVIEW_CHARS = 200
 STREAM_MESSAGE_CHARS = 256  # bound of `BodyView.stream_message`
@@ -79,7 +81,7 @@ def _view_json(data: Any) -> BodyView:
         transcript=_transcript(data),
         is_final=is_final,
         message_type=message_type,
-        is_error="err_code" in data and "err_msg" in data,
+        is_error=is_error_body(data),
         stream_message=None if message_type is None else _stream_message(data, message_type),
     )
 
@@ -135,28 +137,10 @@ def _storable(text: str) -> str:
     return text
 
 
-def _first_alternative_transcript(container: Any) -> str | None:
-    if not isinstance(container, dict):
-        return None
-    alternatives = container.get("alternatives")
-    if isinstance(alternatives, list) and alternatives and isinstance(alternatives[0], dict):
-        transcript = alternatives[0].get("transcript")
-        if isinstance(transcript, str):
-            return transcript
-    return None
-
-
 def _transcript(data: dict[str, Any]) -> str | None:
-    """The first channel's first alternative, pre-recorded (`results.channels[0]`) or
-    streaming (`channel`)."""
-    text: str | None = None
-    results = data.get("results")
-    if isinstance(results, dict):
-        channels = results.get("channels")
-        if isinstance(channels, list) and channels:
-            text = _first_alternative_transcript(channels[0])
-    if text is None:
-        text = _first_alternative_transcript(data.get("channel"))
-    if text is None:
+    """The first alternative's transcript (`core.deepgram_result`), cut for the list."""
+    alternative = first_alternative(data)
+    text = alternative.get("transcript") if alternative is not None else None
+    if not isinstance(text, str):
         return None
     return _storable(text[:TRANSCRIPT_PREVIEW_CHARS])

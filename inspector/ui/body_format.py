@@ -1,14 +1,17 @@
 """How a body is shown: pretty text, a hex dump for binary, and the words of a transcript.
 
 Pure functions over bytes and parsed JSON (no widgets), so they are tested without a window.
+What a body *says* (its JSON, a Deepgram result's transcript and words) is read in core
+(`core.body_view`, `core.deepgram_result`); this module only formats it.
 Everything returned is plain text for `setPlainText`; nothing is ever interpreted as markup.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
+
+from ..core.body_view import NOT_JSON, decode_json
 
 SHOWN_LIMIT = 256 * 1024  # bytes of a body shown as text or hex at once
 HEX_WIDTH = 16
@@ -16,12 +19,8 @@ HEX_WIDTH = 16
 
 def parse_json(data: bytes) -> tuple[bool, Any]:
     """(True, value) when `data` is JSON, else (False, None); never raises."""
-    if not data:
-        return False, None
-    try:
-        return True, json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return False, None
+    value = decode_json(data)[1] if data else NOT_JSON  # core's one JSON reading of a body
+    return (False, None) if value is NOT_JSON else (True, value)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -137,76 +136,3 @@ def pretty_text(data: bytes, limit: int = SHOWN_LIMIT) -> str:
     if ok:
         return json.dumps(value, indent=2, ensure_ascii=False)
     return raw_text(data, limit)
-
-
-@dataclass(frozen=True)
-class WordRow:
-    word: str
-    start: float | None
-    end: float | None
-    confidence: float | None
-    speaker: int | None
-
-
-@dataclass(frozen=True)
-class TranscriptView:
-    transcript: str
-    words: tuple[WordRow, ...]
-    is_final: bool | None
-    kind: str  # "pre-recorded", "streaming Results", "error"
-    confidence: float | None = None
-
-
-def _alternative(data: dict[str, Any]) -> dict[str, Any] | None:
-    results = data.get("results")
-    container: Any = None
-    if isinstance(results, dict):
-        channels = results.get("channels")
-        if isinstance(channels, list) and channels:
-            container = channels[0]
-    if container is None:
-        container = data.get("channel")
-    if not isinstance(container, dict):
-        return None
-    alternatives = container.get("alternatives")
-    if isinstance(alternatives, list) and alternatives and isinstance(alternatives[0], dict):
-        return alternatives[0]
-    return None
-
-
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def transcript_view(data: Any) -> TranscriptView | None:
-    """The transcript, words and is_final of a Deepgram result; None when it is not one."""
-    if not isinstance(data, dict):
-        return None
-    if "err_code" in data and "err_msg" in data:
-        return TranscriptView(str(data.get("err_msg", "")), (), None, "error")
-    alternative = _alternative(data)
-    if alternative is None:
-        return None
-    words = []
-    for w in alternative.get("words") or []:
-        if not isinstance(w, dict):
-            continue
-        speaker = w.get("speaker")
-        words.append(
-            WordRow(
-                word=str(w.get("punctuated_word") or w.get("word") or ""),
-                start=_number(w.get("start")),
-                end=_number(w.get("end")),
-                confidence=_number(w.get("confidence")),
-                speaker=speaker if isinstance(speaker, int) else None,
-            )
-        )
-    is_final = data.get("is_final") if isinstance(data.get("is_final"), bool) else None
-    kind = "streaming Results" if data.get("type") == "Results" else "pre-recorded"
-    return TranscriptView(
-        transcript=str(alternative.get("transcript") or ""),
-        words=tuple(words),
-        is_final=is_final,
-        kind=kind,
-        confidence=_number(alternative.get("confidence")),
-    )

@@ -20,10 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.deepgram_result import TranscriptView, transcript_view
 from ..core.exchange_display import size_text, status_text
 from ..core.records import Direction, Exchange, ExchangeKind, WsKind, WsMessage
 from ..core.ws_close_codes import close_code_text
-from .body_format import TranscriptView, hexdump, parse_json, transcript_view
+from .body_format import hexdump, parse_json
 from .body_tab import BodyTab
 from .code_view import CodeView
 from .forward_view import ForwardTab

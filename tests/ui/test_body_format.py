@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
+from inspector.core.deepgram_result import transcript_view
 from inspector.core.emulator_events import emulator_event
-from inspector.ui.body_format import hexdump, pretty_text, raw_text, transcript_view
+from inspector.ui.body_format import hexdump, pretty_text, raw_text
 from inspector.ui.delivery_track import DeliveryTracker
 from inspector.ui.detail_views import header_rows
 from inspector.ui.submit_panel import ListenChoices, listen_params, swap_scheme, with_userinfo
@@ -20,36 +21,6 @@ def test_raw_text_is_hex_for_binary_and_text_otherwise():
     assert raw_text(b"\x00\x01").startswith("(binary, 2 bytes)\n00000000  00 01")
     assert raw_text("<b>é</b>".encode()) == "<b>é</b>"
     assert pretty_text(b'{"a":[1]}') == '{\n  "a": [\n    1\n  ]\n}'
-
-
-def test_transcript_view_reads_prerecorded_streaming_and_errors():
-    streaming = {
-        "type": "Results",
-        "is_final": True,
-        "channel": {
-            "alternatives": [
-                {
-                    "transcript": "hi",
-                    "words": [
-                        {
-                            "word": "hi",
-                            "punctuated_word": "Hi.",
-                            "start": 0,
-                            "end": 0.3,
-                            "confidence": 0.5,
-                            "speaker": 1,
-                        }
-                    ],
-                }
-            ]
-        },
-    }
-    view = transcript_view(streaming)
-    assert view is not None and view.is_final is True and view.kind == "streaming Results"
-    assert view.words[0].word == "Hi." and view.words[0].speaker == 1
-    error = transcript_view({"err_code": "X", "err_msg": "bad", "request_id": "r"})
-    assert error is not None and error.kind == "error" and error.transcript == "bad"
-    assert transcript_view({"hello": 1}) is None
 
 
 def test_header_rows_mark_dg_token_check_the_key_and_mask_basic_auth():
