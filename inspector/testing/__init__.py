@@ -14,7 +14,8 @@ retries and live streams, and Deepgram's failures on demand (`fail_next(429)`,
 `drop_next_stream(2)`, `delay_callbacks(5)`). `CallbackReceiver` is a callback URL that records
 what arrives. Both listen on 127.0.0.1 on a free port, on a background thread, from `with`
 to its end. With pytest they are fixtures (`deepgram_emulator`, `callback_receiver`,
-`deepgram_emulator_session`): installing callback-inspector is all it takes.
+`deepgram_emulator_session`): installing callback-inspector is all it takes. The reference:
+docs/testing.md.
 """
 
 from __future__ import annotations

@@ -125,7 +125,7 @@ class HostedServer:
     """What `DeepgramEmulator` and `CallbackReceiver` share: a server (an object with async
     `start()`, `stop()` and a `port`) made on a `LoopThread` by `with` and stopped at its end."""
 
-    what = "server"  # in messages: "the emulator is not running"
+    _what = "server"  # in messages: "the emulator is not running"
 
     def __init__(self, name: str) -> None:
         self._thread = LoopThread(name)
@@ -166,7 +166,7 @@ class HostedServer:
     @property
     def _running(self) -> Any:
         if not self.running:
-            raise RuntimeError(f"the {self.what} is not running: use it inside `with`")
+            raise RuntimeError(f"the {self._what} is not running: use it inside `with`")
         return self._server
 
     @property

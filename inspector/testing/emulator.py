@@ -152,7 +152,7 @@ class DeepgramEmulator(HostedServer):
     `relaxed_ports`, `attempt_timeout`, `stream_idle_timeout`...), as `serve`'s flags.
     """
 
-    what = "emulator"
+    _what = "emulator"
 
     def __init__(
         self,

@@ -192,7 +192,7 @@ class CallbackReceiver(HostedServer):
     receiver settings (`max_body`, `max_headers`...), as `serve`'s.
     """
 
-    what = "receiver"
+    _what = "receiver"
 
     def __init__(
         self, *, rules: Iterable[RuleLike] | os.PathLike[str] = (), **settings: Any
