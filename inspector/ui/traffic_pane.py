@@ -56,7 +56,8 @@ from ..core.exchange_display import Tone
 from ..core.filter_expr import filter_help, parse_filter, quote_value
 from ..core.records import Exchange
 from .list_cells import TONE_COLOURS
-from .traffic_model import TrafficFilter, TrafficModel
+from .traffic_filter import TrafficFilter
+from .traffic_model import TrafficModel
 from .widgets import plain_label
 
 COLUMN_WIDTHS = tuple(c.width for c in COLUMNS)

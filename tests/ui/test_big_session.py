@@ -21,13 +21,13 @@ from inspector.store.library import SessionLibrary
 from inspector.store.session_reader import SessionReader
 from inspector.ui.main_window import MainWindow
 from inspector.ui.stored_model import ROW_CACHE, SYNC_SEARCH_ROWS, StoredTrafficModel
+from inspector.ui.traffic_filter import TrafficFilter
 from inspector.ui.traffic_model import (
     COL_ATTEMPT,
     COL_PATH,
     COL_STATUS,
     COLUMNS,
     EXCHANGE_ROLE,
-    TrafficFilter,
     TrafficModel,
 )
 

@@ -9,7 +9,8 @@ from inspector.core.body_view import view_body
 from inspector.core.columns import COLUMNS
 from inspector.core.events import ExchangeAdded, ExchangeUpdated, WsMessageAdded
 from inspector.core.records import Direction, Exchange, ExchangeKind, WsKind, WsMessage
-from inspector.ui.traffic_model import COL_STATUS, EXCHANGE_ROLE, TrafficFilter, TrafficModel
+from inspector.ui.traffic_filter import TrafficFilter
+from inspector.ui.traffic_model import COL_STATUS, EXCHANGE_ROLE, TrafficModel
 
 
 def _x(i, rid=None, status=200, kind=ExchangeKind.HTTP, attempt=1):
