@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.basic_auth import BasicAuth
+from ..core.deepgram_result import first_alternative
 from ..core.events import Event, ExchangeAdded, ExchangeUpdated, WsMessageAdded
 from ..core.headers import first_header
 from ..core.records import Direction, Exchange, ExchangeKind, WsMessage
@@ -37,12 +38,9 @@ SHOWN_IN_ERRORS = 10  # arrivals listed in a timeout's message
 
 def _transcript(body: Any) -> str | None:
     """The first alternative's transcript of a pre-recorded or a streaming result."""
-    try:
-        if "results" in body:
-            return str(body["results"]["channels"][0]["alternatives"][0]["transcript"])
-        return str(body["channel"]["alternatives"][0]["transcript"])
-    except (KeyError, IndexError, TypeError):
-        return None
+    alternative = first_alternative(body)
+    transcript = alternative.get("transcript") if alternative is not None else None
+    return transcript if isinstance(transcript, str) else None
 
 
 @dataclass(frozen=True)
