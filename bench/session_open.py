@@ -37,11 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from inspector.core.body_view import view_body
-from inspector.core.records import Exchange, ExchangeKind
+from inspector.core.records import Exchange
 from inspector.core.settings import ReceiverSettings
 from inspector.engine.engine import Engine, EngineSettings
 from inspector.store.library import SessionLibrary
+from tests.factories import deepgram_result, http_exchange
 
 
 def rss_mb() -> float:
@@ -56,34 +56,27 @@ def rss_mb() -> float:
 
 
 def _body(i: int, rid: str, filler: bytes) -> bytes:
-    return (
-        b'{"metadata":{"request_id":"%s"},"results":{"channels":[{"alternatives":'
-        b'[{"transcript":"callback %d","confidence":0.9}]}]},"pad":"%s"}'
-        % (rid.encode(), i, filler)
+    return deepgram_result(
+        rid, f"callback {i}", alternative={"confidence": 0.9}, pad=filler.decode()
     )
 
 
 def _exchange(i: int, started: float, body: bytes) -> Exchange:
-    return Exchange(
-        id=i,
-        kind=ExchangeKind.HTTP,
+    return http_exchange(
+        i,
         started=started + i * 0.01,
         client="127.0.0.1:40000",
-        method="POST",
         target=f"/callback?n={i}",
-        http_version="HTTP/1.1",
         headers=(
             ("Content-Type", "application/json"),
             ("dg-token", "0f1e2d3c-key-id"),
             ("User-Agent", "Deepgram/1.0"),
         ),
         body=body,
-        body_size=len(body),
         attempt=1 + i // 5000,
-        status=200,
+        reply_headers=(),
         reply_body=b"ok",
         finished=started + i * 0.01 + 0.002,
-        view=view_body(body),
     )
 
 

@@ -4,46 +4,21 @@ and stored (SQL) readings to the same answers."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
-from inspector.core.body_view import view_body
 from inspector.core.records import ClosedBy, Exchange, WsEnd
 from inspector.store.session import SessionWriter
-from tests.store.sample_records import BINARY, http_exchange, ws_exchange
+from tests.factories import (
+    BINARY,
+    changed,
+    deepgram_result,
+    http_exchange,
+    stream_result,
+    ws_exchange,
+)
 
 TOKEN = "5b0f5a3e-6a8e-5d0c-9a57-1c2f0e4d8b61"
-
-
-def _result(request_id: str, transcript: str, **extra: object) -> bytes:
-    return json.dumps(
-        {
-            "metadata": {"request_id": request_id},
-            "results": {"channels": [{"alternatives": [{"transcript": transcript}]}]},
-            **extra,
-        }
-    ).encode()
-
-
-def _stream(request_id: str, transcript: str, is_final: bool) -> bytes:
-    return json.dumps(
-        {
-            "type": "Results",
-            "is_final": is_final,
-            "metadata": {"request_id": request_id},
-            "channel": {"alternatives": [{"transcript": transcript}]},
-        }
-    ).encode()
-
-
-def _with(x: Exchange, **changes: object) -> Exchange:
-    """`x` changed; a new body brings its view and size along."""
-    body = changes.get("body")
-    if isinstance(body, bytes):
-        changes.setdefault("view", view_body(body))
-        changes.setdefault("body_size", len(body))
-    return replace(x, **changes)  # type: ignore[arg-type]
 
 
 def varied_exchanges() -> list[Exchange]:
@@ -57,30 +32,30 @@ def varied_exchanges() -> list[Exchange]:
 
     base = http_exchange(1, headers=plain)
     # A callback job retried: 503, 503, 200 (attempts of one request_id).
-    body_a = _result(rid_a, "nine o'clock at the station")
+    body_a = deepgram_result(rid_a, "nine o'clock at the station")
     failing = "first two attempts fail"  # the reply rule that answered (issue 17)
-    add(_with(base, body=body_a, status=503, target="/hook/one", note="reply rule answered 503",
+    add(changed(base, body=body_a, status=503, target="/hook/one", note="reply rule answered 503",
               rule=failing))  # fmt: skip
-    add(_with(base, body=body_a, status=503, target="/hook/one", attempt=2, rule=failing))
-    add(_with(base, body=body_a, status=200, target="/hook/one", attempt=3))
+    add(changed(base, body=body_a, status=503, target="/hook/one", attempt=2, rule=failing))
+    add(changed(base, body=body_a, status=200, target="/hook/one", attempt=3))
     # A PUT callback, delivered at once; another job by a slow PUT.
-    body_b = _result(rid_b, "one two three")
-    add(_with(base, body=body_b, method="PUT", status=200, target="/hook/put?x=1&y=%20",
+    body_b = deepgram_result(rid_b, "one two three")
+    add(changed(base, body=body_b, method="PUT", status=200, target="/hook/put?x=1&y=%20",
               rule="slow PUT"))  # fmt: skip
-    add(_with(base, body=_result("c0ffee00-1", "café au lait"), method="PUT", status=201))
+    add(changed(base, body=deepgram_result("c0ffee00-1", "café au lait"), method="PUT", status=201))
     # Every other status kind.
-    add(_with(base, body=b'{"request_id":"r-302"}', status=302, target="/moved"))
-    add(_with(base, body=b"{}", status=404, target="/nope", headers=()))
-    add(_with(base, body=b"{}", status=None, target="/slow"))  # pending
-    add(_with(base, body=b"", status=599, target="/odd", method="M-SEARCH"))
-    add(_with(base, body=b"", status=100, target="/continue"))
-    add(_with(base, body=b"", status=0, target="/zero"))
+    add(changed(base, body=b'{"request_id":"r-302"}', status=302, target="/moved"))
+    add(changed(base, body=b"{}", status=404, target="/nope", headers=()))
+    add(changed(base, body=b"{}", status=None, target="/slow"))  # pending
+    add(changed(base, body=b"", status=599, target="/odd", method="M-SEARCH"))
+    add(changed(base, body=b"", status=100, target="/continue"))
+    add(changed(base, body=b"", status=0, target="/zero"))
     # Odd text: non-ASCII path, LIKE's wildcards, a backslash, quotes; an empty request_id.
-    add(_with(base, body=b'{"request_id":""}', target="/CAFÉ/Ärger", status=200))
-    add(_with(base, body=b'{"request_id":"50%_off"}', target="/p/50%_x", status=500))
-    add(_with(base, body=b"{}", target="/back\\slash", status=200))
+    add(changed(base, body=b'{"request_id":""}', target="/CAFÉ/Ärger", status=200))
+    add(changed(base, body=b'{"request_id":"50%_off"}', target="/p/50%_x", status=500))
+    add(changed(base, body=b"{}", target="/back\\slash", status=200))
     add(
-        _with(
+        changed(
             base,
             body=b'{"note":"needle-in-body","text":"Gr\\u00fc\\u00dfe"}',
             target="/q",
@@ -95,13 +70,13 @@ def varied_exchanges() -> list[Exchange]:
         )
     )
     # Bodies that are not JSON text.
-    add(_with(base, body=BINARY + b"needle after NUL", target="/bin", status=200))
-    add(_with(base, body=b"\xff\xfeNEEDLE \xc3(", target="/badutf8", status=400))
-    add(_with(base, body=b"", body_size=20_000_000, target="/big", status=413,
+    add(changed(base, body=BINARY + b"needle after NUL", target="/bin", status=200))
+    add(changed(base, body=b"\xff\xfeNEEDLE \xc3(", target="/badutf8", status=400))
+    add(changed(base, body=b"", body_size=20_000_000, target="/big", status=413,
               note="body over the 10,000,000-byte limit"))  # fmt: skip
     # Duplicate headers, a header without a value, case in names.
     add(
-        _with(
+        changed(
             base,
             body=b"{}",
             target="/dups",
@@ -111,25 +86,25 @@ def varied_exchanges() -> list[Exchange]:
     )
     # Streaming messages over an http(s) callback: one request_id, several messages.
     rid_s = "57ea57ea-0000-4000-8000-000000000005"
-    add(_with(base, body=_stream(rid_s, "hello", False), target="/stream-cb", status=200))
-    add(_with(base, body=_stream(rid_s, "hello world", True), target="/stream-cb", status=200))
+    for text, final in (("hello", False), ("hello world", True)):
+        add(changed(base, body=stream_result(rid_s, text, final), target="/stream-cb", status=200))
     # WebSockets: open, closed normally, abnormally, without a code, refused, dropped.
     ws, _ = ws_exchange(1)
-    add(_with(ws, ws_end=None, ws_messages=4))
-    add(_with(ws, ws_end=WsEnd(ClosedBy.CLIENT, 1000, ""), ws_messages=12))
+    add(changed(ws, ws_end=None, ws_messages=4))
+    add(changed(ws, ws_end=WsEnd(ClosedBy.CLIENT, 1000, ""), ws_messages=12))
     # (An unnamed rule is named by its place in the list: #3.)
-    add(_with(ws, ws_end=WsEnd(ClosedBy.SERVER, 1011, "internal error"), target="/ws/kill",
+    add(changed(ws, ws_end=WsEnd(ClosedBy.SERVER, 1011, "internal error"), target="/ws/kill",
               rule="#3"))  # fmt: skip
-    add(_with(ws, ws_end=WsEnd(ClosedBy.CLIENT, None, "")))
-    add(_with(ws, ws_end=WsEnd(ClosedBy.ABORT, 1006, "dropped"), note="dropped by the receiver",
+    add(changed(ws, ws_end=WsEnd(ClosedBy.CLIENT, None, "")))
+    add(changed(ws, ws_end=WsEnd(ClosedBy.ABORT, 1006, "dropped"), note="dropped by the receiver",
               rule="#1"))  # fmt: skip
-    add(_with(ws, status=403, ws_end=None, ws_messages=0, note="refused by a reply rule",
+    add(changed(ws, status=403, ws_end=None, ws_messages=0, note="refused by a reply rule",
               rule="#13"))  # fmt: skip
-    add(_with(ws, status=None, ws_end=None, ws_messages=0, target="/ws/pending"))
+    add(changed(ws, status=None, ws_end=None, ws_messages=0, target="/ws/pending"))
     # A request_id seen on a WebSocket is never grouped with the HTTP attempts.
-    add(_with(ws, body=_result(rid_a, ""), ws_end=WsEnd(ClosedBy.CLIENT, 1000, "")))
+    add(changed(ws, body=deepgram_result(rid_a, ""), ws_end=WsEnd(ClosedBy.CLIENT, 1000, "")))
     # Plain GETs without a body or headers.
-    add(_with(base, method="GET", body=b"", target="/health", headers=(), status=200))
+    add(changed(base, method="GET", body=b"", target="/health", headers=(), status=200))
     return xs
 
 

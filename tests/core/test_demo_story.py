@@ -6,7 +6,7 @@ from inspector.core.demo_story import DemoStory
 from inspector.core.emulator_events import EmulatorEvent, emulator_event
 from inspector.core.event_json import iso_time
 from inspector.core.events import ExchangeAdded
-from inspector.core.records import Exchange, ExchangeKind
+from tests.factories import http_exchange
 
 T = 1_800_000_000.0
 
@@ -16,9 +16,7 @@ def _event(name: str, **fields) -> EmulatorEvent:
 
 
 def _callback(xid: int, path: str, status: int) -> ExchangeAdded:
-    return ExchangeAdded(
-        Exchange(xid, ExchangeKind.HTTP, T, "c", "POST", path, "HTTP/1.1", (), status=status)
-    )
+    return ExchangeAdded(http_exchange(xid, started=T, target=path, status=status))
 
 
 def test_the_story_follows_the_demos_job_and_nothing_else():

@@ -10,7 +10,7 @@ from inspector.core.event_filter import EventFilter
 from inspector.core.events import ExchangeAdded, ExchangeUpdated, WsMessageAdded
 from inspector.core.filter_expr import parse_filter
 from inspector.core.records import ClosedBy, Direction, WsEnd, WsKind, WsMessage
-from tests.store.sample_records import http_exchange, ws_exchange
+from tests.factories import http_exchange, ws_exchange
 
 
 def _filter(text):

@@ -16,29 +16,25 @@ from inspector.core.events import (
 from inspector.core.records import (
     ClosedBy,
     Direction,
-    Exchange,
     ExchangeKind,
     WsEnd,
     WsKind,
     WsMessage,
 )
+from tests.factories import http_exchange
 
 
 def _exchange(**kw):
     base = dict(
-        id=1,
-        kind=ExchangeKind.HTTP,
         started=0.0,
         client="127.0.0.1:1",
-        method="POST",
         target="/cb?x=1",
-        http_version="HTTP/1.1",
         headers=(("dg-token", "t"),),
-        status=200,
+        body=b"",
+        reply_headers=(),
         finished=0.001,
     )
-    base.update(kw)
-    return Exchange(**base)
+    return http_exchange(1, **{**base, **kw})
 
 
 def test_request_line_carries_body_text_and_decoded_views():

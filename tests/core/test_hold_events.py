@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from inspector.core.body_view import view_body
 from inspector.core.control import (
     AnswerHeld,
     CommandError,
@@ -19,22 +18,19 @@ from inspector.core.control import (
 from inspector.core.event_json import event_line
 from inspector.core.event_read import event_from_line
 from inspector.core.events import HoldStarted
-from inspector.core.records import Exchange, ExchangeKind
 from inspector.core.rules import Forward, Hold, HoldAnswer, Respond
+from tests.factories import http_exchange
 
 T = 1_800_000_000.25
-PENDING = Exchange(
-    id=7,
-    kind=ExchangeKind.HTTP,
+PENDING = http_exchange(
+    7,
     started=T - 0.5,
     client="127.0.0.1:5000",
-    method="POST",
     target="/hook?x=1",
-    http_version="HTTP/1.1",
     headers=(("Content-Type", "application/json"), ("dg-token", "t")),
     body=b'{"metadata":{"request_id":"r-1"}}',
-    body_size=33,
-    view=view_body(b'{"metadata":{"request_id":"r-1"}}'),
+    status=None,
+    reply_headers=(),
     attempt=2,
     rule="look at it",
     held_until=T + 60.0,

@@ -14,7 +14,7 @@ from pathlib import Path
 import jsonschema
 
 from inspector.store.library import SessionLibrary
-from tests.store.sample_records import BINARY, http_exchange, ws_exchange
+from tests.factories import BINARY, http_exchange, ws_exchange
 
 EXE = [sys.executable, "-m", "inspector.store_cli"]
 SCHEMA = json.loads((Path(__file__).parents[1] / "data" / "har-1.2.schema.json").read_text())

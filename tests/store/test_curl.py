@@ -13,7 +13,7 @@ from inspector.core.events import ExchangeAdded
 from inspector.core.headers import first_header
 from inspector.core.records import Exchange
 from inspector.store.curl import to_curl
-from tests.store.sample_records import BINARY, http_exchange, ws_exchange
+from tests.factories import BINARY, http_exchange, ws_exchange
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="needs the curl binary")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 
 from inspector.core.body_view import view_body
@@ -16,18 +15,13 @@ from inspector.store.diff import (
     diff_headers,
     diff_json,
 )
-from tests.store.sample_records import BINARY, http_exchange
+from tests.factories import BINARY, deepgram_result, http_exchange
 
 
 def _result(request_id: str, transcript: str, words: list[str]) -> bytes:
-    return json.dumps(
-        {
-            "metadata": {"request_id": request_id, "duration": 1.5},
-            "results": {
-                "channels": [{"alternatives": [{"transcript": transcript, "words": words}]}]
-            },
-        }
-    ).encode()
+    return deepgram_result(
+        request_id, transcript, metadata={"duration": 1.5}, alternative={"words": words}
+    )
 
 
 def test_attempt_1_against_attempt_4_shows_what_changed():

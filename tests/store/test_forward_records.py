@@ -11,7 +11,7 @@ from inspector.store.har import har_to_records, to_har
 from inspector.store.schema import SCHEMA_VERSION, _create_v1
 from inspector.store.session import SessionWriter
 from inspector.store.session_reader import SessionReader
-from tests.store.sample_records import BINARY, http_exchange
+from tests.factories import BINARY, http_exchange
 
 APP_REPLY = ForwardResult(
     url="http://127.0.0.1:3000/app/callback?job=1",

@@ -23,7 +23,7 @@ from inspector.store.har import HarError, har_to_records, import_har, to_har, wr
 from inspector.store.library import SessionLibrary
 from inspector.store.session import SessionWriter
 from inspector.store.session_reader import SessionReader
-from tests.store.sample_records import BINARY, http_exchange, ws_exchange
+from tests.factories import BINARY, http_exchange, ws_exchange
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "data" / "har-1.2.schema.json").read_text())
 VALIDATOR = jsonschema.Draft7Validator(SCHEMA)

@@ -9,7 +9,7 @@ from inspector.core.events import StorageEvent
 from inspector.engine.persist import Persister
 from inspector.store.session import SessionWriter
 from inspector.store.session_reader import SessionReader
-from tests.store.sample_records import http_exchange
+from tests.factories import http_exchange
 
 
 def test_persist_returns_after_the_commit(tmp_path):

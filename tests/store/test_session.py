@@ -27,7 +27,7 @@ from inspector.store.schema import (
 )
 from inspector.store.session import SessionWriter
 from inspector.store.session_reader import SessionReader
-from tests.store.sample_records import BINARY, http_exchange, ws_exchange
+from tests.factories import BINARY, http_exchange, ws_exchange
 
 
 def _write(path: Path, *items: object) -> None:
@@ -366,7 +366,7 @@ def test_damage_inside_a_file_is_a_session_file_error_too(tmp_path):
 _CRASHING_WRITER = """
 import sys
 from inspector.store.session import SessionWriter
-from tests.store.sample_records import BINARY, http_exchange
+from tests.factories import BINARY, http_exchange
 writer = SessionWriter(sys.argv[1])
 i = 0
 while True:

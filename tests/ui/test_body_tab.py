@@ -8,10 +8,10 @@ import json
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
-from inspector.core.body_view import view_body
-from inspector.core.records import Exchange, ExchangeKind
+from inspector.core.records import Exchange
 from inspector.ui.body_tab import BodyTab
 from inspector.ui.code_view import CodeView
+from tests.factories import changed, http_exchange
 
 BODY = {
     "metadata": {"request_id": "r-1", "duration": 1.5, "channels": 1, "tags": ["a"]},
@@ -21,20 +21,8 @@ BODY = {
 
 
 def _exchange(body: bytes, body_size: int | None = None, note: str = "") -> Exchange:
-    return Exchange(
-        id=1,
-        kind=ExchangeKind.HTTP,
-        started=0.0,
-        client="127.0.0.1:1",
-        method="POST",
-        target="/cb",
-        http_version="HTTP/1.1",
-        headers=(),
-        body=body,
-        body_size=len(body) if body_size is None else body_size,
-        view=view_body(body),
-        note=note,
-    )
+    x = http_exchange(1, body=body, headers=(), status=None, target="/cb", note=note)
+    return x if body_size is None else changed(x, body_size=body_size)
 
 
 def _rows(model, parent=None):

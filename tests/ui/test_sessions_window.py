@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from inspector.core.records import Exchange, ExchangeKind
 from inspector.core.settings import ReceiverSettings
 from inspector.engine.engine import EngineSettings
 from inspector.store.library import SessionLibrary
 from inspector.ui.main_window import MainWindow
 from inspector.ui.stored_session import StoredSession
+from tests.factories import http_exchange
 
 TIMEOUT_MS = 15_000
 
@@ -29,18 +29,12 @@ def write_session(library: SessionLibrary, n: int, started: float) -> Path:
         for i in range(1, n + 1):
             body = b'{"n":%d,"text":"%s"}' % (i, b"x" * 50)
             writer.submit(
-                Exchange(
-                    id=i,
-                    kind=ExchangeKind.HTTP,
+                http_exchange(
+                    i,
                     started=started + i / 1000,
-                    client="127.0.0.1:5000",
-                    method="POST",
                     target=f"/cb/{i}",
-                    http_version="HTTP/1.1",
                     headers=(("Content-Type", "application/json"), ("dg-token", "tok-1")),
                     body=body,
-                    body_size=len(body),
-                    status=200,
                     reply_body=b"ok",
                     finished=started + i / 1000 + 0.001,
                 )

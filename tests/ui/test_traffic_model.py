@@ -5,27 +5,24 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QModelRoleData, QModelRoleDataSpan, Qt
 from PySide6.QtGui import QBrush
 
-from inspector.core.body_view import view_body
 from inspector.core.columns import COLUMNS
 from inspector.core.events import ExchangeAdded, ExchangeUpdated, WsMessageAdded
-from inspector.core.records import Direction, Exchange, ExchangeKind, WsKind, WsMessage
+from inspector.core.records import Direction, ExchangeKind, WsKind, WsMessage
 from inspector.ui.traffic_filter import TrafficFilter
 from inspector.ui.traffic_model import COL_STATUS, EXCHANGE_ROLE, TrafficModel
+from tests.factories import http_exchange
 
 
 def _x(i, rid=None, status=200, kind=ExchangeKind.HTTP, attempt=1):
     body = f'{{"request_id":"{rid}"}}'.encode() if rid else b""
-    return Exchange(
-        id=i,
+    return http_exchange(
+        i,
         kind=kind,
         started=0.0,
         client="c",
-        method="POST",
         target=f"/p{i}",
-        http_version="HTTP/1.1",
         headers=(("X-N", f"v{i}"),),
         body=body,
-        view=view_body(body),
         status=status,
         attempt=attempt,
     )

@@ -1,8 +1,13 @@
-"""Records for store tests: what the receiver makes, built by hand (no network needed)."""
+"""Records as the receiver makes them, built by hand (no network needed): the one place
+tests (and `bench/session_open.py`) build an `Exchange`, a WebSocket's messages and a
+Deepgram result body. Every builder takes any `Exchange` field as a keyword to change it;
+a new `body` brings its view and size along."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from typing import Any
 
 from inspector.core.body_view import view_body
 from inspector.core.records import (
@@ -17,12 +22,45 @@ from inspector.core.records import (
 
 T0 = 1_790_000_000.123456
 BINARY = bytes(range(256)) * 3 + b"\x00\xff\xfe"
-RESULT = json.dumps(
-    {
-        "metadata": {"request_id": "3f1c0b0e-0000-4000-8000-000000000001"},
-        "results": {"channels": [{"alternatives": [{"transcript": "hello world"}]}]},
-    }
-).encode()
+
+
+def deepgram_result(request_id: str, transcript: str, **extra: Any) -> bytes:
+    """A pre-recorded result's body: `metadata.request_id` and the first alternative's
+    `transcript`; `alternative` (a dict) adds fields to that alternative, `metadata` to the
+    metadata, any other keyword is a top-level field."""
+    alternative = {"transcript": transcript, **extra.pop("alternative", {})}
+    return json.dumps(
+        {
+            "metadata": {"request_id": request_id, **extra.pop("metadata", {})},
+            "results": {"channels": [{"alternatives": [alternative]}]},
+            **extra,
+        }
+    ).encode()
+
+
+def stream_result(request_id: str, transcript: str, is_final: bool, **extra: Any) -> bytes:
+    """A streaming `Results` message's body."""
+    return json.dumps(
+        {
+            "type": "Results",
+            "is_final": is_final,
+            "metadata": {"request_id": request_id},
+            "channel": {"alternatives": [{"transcript": transcript}]},
+            **extra,
+        }
+    ).encode()
+
+
+RESULT = deepgram_result("3f1c0b0e-0000-4000-8000-000000000001", "hello world")
+
+
+def changed(x: Exchange, **changes: Any) -> Exchange:
+    """`x` with `changes`; a new body brings its view and size along (unless given)."""
+    body = changes.get("body")
+    if isinstance(body, bytes):
+        changes.setdefault("view", view_body(body))
+        changes.setdefault("body_size", len(body))
+    return replace(x, **changes) if changes else x
 
 
 def http_exchange(
@@ -35,8 +73,11 @@ def http_exchange(
     method: str = "POST",
     attempt: int = 1,
     reply_body: bytes = b"",
+    **changes: Any,
 ) -> Exchange:
-    return Exchange(
+    """A callback POST as the receiver records it (a Deepgram result, answered 200 unless
+    `status` says otherwise; None: still pending)."""
+    x = Exchange(
         id=id,
         kind=ExchangeKind.HTTP,
         started=T0 + id,
@@ -64,9 +105,11 @@ def http_exchange(
         note="",
         view=view_body(body),
     )
+    return changed(x, **changes)
 
 
-def ws_exchange(id: int = 2) -> tuple[Exchange, list[WsMessage]]:
+def ws_exchange(id: int = 2, **changes: Any) -> tuple[Exchange, list[WsMessage]]:
+    """A WebSocket closed by the client after three messages (text in and out, binary in)."""
     x = Exchange(
         id=id,
         kind=ExchangeKind.WEBSOCKET,
@@ -93,4 +136,4 @@ def ws_exchange(id: int = 2) -> tuple[Exchange, list[WsMessage]]:
         WsMessage(id, 1, Direction.OUT, WsKind.TEXT, "héllo ✓".encode(), T0 + id + 1.0),
         WsMessage(id, 2, Direction.IN, WsKind.BINARY, BINARY, T0 + id + 1.5),
     ]
-    return x, messages
+    return changed(x, **changes), messages
