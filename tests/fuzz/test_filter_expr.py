@@ -55,6 +55,12 @@ _piece = st.one_of(
             "\\",
             "stauts:",
             "x:",
+            "x-dup=",  # a header with two values (one in capitals)
+            "[ot]",  # glob sets, as in rules files
+            "[!a-c]",
+            "[",
+            "]",
+            "#1",  # a rule by its place
         ]
     ),
     st.text(st.sampled_from('abcpost/:*?-"()= 0159éü%_'), max_size=6),
