@@ -55,6 +55,7 @@ class RulesUi(QObject):
         self.panel.message.connect(lambda text: window.statusBar().showMessage(text, 10000))
         self._settings: QSettings | None = None
         self._scoped = False  # a demo's rules are in force: nothing is saved
+        self._held_shown = 0  # the held count the chip says
         self._show_chip(self.panel.rules())
 
     # -- rules ---------------------------------------------------------------------------
@@ -97,7 +98,7 @@ class RulesUi(QObject):
         self._show_chip(rules)
 
     def _show_chip(self, rules: Sequence[Rule]) -> None:
-        held = len(self.breakpoints.held_ids())
+        held = self._held_shown = len(self.breakpoints.held_ids())
         text = chip_text(rules) + (f"  ·  ‖ {held} held" if held else "")
         self.chip.setText(text)
         self.chip.setToolTip(f"{describe_rules(rules)}. Click to open the Rules panel.")
@@ -112,7 +113,6 @@ class RulesUi(QObject):
     # -- held requests -------------------------------------------------------------------
     def on_events(self, events: Sequence[Event]) -> None:
         answered: list[int] = []
-        held_before = len(self.breakpoints.held_ids())
         for event in events:
             if isinstance(event, HoldStarted):
                 self.breakpoints.add(event)
@@ -123,7 +123,7 @@ class RulesUi(QObject):
         if answered:
             self.breakpoints.settled(answered)
         held = self.breakpoints.held_ids()
-        if len(held) != held_before:
+        if len(held) != self._held_shown:  # (the dialog forgets what it answered at once)
             self._show_chip(self.panel.rules())
         if held and not self.countdown.isActive():
             self.countdown.start()

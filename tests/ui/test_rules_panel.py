@@ -4,6 +4,7 @@ the list and the detail pane; the rules kept with the window's settings."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import http.client
 import urllib.parse
 
@@ -203,3 +204,45 @@ def test_rules_are_imported_exported_and_kept_with_the_settings(
     assert again.rules_panel.rules() == load_rules(good.read_text())
     assert engine.rules() == again.rules_panel.rules()
     assert again.rules_ui.chip.text() == "1 rule active"
+
+
+def test_held_requests_queue_up_and_are_answered_as_the_next_rule_or_dropped(
+    qtbot, start_engine, window  # noqa: F811
+):
+    """Issue 17 item 4, the dialog's other two answers: two held requests wait in order; the
+    first is answered as the next rule would, the second's connection is dropped."""
+    engine, _ = start_engine(
+        rules=load_rules(
+            '[[rule]]\nname = "bp"\nmatch = { path = "/held*" }\nhold = true\n'
+            '[[rule]]\nname = "teapot"\nstatus = 418\n'
+        )
+    )
+    w = window(engine)
+    dialog = w.rules_ui.breakpoints
+    pool = concurrent.futures.ThreadPoolExecutor(2)
+    first = pool.submit(_post, engine.receiver_url, "/held/1")
+    qtbot.waitUntil(lambda: len(dialog.held_ids()) == 1, timeout=TIMEOUT_MS)
+    second = pool.submit(_post, engine.receiver_url, "/held/2")
+    qtbot.waitUntil(lambda: len(dialog.held_ids()) == 2, timeout=TIMEOUT_MS)
+    pool.shutdown(wait=False)
+    assert dialog.isVisible() and dialog.current.exchange.target == "/held/1"
+    assert dialog.queue.text() == "1 more held after this one."
+    assert "The next rule answers (418) in" in dialog.countdown.text()
+    assert w.rules_ui.chip.text().endswith("‖ 2 held")
+    assert not first.done() and not second.done()  # both senders wait
+
+    dialog.next_button.click()
+    assert first.result(10) == 418
+    assert dialog.current.exchange.target == "/held/2" and dialog.queue.text() == ""
+    assert not second.done()
+    dialog.drop_button.click()
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+        second.result(10)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: all(x.held_until is None for x in w.model.exchanges()), timeout=TIMEOUT_MS
+    )
+    rows = {x.target: x for x in w.model.exchanges()}
+    assert (rows["/held/1"].status, rows["/held/1"].rule) == (418, "bp")
+    assert rows["/held/2"].status is None and "dropped" in rows["/held/2"].note
+    qtbot.waitUntil(lambda: not w.rules_ui.chip.text().endswith("held"), timeout=TIMEOUT_MS)
