@@ -4,7 +4,9 @@ failure; Deepgram retries in 3 s"). A plain reducer over events, like `core.deli
 the window shows the steps one by one at the demo's pace (ui/demo_runner.py).
 
 A demo's job is the first one whose callback goes to the demo's path after the run started;
-everything else (other traffic, a previous run's late retries) is left out.
+everything else (other traffic, a previous run's late retries) is left out. A stream demo's
+story tells each message the emulator sends over the callback socket (a result's words
+quoted), so a viewer sees the stream work before it is killed.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from .body_view import view_body
 from .event_read import LineError, epoch
-from .events import EmulatorEvent, Event, ExchangeAdded, ExchangeUpdated
-from .records import Exchange, ExchangeKind
+from .events import EmulatorEvent, Event, ExchangeAdded, ExchangeUpdated, WsMessageAdded
+from .records import Direction, Exchange, ExchangeKind, WsMessage
+
+TRANSCRIPT_CHARS = 60  # of a streamed result, quoted in its step
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,8 @@ class DemoStory:
     request_id: str | None = None
     finished: bool = False
     first_exchange: int | None = None  # the run's first exchange at the receiver (its marker)
+    socket: int | None = None  # the callback socket of a stream demo (its exchange id)
+    messages: int = 0  # messages the emulator sent over that socket
     _seen_receiver: set[str] = field(default_factory=set)
 
     def _ours(self, callback: object) -> bool:
@@ -49,7 +56,25 @@ class DemoStory:
             return self._emulator(event)
         if isinstance(event, ExchangeAdded | ExchangeUpdated):
             return self._receiver(event.exchange)
+        if isinstance(event, WsMessageAdded) and event.message.exchange_id == self.socket:
+            return self._socket_message(event.message)
         return []
+
+    def _socket_message(self, message: WsMessage) -> list[Step]:
+        """What the emulator sent over the callback socket: each result, as it came."""
+        if message.direction is not Direction.IN:
+            return []
+        self.messages += 1
+        n = f"Message {self.messages} on the callback socket"
+        view = view_body(message.data)
+        if view.message_type != "Results":
+            return [Step(f"{n}: {view.message_type or 'not a Deepgram message'}.")]
+        kind = "a final result" if view.is_final else "an interim result"
+        words = (view.transcript or "").strip()
+        if len(words) > TRANSCRIPT_CHARS:
+            words = words[: TRANSCRIPT_CHARS - 1] + "…"
+        said = f": “{words}”" if words else " (no words yet)"
+        return [Step(f"{n}, {kind}{said}.")]
 
     def _emulator(self, event: EmulatorEvent) -> list[Step]:
         f = event.fields
@@ -118,6 +143,8 @@ class DemoStory:
         if self.first_exchange is None:
             self.first_exchange = x.id
         if x.kind is ExchangeKind.WEBSOCKET:
+            if self.socket is None:
+                self.socket = x.id
             if x.ws_end is not None and "closed" not in self._seen_receiver:
                 self._seen_receiver.add("closed")
                 by = "the receiver" if x.ws_end.by.value == "server" else x.ws_end.by.value

@@ -616,10 +616,12 @@ class MainWindow(QMainWindow):
 
     def _apply_events(self, events: Sequence[Event], jobs_touched: set[str]) -> None:
         exchanges: list[Exchange] = []
+        messages: list[WsMessage] = []
         not_applied: list[str] = []  # the emulator's warnings: each parameter once a run
         for event in events:
             if isinstance(event, WsMessageAdded):
                 self._messages[event.message.exchange_id].append(event.message)
+                messages.append(event.message)
             elif isinstance(event, ExchangeAdded | ExchangeUpdated):
                 exchanges.append(event.exchange)
             elif isinstance(event, StorageEvent):
@@ -657,6 +659,8 @@ class MainWindow(QMainWindow):
             mine = self.submit_panel.link(x)
             if live and self._selected_id is None and (mine or x.path == self._select_path):
                 self.select_exchange(x.id)  # the first callback of the user's own submission
+        for message in messages:  # once its socket is linked: a callback socket's words
+            self.submit_panel.show_ws_message(message)
 
     def _track(self, x: Exchange) -> None:
         if x.probe:

@@ -46,7 +46,8 @@ from .. import bundled, redact
 from ..core.callback_url import CallbackUrlError, validate_callback_url
 from ..core.deepgram_auth import key_identifier, mask_key
 from ..core.exchange_display import status_text
-from ..core.records import Exchange, ExchangeKind
+from ..core.records import Direction, Exchange, ExchangeKind, WsMessage
+from ..core.stream_words import StreamWords
 from ..core.ws_close_codes import close_code_text
 from ..engine import client
 from ..engine.engine import Engine
@@ -166,6 +167,7 @@ class SubmitPanel(QWidget):
         self.submissions: list[Submission] = []
         self._by_request_id: dict[str, Submission] = {}
         self._link_rows: list[int] = []
+        self._socket_words: dict[int, StreamWords] = {}  # a callback socket's words so far
         # The Send row stays at the top; the form scrolls under it, and the reply with the
         # callbacks that came back share the rest (a splitter), so each part stays usable
         # when the dock has half of a 700-pixel screen.
@@ -660,6 +662,7 @@ class SubmitPanel(QWidget):
         self.sending.emit()
         set_rows(self.links_model, [])
         self._link_rows = []
+        self._socket_words = {}
         self.reply.setPlainText("")
         what = "Streaming" if streaming else "Sending"
         self.state.setText(f"{what} {getattr(source, 'name', source)}…")
@@ -756,6 +759,16 @@ class SubmitPanel(QWidget):
         )
         self.links.scrollToBottom()  # the latest attempt (the delivered one) in view
         return True
+
+    def show_ws_message(self, message: WsMessage) -> None:
+        """A message the emulator sent over a callback socket listed here: the row's
+        Transcript shows the stream's words as they come (issue 14 item 17)."""
+        if message.direction is not Direction.IN or message.exchange_id not in self._link_rows:
+            return
+        words = self._socket_words.setdefault(message.exchange_id, StreamWords())
+        if words.add(message.data):
+            row = self._link_rows.index(message.exchange_id)
+            self.links_model.setItem(row, 3, item(words.text, tooltip=words.text))
 
     def links_for(self, request_id: str) -> list[int]:
         sub = self._by_request_id.get(request_id)

@@ -236,6 +236,47 @@ def test_stream_kill_demo_shows_the_stream_closed_with_1011(qtbot, window):
     tip = links.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
     assert f"row #{sockets[0].id} of the list" in tip
     assert links.index(0, 1).data() == "closed 1001 going away ✗"
+    # Issue 14 item 17: the stream's words are seen before the kill, in the story and the
+    # Transcript column (the socket carried a final result before the kill)
+    words = links.index(0, 3).data()
+    assert words and word_overlap(words, SAMPLES / "callback.wav") > 0
+    story = w.demo_runner.story_so_far()
+    told = [t for t in story if t.startswith("Message ")]
+    assert len(told) == 3 and any(", a final result: “" in t for t in told), story
+
+
+def test_end_demo_puts_everything_back_at_once_and_the_demo_rule_answers_no_more(qtbot, window):
+    """Issue 17 item 6: End demo, pressed while the demo runs, closes its scope there and
+    then; the job already sent goes on, answered by the user's own rules (none match: 200)."""
+    w = window
+    engine = w.engine
+    start = engine.emulator_settings()
+    before = replace(start, retry_delay=7.0, max_retries=5, attempt_timeout=12.0)
+    engine.set_emulator_settings(before)
+    w.rules_ui.set_rules(USER_RULES)
+    receiver = engine.receiver_settings()
+    try:
+        assert w.run_demo("retry-storm") is not None
+        assert engine.rules() != USER_RULES and engine.emulator_settings() != before
+        assert w.demo_banner.end_button.text() == "End demo"
+        w.demo_banner.end_button.click()
+        assert w.demo_runner.active is None
+        assert w.rules_panel.rules() == engine.rules() == USER_RULES
+        assert engine.emulator_settings() == before and engine.receiver_settings() == receiver
+        assert w.demo_banner.title.text() == "Demo: Retry storm, ended"
+        assert w.demo_runner.story_so_far()[-1].endswith("back as before the demo.")
+        qtbot.waitUntil(
+            lambda: any(x.path == "/demo/retry-storm" and x.status for x in _rows(w)),
+            timeout=ASR_TIMEOUT_MS,
+        )
+        (late,) = [x for x in _rows(w) if x.path == "/demo/retry-storm"]
+        assert (late.status, late.rule, late.attempt) == (200, None, 1)
+        mark = w.model.index_of(late.id).siblingAtColumn(0)
+        assert not mark.data().startswith("▶ ")  # no run marker: the demo was over
+        w.demo_banner.end_button.click()  # now "Close": the story goes away
+        assert not w.demo_banner.isVisible()
+    finally:
+        engine.set_emulator_settings(start)
 
 
 def test_a_panel_built_before_the_servers_start_sees_the_emulator_once_it_listens(
