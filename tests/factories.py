@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from inspector.core.body_view import view_body
@@ -19,6 +20,7 @@ from inspector.core.records import (
     WsKind,
     WsMessage,
 )
+from inspector.store.library import SessionLibrary
 
 T0 = 1_790_000_000.123456
 BINARY = bytes(range(256)) * 3 + b"\x00\xff\xfe"
@@ -137,3 +139,22 @@ def ws_exchange(id: int = 2, **changes: Any) -> tuple[Exchange, list[WsMessage]]
         WsMessage(id, 2, Direction.IN, WsKind.BINARY, BINARY, T0 + id + 1.5),
     ]
     return changed(x, **changes), messages
+
+
+def write_capture_session(library: SessionLibrary, n: int, started: float) -> Path:
+    """A capture session of `n` POSTs, each with its own JSON body."""
+    with library.create(started=started) as writer:
+        for i in range(1, n + 1):
+            body = b'{"n":%d,"text":"%s"}' % (i, b"x" * 50)
+            writer.submit(
+                http_exchange(
+                    i,
+                    started=started + i / 1000,
+                    target=f"/cb/{i}",
+                    headers=(("Content-Type", "application/json"), ("dg-token", "tok-1")),
+                    body=body,
+                    reply_body=b"ok",
+                    finished=started + i / 1000 + 0.001,
+                )
+            )
+    return writer.path

@@ -30,7 +30,7 @@ from inspector.ui.demos import demo_emulator_settings
 from inspector.ui.look import apply_theme
 from inspector.ui.main_window import MainWindow
 from inspector.ui.sessions_dialog import ExportHarDialog
-from tests.ui.test_sessions_window import write_session
+from tests.factories import write_capture_session
 
 TIMEOUT_MS = 20_000
 RESULT = b'{"metadata":{"request_id":"r-menu"},"results":{"channels":[]}}'
@@ -73,7 +73,7 @@ def crash_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def window(qtbot, qsettings, tmp_path: Path) -> Iterator[MainWindow]:
     data = tmp_path / "data"
-    write_session(SessionLibrary(data), 25, started=1_700_000_000.0)  # an earlier session
+    write_capture_session(SessionLibrary(data), 25, started=1_700_000_000.0)  # an earlier session
     # The emulator refuses audio over 1 KB (--max-audio): each demo runs its whole UI path
     # (rule, panel, send, the emulator's answer) but starts no transcription, so Stop and
     # Start wait for none. The demos' full runs are in test_submit_and_demos.py.

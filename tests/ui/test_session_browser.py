@@ -18,28 +18,9 @@ from inspector.engine.engine import EngineSettings
 from inspector.store.library import SessionLibrary
 from inspector.ui.main_window import MainWindow
 from inspector.ui.stored_session import StoredSession
-from tests.factories import http_exchange
+from tests.factories import write_capture_session
 
 TIMEOUT_MS = 15_000
-
-
-def write_session(library: SessionLibrary, n: int, started: float) -> Path:
-    """A capture session of `n` POSTs, each with its own JSON body."""
-    with library.create(started=started) as writer:
-        for i in range(1, n + 1):
-            body = b'{"n":%d,"text":"%s"}' % (i, b"x" * 50)
-            writer.submit(
-                http_exchange(
-                    i,
-                    started=started + i / 1000,
-                    target=f"/cb/{i}",
-                    headers=(("Content-Type", "application/json"), ("dg-token", "tok-1")),
-                    body=body,
-                    reply_body=b"ok",
-                    finished=started + i / 1000 + 0.001,
-                )
-            )
-    return writer.path
 
 
 def _post(url: str, path: str, body: bytes) -> int:
@@ -66,7 +47,7 @@ def test_previous_session_shown_at_start_with_light_rows_until_a_row_is_opened(
     qtbot, session_window, data_dir
 ):
     n = 5_000  # many pages of rows: only those on screen are read
-    path = write_session(SessionLibrary(data_dir), n, started=1_700_000_000.0)
+    path = write_capture_session(SessionLibrary(data_dir), n, started=1_700_000_000.0)
     w = session_window()
     stored = w.sessions.stored
     assert isinstance(stored, StoredSession) and stored.path == path
@@ -109,7 +90,7 @@ def test_previous_session_shown_at_start_with_light_rows_until_a_row_is_opened(
 
 
 def test_first_live_exchange_brings_back_the_live_list(qtbot, session_window, data_dir):
-    write_session(SessionLibrary(data_dir), 3, started=1_700_000_000.0)
+    write_capture_session(SessionLibrary(data_dir), 3, started=1_700_000_000.0)
     w = session_window()
     assert w.sessions.stored is not None
     assert _post(w.engine.receiver_url, "/live", b"{}") == 200
@@ -122,11 +103,11 @@ def test_damaged_session_files_give_a_message_and_others_still_open(
     qtbot, session_window, data_dir
 ):
     library = SessionLibrary(data_dir)
-    good = write_session(library, 20, started=1_700_000_000.0)
+    good = write_capture_session(library, 20, started=1_700_000_000.0)
     garbage = library.directory / "2025-01-01_00-00-00.cisession"
     garbage.write_bytes(b"this is not a database\n" * 200)
     truncated = library.directory / "2025-01-02_00-00-00.cisession"
-    source = write_session(library, 2_000, started=1_600_000_000.0)
+    source = write_capture_session(library, 2_000, started=1_600_000_000.0)
     data = source.read_bytes()
     truncated.write_bytes(data[: len(data) // 2])
     library.delete(source.stem)  # keep only the truncated copy
@@ -164,8 +145,8 @@ def test_damaged_session_files_give_a_message_and_others_still_open(
 
 def test_sessions_dialog_lists_and_deletes(qtbot, session_window, data_dir):
     library = SessionLibrary(data_dir)
-    older = write_session(library, 2, started=1_600_000_000.0)
-    newer = write_session(library, 7, started=1_700_000_000.0)
+    older = write_capture_session(library, 2, started=1_600_000_000.0)
+    newer = write_capture_session(library, 7, started=1_700_000_000.0)
     w = session_window()
     dialog = w.sessions.show_sessions()
     assert dialog is not None
@@ -190,7 +171,7 @@ def test_sessions_dialog_lists_and_deletes(qtbot, session_window, data_dir):
 
 
 def test_export_har_then_import_it_as_a_read_only_session(qtbot, session_window, data_dir):
-    path = write_session(SessionLibrary(data_dir), 12, started=1_700_000_000.0)
+    path = write_capture_session(SessionLibrary(data_dir), 12, started=1_700_000_000.0)
     w = session_window()
     out = data_dir / "out.har"
     dialog = w.sessions.show_export()  # the session shown: the previous one
@@ -213,7 +194,7 @@ def test_export_har_then_import_it_as_a_read_only_session(qtbot, session_window,
 
 
 def test_replay_of_a_stored_row_arrives_live_with_the_stored_body(qtbot, session_window, data_dir):
-    write_session(SessionLibrary(data_dir), 30, started=1_700_000_000.0)
+    write_capture_session(SessionLibrary(data_dir), 30, started=1_700_000_000.0)
     w = session_window()
     stored, model = w.sessions.stored, w.sessions.stored_model
     assert stored is not None and model is not None
@@ -242,7 +223,7 @@ def test_replay_of_a_stored_row_arrives_live_with_the_stored_body(qtbot, session
 
 
 def test_a_damaged_row_blanks_only_itself_and_is_said_once(qtbot, session_window, data_dir):
-    path = write_session(SessionLibrary(data_dir), 40, started=1_700_000_000.0)
+    path = write_capture_session(SessionLibrary(data_dir), 40, started=1_700_000_000.0)
     db = sqlite3.connect(str(path))
     db.execute("UPDATE exchanges SET kind = 'bogus' WHERE id = 7")  # a row the list can't read
     db.commit()
