@@ -146,3 +146,21 @@ def test_the_window_refuses_a_malformed_rules_file_the_same_way(tmp_path: Path):
     )
     assert result.returncode == 2
     assert f"{rules}:2: match.methd: unknown key (did you mean `method`?)" in result.stderr
+
+
+@pytest.mark.slow  # ~20 s (serve's speech stack, a stream); make test has the receiver's twin
+def test_fail_first_on_a_streaming_http_callback_fails_each_message_once_as_attempt_1():
+    """Issue 15 item 9 against the real emulator: a stream's POSTs share its request_id, yet
+    each is a different message, so each is attempt 1 (and gets --fail-first's 503); the
+    emulator never retries them [REFERENCE 3], so none is shown as a retry."""
+    from tests.e2e.test_emulator_streaming import _listen, _pcm, _stream
+    from tests.samples import shortest_sample
+
+    flags = ("--fail-first", "2", "--reply-status", "503")
+    with ServeProcess("--port", "0", "--emulator-port", "0", "--relaxed-ports", *flags) as serve:
+        query = f"encoding=linear16&sample_rate=16000&callback={serve.url}/live"
+        request_id, messages, code, _ = _stream(_listen(serve, query), _pcm(shortest_sample()))
+        posts = [serve.wait_for("request", path="/live", timeout=30) for _ in messages]
+    assert code == 1000 and len(messages) >= 2  # the stream goes on: its POSTs are not retried
+    assert {p["request_id"] for p in posts} == {request_id}
+    assert [(p["attempt"], p["status"], p["rule"]) for p in posts] == [(1, 503, "#1")] * len(posts)
