@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from .core.filter_expr import parse_filter
+from .core.filter_expr import FIELDS, parse_filter
 from .core.row_expr import Pred
 
 
@@ -26,6 +26,7 @@ def add_filter_flag(parser: argparse.ArgumentParser | argparse._ArgumentGroup, w
         default=None,
         metavar="EXPR",
         help=f"{what}: a filter expression as in the window's filter box, e.g. "
-        "'status:5xx -path:/health*', 'method:PUT OR attempt:>1', 'transcript:\"nine\"' "
-        "(see README: Filter expressions)",
+        "'status:5xx -path:/health*', 'method:PUT OR attempt:>1', 'transcript:\"nine\"'. "
+        f"Fields: {', '.join(f + ':' for f in FIELDS)}; ws; any other word is searched for; "
+        "space is AND, OR is OR, -x leaves x out, ( ) group (see README: Filter expressions)",
     )
