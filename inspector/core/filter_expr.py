@@ -214,6 +214,39 @@ ALIASES = {"token": "dg-token", "dg_token": "dg-token", "rid": "request_id", "ur
 KEYWORDS: dict[str, Pred] = {"ws": _ws}
 
 
+# mitmproxy's filters that have a field here: `~c 503` is said as `status:503` (None: the
+# operator takes no value). Said, not translated: mitmproxy matches regular expressions.
+MITMPROXY: dict[str, str | None] = {
+    "~c": "status",
+    "~m": "method",
+    "~u": "path",
+    "~b": "body",
+    "~bq": "body",
+    "~h": "header",
+    "~hq": "header",
+    "~websocket": None,
+    "~e": None,
+    "~q": None,
+}
+_MITMPROXY_BARE = {"~websocket": "ws", "~e": "is:error", "~q": "is:pending"}
+
+
+def _mitmproxy(word: str, value: _Token | None) -> FilterError:
+    field = MITMPROXY[word]
+    if field is None:
+        here = _MITMPROXY_BARE[word]
+    else:
+        given = value.text if value is not None and value.kind in ("word", "phrase") else ""
+        shown = quote_value(given) if given else "…"
+        here = f"{field}:{shown}"
+        if field == "header":  # any header line holding it: a plain word looks there
+            here = f"{shown}` (a plain word searches every header line) or `header:NAME={shown}"
+    return FilterError(
+        f"`{word}` is mitmproxy's filter language: here it is `{here}` "
+        f'(to search for "{word}", put it in quotes)'
+    )
+
+
 def _unknown(what: str, name: str, known: list[str], prefix: str = "") -> str:
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
@@ -369,6 +402,8 @@ class _Parser:
             return _field_term(t)
         if t.kind == "word" and t.text.lower() in KEYWORDS:
             return KEYWORDS[t.text.lower()]
+        if t.kind == "word" and t.text.lower() in MITMPROXY:
+            raise _mitmproxy(t.text.lower(), self.peek())
         return plain_word(t.text)
 
     def nested(self) -> _Depth:

@@ -176,6 +176,9 @@ MISTAKES = {
     "header:=x": "name the header",
     "path:/hook[": "is never closed",
     "http://example.com": 'put it in quotes',
+    "~c 503": "`~c` is mitmproxy's filter language: here it is `status:503`",
+    'is:error ~b "one two"': 'here it is `body:"one two"`',
+    "~websocket": "here it is `ws`",
     "(" * 100 + "ws" + ")" * 100: "nested more than 64 deep",
 }
 
@@ -191,6 +194,7 @@ def test_an_empty_filter_shows_everything_and_a_phrase_keeps_its_spaces():
     assert parse_filter("").condition is None and parse_filter("   ").ok
     phrase = parse_filter('"retry storm" /cb').condition
     assert phrase is not None and "retry storm" in repr(phrase)
+    assert parse_filter('"~c" ~x').ok  # quoted, or not one of mitmproxy's: plain words
     # Field names and keywords ignore case; OR and AND are operators only in capitals.
     assert parse_filter("STATUS:503").condition == parse_filter("status:503").condition
     assert parse_filter("a or b").condition == parse_filter("a or AND b").condition

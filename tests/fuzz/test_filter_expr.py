@@ -61,6 +61,8 @@ _piece = st.one_of(
             "[",
             "]",
             "#1",  # a rule by its place
+            "~c",  # mitmproxy's filters, said in ours
+            "~websocket",
         ]
     ),
     st.text(st.sampled_from('abcpost/:*?-"()= 0159éü%_'), max_size=6),
