@@ -47,6 +47,19 @@ def _load(spec: str) -> Any:
     return getattr(importlib.import_module(module), name)()
 
 
+def _answer(conn: Connection, answer: tuple[int, bool, Any]) -> bool:
+    """Send one answer; False when the parent is gone (it stopped, or was killed, while this
+    child was still loading or busy): the child then ends quietly, not with a traceback."""
+    try:
+        conn.send(answer)
+    except (BrokenPipeError, EOFError, ConnectionResetError):
+        return False
+    except Exception as exc:  # an answer that cannot be pickled: the error goes instead
+        log.exception("a recognition answer could not be sent")
+        return _answer(conn, (answer[0], False, ("internal", f"{type(exc).__name__}: {exc}")))
+    return True
+
+
 def worker_main(conn: Connection, spec: str) -> None:
     """The child process: serve requests until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
@@ -54,7 +67,8 @@ def worker_main(conn: Connection, spec: str) -> None:
     if hasattr(transcriber, "warm_up"):
         transcriber.warm_up()  # load the model now, not on the first request
     # Unsolicited answer 0: the model is loaded; says whether files can be split in parts.
-    conn.send((0, True, hasattr(transcriber, "transcribe_part")))
+    if not _answer(conn, (0, True, hasattr(transcriber, "transcribe_part"))):
+        return
     streams: dict[int, Any] = {}
     while True:
         try:
@@ -91,12 +105,14 @@ def worker_main(conn: Connection, spec: str) -> None:
                 result = None
             else:
                 raise ValueError(f"unknown request {op!r}")
-            conn.send((req_id, True, result))
+            answer: tuple[int, bool, Any] = (req_id, True, result)
         except AudioDecodeError as exc:
-            conn.send((req_id, False, ("decode", str(exc))))
+            answer = (req_id, False, ("decode", str(exc)))
         except Exception as exc:  # reported to the awaiting coroutine, the worker lives on
             log.exception("speech recognition failed")
-            conn.send((req_id, False, ("internal", f"{type(exc).__name__}: {exc}")))
+            answer = (req_id, False, ("internal", f"{type(exc).__name__}: {exc}"))
+        if not _answer(conn, answer):
+            return
 
 
 def _joined(parts: list[Transcription]) -> Transcription:
