@@ -23,6 +23,7 @@ from .breakpoint_dialog import BreakpointDialog
 from .rules_panel import RulesPanel, chip_text
 
 SETTINGS_KEY = "rules/file"  # the rules file's text (core/rules_file.dump_rules)
+SCOPED_NOTE = "The demo's rules, until it ends: then your own come back."
 
 
 class RulesUi(QObject):
@@ -85,6 +86,7 @@ class RulesUi(QObject):
         """Show `rules` in the panel and apply them. `keep=False` (a demo's): not kept with
         the settings, nor any change until rules are set with `keep` again."""
         self._scoped = not keep
+        self.panel.set_scope_note(SCOPED_NOTE if self._scoped else "")
         self.panel.set_rules(rules)
 
     def apply(self) -> None:

@@ -333,11 +333,19 @@ class RulesPanel(QWidget):
             button.clicked.connect(slot)
             bar.addWidget(button)
         bar.addStretch(1)
+        self.scope_note = plain_label("", self)  # a demo's rules: whose they are, till when
+        self.scope_note.setAccessibleName("Whose rules these are")
+        self.scope_note.setToolTip(
+            "Change them to experiment: when the demo ends (or End demo is pressed), your own "
+            "rules and emulator settings come back and changes made here are dropped."
+        )
+        self.scope_note.setVisible(False)
         self.problem = plain_label("", self)  # an import that failed, said until the next change
         self.problem.setWordWrap(True)
         self.problem.setAccessibleName("What went wrong with the rules")
         self.live = LiveSocketBox(self)
         outer.addLayout(bar)
+        outer.addWidget(self.scope_note)
         outer.addWidget(self.list, 1)
         outer.addWidget(self.empty)
         outer.addWidget(self.problem)
@@ -361,6 +369,11 @@ class RulesPanel(QWidget):
             self._on_changed()
         else:
             self._show_state()
+
+    def set_scope_note(self, text: str) -> None:
+        """Say above the list whose rules these are (a demo's), or nothing (the user's)."""
+        self.scope_note.setText(text)
+        self.scope_note.setVisible(bool(text))
 
     def selected_row(self) -> int | None:
         index = self.list.currentIndex()

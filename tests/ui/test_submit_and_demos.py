@@ -258,11 +258,14 @@ def test_end_demo_puts_everything_back_at_once_and_the_demo_rule_answers_no_more
     try:
         assert w.run_demo("retry-storm") is not None
         assert engine.rules() != USER_RULES and engine.emulator_settings() != before
+        note = w.rules_panel.scope_note  # the panel says whose rules it shows, till when
+        assert note.isVisible() and "your own come back" in note.text()
         assert w.demo_banner.end_button.text() == "End demo"
         w.demo_banner.end_button.click()
         assert w.demo_runner.active is None
         assert w.rules_panel.rules() == engine.rules() == USER_RULES
         assert engine.emulator_settings() == before and engine.receiver_settings() == receiver
+        assert not note.isVisible()
         assert w.demo_banner.title.text() == "Demo: Retry storm, ended"
         assert w.demo_runner.story_so_far()[-1].endswith("back as before the demo.")
         qtbot.waitUntil(
