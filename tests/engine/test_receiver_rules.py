@@ -8,10 +8,13 @@ import http.client
 import json
 
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
-from inspector.core.events import ExchangeAdded, HoldStarted
+from inspector.core.events import ExchangeAdded, ExchangeUpdated, HoldStarted
+from inspector.core.records import ClosedBy
 from inspector.core.rules import HoldAnswer, Respond
-from inspector.core.rules_file import load_rules
+from inspector.core.rules_file import load_rules, rule_from_table
 from tests.engine.test_receiver import _answered as _finished
 from tests.engine.test_receiver import _http
 
@@ -128,3 +131,26 @@ def test_fail_first_fails_retries_of_a_streaming_message_not_other_messages(star
     attempts = [_finished(log, f"/live?n={n}").attempt for n in range(len(sent))]
     assert attempts == [1, 1, 1, 2, 3]
     assert got == [503, 503, 503, 200, 200]
+
+
+@pytest.mark.parametrize(
+    ("table", "sends"),
+    [
+        ({"match": {"path": "/now*"}, "drop": True}, 0),  # right after the upgrade
+        ({"match": {"path": "/later*"}, "drop": True, "close_after_messages": 2}, 2),
+    ],
+)
+def test_a_drop_rule_aborts_the_socket_without_a_close_frame(start_engine, table, sends):
+    """Issue 17 item 1: a WebSocket rule that drops (a TCP abort, as a crashed receiver)."""
+    engine, log = start_engine(rules=(rule_from_table({"name": "crash", **table}),))
+    path = table["match"]["path"].rstrip("*")
+    with connect(engine.receiver_url.replace("http", "ws") + path) as ws:
+        for n in range(sends):
+            ws.send(f"m{n}")
+        with pytest.raises(ConnectionClosed) as dropped:
+            ws.recv(timeout=10)
+    assert dropped.value.rcvd is None  # no close frame: the connection was aborted
+    ended = log.wait_for(
+        lambda e: isinstance(e, ExchangeUpdated) and e.exchange.ws_end is not None
+    ).exchange
+    assert (ended.ws_end.by, ended.rule, ended.ws_messages) == (ClosedBy.ABORT, "crash", sends)
