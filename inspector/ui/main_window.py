@@ -507,13 +507,8 @@ class MainWindow(QMainWindow):
         self._selected_id = None
         self._refresh_selected()
         self.timeline.show_job(None)
-        receiver = self.engine.receiver
-
-        async def reset() -> None:
-            receiver.reset_attempts()
-
-        if self._running:
-            self.calls.run(reset())
+        if self._running:  # an Engine command: the engine may be a child process (issue 16)
+            self.calls.watch(self.engine.clear_attempts())
         self._update_status()
 
     def toggle_running(self) -> None:
@@ -701,8 +696,8 @@ class MainWindow(QMainWindow):
             return
         code = live.ws_close_code()
         reason = live.ws_reason.text()
-        self.calls.run(
-            self.engine.receiver.close_websocket(x.id, code, reason),
+        self.calls.watch(  # an Engine command: the engine may be a child process (issue 16)
+            self.engine.close_websocket(x.id, code, reason),
             lambda ok, error: self.statusBar().showMessage(
                 f"WebSocket #{x.id} closed with {code}" if ok else f"WebSocket #{x.id} was gone",
                 5000,
@@ -713,8 +708,8 @@ class MainWindow(QMainWindow):
         x = self.rules_panel.live.live_exchange
         if x is None:
             return
-        self.calls.run(
-            self.engine.receiver.drop_websocket(x.id),
+        self.calls.watch(
+            self.engine.drop_websocket(x.id),
             lambda ok, error: self.statusBar().showMessage(
                 f"WebSocket #{x.id} dropped (TCP abort)" if ok else f"WebSocket #{x.id} was gone",
                 5000,

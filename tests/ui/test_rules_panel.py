@@ -4,6 +4,7 @@ the list and the detail pane; the rules kept with the window's settings."""
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import http.client
 import urllib.parse
@@ -246,3 +247,18 @@ def test_held_requests_queue_up_and_are_answered_as_the_next_rule_or_dropped(
     assert (rows["/held/1"].status, rows["/held/1"].rule) == (418, "bp")
     assert rows["/held/2"].status is None and "dropped" in rows["/held/2"].note
     qtbot.waitUntil(lambda: not w.rules_ui.chip.text().endswith("held"), timeout=TIMEOUT_MS)
+
+
+def test_clear_starts_the_attempt_count_again_so_fail_first_fails_anew(
+    qtbot, start_engine, window  # noqa: F811
+):
+    engine, _ = start_engine(rules=load_rules("[[rule]]\nfail_first = 1\nstatus = 503\n"))
+    w = window(engine)
+    job = b'{"metadata":{"request_id":"job-c"}}'
+    assert [_post(engine.receiver_url, "/cb", job) for _ in range(2)] == [503, 200]
+    qtbot.waitUntil(lambda: w.model.rowCount() == 2, timeout=TIMEOUT_MS)
+    w.clear_action.trigger()  # the list and the engine's attempt counters
+    engine.call(asyncio.sleep(0)).result(10)  # a barrier: the engine loop took the clear
+    assert _post(engine.receiver_url, "/cb", job) == 503
+    qtbot.waitUntil(lambda: w.model.rowCount() == 1, timeout=TIMEOUT_MS)
+    assert w.model.exchange_at(w.model.index(0, 0)).attempt == 1
