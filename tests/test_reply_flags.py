@@ -32,6 +32,7 @@ def test_the_shorthand_flags_make_the_rules_they_say():
         (["--fail-first", "2", "--reply-status", "200"], "--reply-status: 200 with fail_first"),
         (["--reply-status", "700"], "--reply-status: 700 is out of range (200-599)"),
         (["--reply-delay", "-1"], "--reply-delay: -1.0 is not a number of seconds"),
+        (["--fail-first", "0", "--reply-status", "503"], "--fail-first: 0 fails no attempt"),
         (["--ws-close-code", "1011"], "--ws-close-code and --ws-close-reason need"),
         (["--ws-close-after", "2", "--ws-close-code", "1006"], "--ws-close-code: 1006 is never"),
         (["--ws-refuse", "403", "--ws-close-after", "1"], "a refused socket never opens"),

@@ -346,6 +346,8 @@ def rule_from_table(table: Mapping[str, Any]) -> Rule:
     match = _match(table["match"]) if "match" in table else Match()
     given = set(table)
     fail_first = _int("fail_first", table.get("fail_first", 0), 0)
+    if fail_first == 0 and "fail_first" in table:  # else its status would answer every attempt
+        raise RuleError("fail_first", "0 fails no attempt: give 1 or more, or leave it out")
     forward = _bool("forward", table.get("forward", False))
     hold = _bool("hold", table.get("hold", False))
     ws_given = sorted(given & set(WS_KEYS) - ({"drop"} if table.get("drop") is False else set()))
@@ -553,7 +555,7 @@ def quick_tables(
     if headers:
         reply["headers"] = [list(h) for h in headers]
     tables: list[dict[str, Any]] = []
-    if fail_first:
+    if fail_first is not None:  # 0 too: the one constructor says what is wrong with it
         tables.append({"fail_first": fail_first, **reply})
         if delay_ms:  # the attempts that pass are delayed as well
             tables.append({k: v for k, v in reply.items() if k in ("match", "delay_ms")})

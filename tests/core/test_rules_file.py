@@ -163,6 +163,7 @@ def test_multi_line_match_tables_point_at_the_key_line():
         ({"match": {"header": {"bad name": "x"}}}, "match.header.bad name"),
         ({"headers": "X: 1"}, "headers"),
         ({"close_code": 1011}, "close_code"),
+        ({"fail_first": 0, "status": 503}, "fail_first"),  # not "503 to every attempt"
     ],
 )
 def test_contradictions_are_refused_naming_the_key(table, key):
