@@ -10,7 +10,9 @@ shown escaped as the six characters `\ud800`.
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +23,8 @@ from .deepgram_result import first_alternative, is_error_body
 # Previews are for list columns; the full transcript lives in the body.
 TRANSCRIPT_PREVIEW_CHARS = 200
 STREAM_MESSAGE_CHARS = 256  # bound of `BodyView.stream_message`
+# A request_id in the first bytes of a cut JSON body (Deepgram's comes second in `metadata`).
+_REQUEST_ID = re.compile(rb'"request_id"\s*:\s*("(?:[^"\\]|\\.){0,200}")')
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,29 @@ def view_body(body: bytes) -> BodyView:
     if data is NOT_JSON:
         return BodyView(utf8_valid=utf8_valid, json_valid=False)
     return _view_json(data)
+
+
+def view_body_prefix(prefix: bytes) -> BodyView:
+    """The view of a body of which only `prefix` was kept (the receiver refused the rest):
+    not valid JSON (it is cut), but its request_id, when the prefix holds one, is read, so
+    the attempts of a refused callback are still counted and grouped (issue 14 item 4)."""
+    if not prefix:
+        return BodyView(utf8_valid=True, json_valid=False)
+    try:  # the cut may have split a character: an unfinished one at the end is fine
+        codecs.getincrementaldecoder("utf-8")().decode(prefix, final=False)
+        utf8 = True
+    except UnicodeDecodeError:
+        utf8 = False
+    request_id = None
+    match = _REQUEST_ID.search(prefix)
+    if match is not None:
+        try:
+            value = json.loads(match.group(1))
+        except (ValueError, UnicodeDecodeError):
+            value = None
+        if isinstance(value, str):
+            request_id = _storable(value)
+    return BodyView(utf8_valid=utf8, json_valid=False, request_id=request_id)
 
 
 def _view_json(data: Any) -> BodyView:

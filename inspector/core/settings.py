@@ -40,6 +40,15 @@ class ReceiverSettings:
     max_body: int = setting(
         64 * MIB, "largest request body accepted; larger ones get 413", "--max-body", "BYTES"
     )
+    # Enough of a refused body to read its request_id (Deepgram writes it in the first
+    # hundred bytes of `metadata`) and to show what was refused; the rest is not kept.
+    keep_refused_body: int = setting(
+        16 * 1024,
+        "bytes kept (and listed) of a body refused for --max-body: enough to read its "
+        "request_id and count its attempts",
+        "--keep-refused-body",
+        "BYTES",
+    )
     # Deepgram's WebSocket callback messages are streaming results [CB][AAS], JSON of a few
     # KB; 10 MiB is a thousand times that, and bounds what one frame from anyone can make the
     # receiver hold, keep and show (aiohttp's default is 4 MiB). Larger: the socket closes 1009.

@@ -35,13 +35,14 @@ from aiohttp.http_websocket import WebSocketError
 from aiohttp.streams import StreamReader
 
 from ..core.attempts import AttemptCounter, attempt_key
-from ..core.body_view import view_body
+from ..core.body_view import BodyView, view_body, view_body_prefix
 from ..core.events import Event, ExchangeAdded, ExchangeUpdated, HoldStarted, WsMessageAdded
 from ..core.forward import ForwardResult, reply_parts
 from ..core.guard import OPEN, Guard, judge, strip_prefix
 from ..core.headers import Header, decode_headers
 from ..core.public_url import PROBE_HEADER
 from ..core.records import (
+    EMPTY_BODY_VIEW,
     ClosedBy,
     Direction,
     Exchange,
@@ -50,6 +51,7 @@ from ..core.records import (
     WsKind,
     WsMessage,
 )
+from ..core.request_head import read_partial_head
 from ..core.rules import (
     ACCEPT,
     CloseSocket,
@@ -65,6 +67,7 @@ from ..core.rules import (
 )
 from ..core.settings import ReceiverSettings
 from .binding import bind, url_for
+from .body_read import read_body, read_prefix
 from .forwarder import Forwarder, abort_upstream, close_both, pump_from_app, send_to_app
 from .public_url.probe import ProbeWatch
 from .receiver_connections import (
@@ -72,11 +75,14 @@ from .receiver_connections import (
     ReceiverConnection,
     ReceiverServer,
     RefusalLimiter,
+    Reply,
     peer_text,
 )
+from .wire_reply import sent_headers, wire_response
 
 log = logging.getLogger(__name__)
 
+PROBE_REPLY = b"callback-inspector: probe arrived\n"
 # RFC 6455 close code for "the connection dropped without a close frame" (never on the wire).
 ABNORMAL_CLOSURE = 1006
 
@@ -287,21 +293,23 @@ class Receiver:
             return await self._handle_websocket(request)
         # Numbered and timed when the head arrives, recorded once the reply is known.
         exchange_id, started = next(self._ids), time.time()
-        limit = self.settings.max_body
+        limit, keep = self.settings.max_body, self.settings.keep_refused_body
         declared = request.content_length
         if declared is not None and declared > limit:
-            return await self._refuse_too_large(request, exchange_id, started, declared)
+            kept = await read_prefix(request.content, keep)
+            return await self._refuse_too_large(request, exchange_id, started, declared, kept)
         try:
-            body = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            return await self._refuse_too_large(
-                request, exchange_id, started, limit + 1, chunked=True
-            )
+            read = await read_body(request.content, limit, keep)
         except IncompleteBody as exc:  # half-closed socket, malformed chunk (connection layer)
             return await self._refuse_body(request, exchange_id, started, 400, exc.note)
         except ConnectionResetError:
             note = "connection lost in the middle of the body; no reply could be sent"
             return await self._refuse_body(request, exchange_id, started, 400, note)
+        if read.over:
+            return await self._refuse_too_large(
+                request, exchange_id, started, read.size, read.body, chunked=True
+            )
+        body = read.body
         view = view_body(body)
         method, path = request.method, request.path
         attempt = self._attempts.next_attempt(
@@ -360,6 +368,8 @@ class Receiver:
         else:
             reply, why = await self._reply_for(request, body, decision)
         note = "; ".join(n for n in (note, why) if n)
+        # The headers as they go on the wire (issue 14 item 6), Date again after a delay.
+        sent = sent_headers(request, reply.status, reply.headers, reply.body, close=False)
         exchange = self._new_exchange(
             request,
             ExchangeKind.HTTP,
@@ -367,7 +377,7 @@ class Receiver:
             started,
             wire_headers,
             status=reply.status,
-            reply_headers=reply.headers,
+            reply_headers=sent,
             reply_body=reply.body,
             finished=None if reply.delay > 0 else time.time(),
             note=note,
@@ -379,15 +389,13 @@ class Receiver:
             pending = replace(exchange, status=None)
             self._publish(ExchangeUpdated(pending) if held else ExchangeAdded(pending))
             await asyncio.sleep(reply.delay)
-            exchange = replace(exchange, finished=time.time())
+            sent = sent_headers(request, reply.status, reply.headers, reply.body, close=False)
+            exchange = replace(exchange, finished=time.time(), reply_headers=sent)
             self._publish(ExchangeUpdated(exchange))
         else:
             self._publish(ExchangeUpdated(exchange) if held else ExchangeAdded(exchange))
         await self._keep(exchange)  # on disk before the reply leaves (issue 6)
-        # body=None, not b"": aiohttp then skips its streamed-payload checks; same bytes sent.
-        return web.Response(
-            status=reply.status, body=reply.body or None, headers=list(reply.headers) or None
-        )
+        return wire_response(reply.status, sent, reply.body)
 
     # -- issue 13: the guard and the probe ------------------------------------------------
     def _guard(self, request: web.BaseRequest) -> web.Response | None:
@@ -405,13 +413,11 @@ class Receiver:
             probe.arrived(verdict.reason)
         transport = request.transport
         client = peer_text(transport.get_extra_info("peername") if transport else None)
-        self.refuse(client, verdict.status, verdict.reason, "guard", request)
         # Close: the unread body must not be parsed as the next request.
-        return web.Response(
-            status=verdict.status,
-            body=verdict.body,
-            headers=[*verdict.headers, ("Connection", "close")],
-        )
+        sent = sent_headers(request, verdict.status, verdict.headers, verdict.body, close=True)
+        reply = (sent, verdict.body)
+        self.refuse(client, verdict.status, verdict.reason, "guard", request, reply=reply)
+        return wire_response(verdict.status, sent, verdict.body, close=True)
 
     async def _answer_probe(self, request: web.BaseRequest, probe: ProbeWatch) -> web.Response:
         """The public URL's own probe: listed, marked, never counted, forwarded or ruled."""
@@ -426,7 +432,8 @@ class Receiver:
             body_size=len(body),
             view=view_body(body),
             status=200,
-            reply_body=b"callback-inspector: probe arrived\n",
+            reply_headers=sent_headers(request, 200, (), PROBE_REPLY, close=False),
+            reply_body=PROBE_REPLY,
             finished=now,
             note="probe of the public URL: it reaches this receiver (not counted as traffic)",
             probe=True,
@@ -434,7 +441,7 @@ class Receiver:
         self._publish(ExchangeAdded(exchange))
         await self._keep(exchange)
         probe.arrived(None)
-        return web.Response(status=200, body=exchange.reply_body)
+        return wire_response(200, exchange.reply_headers, exchange.reply_body)
 
     async def _reply_for(
         self, request: web.BaseRequest, body: bytes, decision: Decision
@@ -529,12 +536,24 @@ class Receiver:
         exchange_id: int,
         started: float,
         size: int,
+        kept: bytes,
         chunked: bool = False,
     ) -> web.Response:
+        """413, with the body's first bytes kept: its request_id, when they hold one,
+        counts this as an attempt of that callback (issue 14 item 4)."""
         limit = self.settings.max_body
-        amount = f"more than {size}" if chunked else str(size)
+        amount = f"more than {limit}" if chunked else str(size)
         note = f"body of {amount} bytes is over the {limit}-byte limit (--max-body)"
-        return await self._refuse_body(request, exchange_id, started, 413, note, size)
+        whole = len(kept) == size
+        if kept:
+            note += "; kept whole" if whole else f"; its first {len(kept)} bytes are kept"
+        view = view_body(kept) if whole else view_body_prefix(kept)
+        attempt = self._attempts.next_attempt(
+            attempt_key(request.method, request.path, view.request_id, view.stream_message)
+        )
+        return await self._refuse_body(
+            request, exchange_id, started, 413, note, size, kept=kept, view=view, attempt=attempt
+        )
 
     async def _refuse_body(
         self,
@@ -544,16 +563,24 @@ class Receiver:
         status: int,
         note: str,
         size: int | None = None,
+        kept: bytes = b"",
+        view: BodyView = EMPTY_BODY_VIEW,
+        attempt: int = 1,
     ) -> web.Response:
         """List a request whose body was refused or never completed, and answer `status`."""
         body = f"callback-inspector: {note}\n".encode()
+        sent = sent_headers(request, status, (), body, close=True)
         exchange = self._new_exchange(
             request,
             ExchangeKind.HTTP,
             exchange_id,
             started,
+            body=kept,
             body_size=request.content.total_bytes if size is None else size,
+            attempt=attempt,
+            view=view,
             status=status,
+            reply_headers=sent,
             reply_body=body,
             finished=time.time(),
             note=note,
@@ -561,7 +588,7 @@ class Receiver:
         self._publish(ExchangeAdded(exchange))
         await self._keep(exchange)
         # Close the connection: the unread body must not be parsed as the next request.
-        return web.Response(status=status, body=body, headers={"Connection": "close"})
+        return wire_response(status, sent, body, close=True)
 
     # -- refusals by the connection layer ------------------------------------------------
     def refuse(
@@ -571,9 +598,12 @@ class Receiver:
         note: str,
         kind: str,
         request: web.BaseRequest | None = None,
+        head: bytes = b"",
+        reply: Reply | None = None,
     ) -> None:
         """List a connection or request refused before it reached `_handle` (see
-        `receiver_connections`): `client` is the peer, `note` why and which flag changes it.
+        `receiver_connections`): `client` is the peer, `note` why and which flag changes it,
+        `head` the start of a head that never became a request, `reply` what was answered.
 
         At most `max_listed_refusals` a second are listed one by one; the rest are counted per
         `kind` and listed a second later as one row per kind, so a flood of garbage costs the
@@ -585,6 +615,7 @@ class Receiver:
             if self._held_flush is None and self._loop is not None:
                 self._held_flush = self._loop.call_later(1.0, self._list_held)
             return
+        sent, body = reply if reply is not None else ((), f"callback-inspector: {note}\n".encode())
         if request is not None:
             exchange = self._new_exchange(
                 request,
@@ -592,26 +623,41 @@ class Receiver:
                 next(self._ids),
                 now,
                 status=status,
+                reply_headers=sent,
+                reply_body=body,
                 finished=now,
                 note=note,
             )
         else:
-            exchange = self._refusal(client, status, note, now)
+            exchange = self._refusal(client, status, note, now, head, sent, body)
         self._list(exchange)
 
-    def _refusal(self, client: str, status: int, note: str, now: float) -> Exchange:
-        """The record of a refusal with no usable request head: no method, no target."""
+    def _refusal(
+        self,
+        client: str,
+        status: int,
+        note: str,
+        now: float,
+        head: bytes = b"",
+        sent: tuple[Header, ...] = (),
+        body: bytes | None = None,
+    ) -> Exchange:
+        """The record of a refusal before any request existed: its method, target and
+        headers as far as they were read (`core.request_head`), escaped; empty when none
+        were (random bytes, a TLS hello)."""
+        seen = read_partial_head(head)
         return Exchange(
             id=next(self._ids),
             kind=ExchangeKind.HTTP,
             started=now,
             client=client,
-            method="",
-            target="",
-            http_version="",
-            headers=(),
+            method=seen.method,
+            target=seen.target,
+            http_version=seen.http_version,
+            headers=seen.headers,
             status=status,
-            reply_body=f"callback-inspector: {note}\n".encode(),
+            reply_headers=sent,
+            reply_body=f"callback-inspector: {note}\n".encode() if body is None else body,
             finished=now,
             note=note,
         )
@@ -670,17 +716,26 @@ class Receiver:
         if not ws.can_prepare(request).ok:
             if upstream is not None:
                 await upstream.close(code=1001, message=b"the sender's upgrade was not valid")
+            body = b"callback-inspector: not a valid WebSocket upgrade\n"
+            given = (("Content-Type", "text/plain; charset=utf-8"),)
+            sent = sent_headers(request, 400, given, body, close=False)
             exchange = replace(
-                exchange, status=400, finished=time.time(), note="not a valid WebSocket upgrade"
+                exchange,
+                status=400,
+                reply_headers=sent,
+                reply_body=body,
+                finished=time.time(),
+                note="not a valid WebSocket upgrade",
             )
             self._publish(ExchangeAdded(exchange))
             await self._keep(exchange)
-            return web.Response(
-                status=400, text="callback-inspector: not a valid WebSocket upgrade\n"
-            )
+            return wire_response(400, sent, body)
         exchange = replace(exchange, status=101)
         await self._keep(exchange)  # before the 101 leaves
         await ws.prepare(request)
+        # The 101's headers as sent (Upgrade, Sec-WebSocket-Accept, Date...), in the listed
+        # record and the one written when the socket ends.
+        exchange = replace(exchange, reply_headers=tuple(ws.headers.items()))
         live = _LiveSocket(exchange, ws, request)
         live.upstream = upstream
         self._live[exchange.id] = live
@@ -764,19 +819,18 @@ class Receiver:
         if reply.delay > 0:
             await asyncio.sleep(reply.delay)
         note = why or f'upgrade refused with {reply.status} by rule "{decision.rule}"'
+        sent = sent_headers(request, reply.status, reply.headers, reply.body, close=False)
         refused = replace(
             exchange,
             status=reply.status,
-            reply_headers=reply.headers,
+            reply_headers=sent,
             reply_body=reply.body,
             finished=time.time(),
             note=note,
         )
         self._publish(ExchangeAdded(refused))
         await self._keep(refused)
-        return web.Response(
-            status=reply.status, body=reply.body or None, headers=list(reply.headers) or None
-        )
+        return wire_response(reply.status, sent, reply.body)
 
     async def _refused_by_app(self, exchange: Exchange, result: ForwardResult) -> web.Response:
         """The app refused the upgrade, or could not be reached: the sender gets its status,

@@ -31,7 +31,10 @@ from aiohttp.http_parser import RawRequestMessage
 from aiohttp.streams import EMPTY_PAYLOAD, StreamReader
 from aiohttp.web_protocol import RequestHandler, _ErrInfo
 
+from ..core.headers import Header
+from ..core.request_head import HEAD_EXCERPT, unrepr_bytes
 from ..core.settings import ReceiverSettings
+from .wire_reply import sent_headers, wire_response
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +44,11 @@ log = logging.getLogger(__name__)
 REFUSED_LINGER = 2.0
 
 TOO_MANY_HEADERS = "Too many headers received"  # aiohttp's parser message
-
+TEXT_PLAIN = "text/plain; charset=utf-8"
 
 
 NEVER = 10.0**9  # seconds: an idle timeout of 0 ("never") as aiohttp's keep-alive
+
 
 class IncompleteBody(Exception):
     """A request body that will never complete: the client shut its side, or sent a malformed
@@ -53,6 +57,9 @@ class IncompleteBody(Exception):
     def __init__(self, note: str) -> None:
         super().__init__(note)
         self.note = note
+
+
+Reply = tuple[tuple[Header, ...], bytes]  # a refusal's headers and body, as sent
 
 
 class RefusalSink(Protocol):
@@ -65,6 +72,8 @@ class RefusalSink(Protocol):
         note: str,
         kind: str,
         request: web.BaseRequest | None = None,
+        head: bytes = b"",
+        reply: Reply | None = None,
     ) -> None: ...
 
 
@@ -73,28 +82,31 @@ def peer_text(peer: Any) -> str:
     return f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer or "")
 
 
-def reply_bytes(status: int, reason: str, note: str) -> bytes:
-    """A complete `Connection: close` reply, for refusals written before any request exists."""
+def refusal_reply(status: int, reason: str, note: str) -> tuple[bytes, Reply]:
+    """A complete `Connection: close` reply, for refusals written before any request exists:
+    its bytes, and its headers and body as listed."""
     body = f"callback-inspector: {note}\n".encode()
-    head = (
-        f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    headers = (
+        ("Content-Type", TEXT_PLAIN),
+        ("Content-Length", str(len(body))),
+        ("Connection", "close"),
     )
-    return head.encode() + body
+    head = f"HTTP/1.1 {status} {reason}\r\n" + "".join(f"{n}: {v}\r\n" for n, v in headers)
+    return (head + "\r\n").encode() + body, (headers, body)
 
 
 def _parser_summary(message: str, limit: int = 160) -> str:
-    """aiohttp's parser message in one line: "Invalid char in url path: b'GET /\\xff'".
+    """aiohttp's parser message in one line: 'Invalid char in url path: "GET /\\xff"'.
 
-    The message is the reason, an excerpt of the offending bytes (as a `bytes` repr, so
-    already escaped) and a caret line pointing into it; the caret line is dropped."""
+    The message is the reason, an excerpt of the offending bytes (as a `bytes` repr) and a
+    caret line pointing into it; the excerpt is written as text, the caret line dropped."""
     lines = [line.strip() for line in message.splitlines()]
     lines = [line for line in lines if line and set(line) != {"^"}]
     if not lines:
         return "unparsable request"
     text = lines[0].rstrip(":")
     if len(lines) > 1:
-        text += ": " + lines[1]
+        text += ": " + unrepr_bytes(lines[1])  # the bytes as text, escaped (issue 14 item 5)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -149,12 +161,26 @@ class ReceiverServer(web.Server):
 class ReceiverConnection(RequestHandler):
     """One client connection; see the module docstring for what it adds to aiohttp's."""
 
-    __slots__ = ("_counted", "_head_bytes", "_last", "_lost", "_refused", "_server")
+    __slots__ = (
+        "_counted",
+        "_error_head",
+        "_head_bytes",
+        "_head_start",
+        "_last",
+        "_lost",
+        "_refused",
+        "_server",
+    )
 
     def __init__(self, manager: ReceiverServer, **kwargs: Any) -> None:
         super().__init__(manager, **kwargs)
         self._server = manager
         self._head_bytes = 0  # bytes of a request head still incomplete
+        # The first bytes of that head (HEAD_EXCERPT at most): what a refusal of it can show.
+        # Kept only for a head that spans several reads, so a whole head read at once costs
+        # nothing here; `_error_head` is the excerpt of the head the parser refused.
+        self._head_start = b""
+        self._error_head = b""
         self._counted = False  # counted in the server's open connections
         self._refused = False  # over the connection limit: answered 503, input discarded
         # The last request parsed and its body (aiohttp's queue entry): the body to fail when
@@ -186,12 +212,13 @@ class ReceiverConnection(RequestHandler):
         self._refused = True
         note = f"over {limit} connections at once (--max-connections)"
         assert isinstance(transport, asyncio.Transport)
-        transport.write(reply_bytes(503, "Service Unavailable", note))
+        data, reply = refusal_reply(503, "Service Unavailable", note)
+        transport.write(data)
         if transport.can_write_eof():
             transport.write_eof()
         self._loop.call_later(REFUSED_LINGER, transport.close)
         peer = peer_text(transport.get_extra_info("peername"))
-        self._server.sink.refuse(peer, 503, note, "limit")
+        self._server.sink.refuse(peer, 503, note, "limit", reply=reply)
 
     def connection_lost(self, exc: BaseException | None) -> None:
         if self._refused:
@@ -212,14 +239,18 @@ class ReceiverConnection(RequestHandler):
         if waiter is not None and not waiter.done():
             # start() still waits for a message: these bytes are part of an incomplete head.
             self._head_bytes += len(data)
+            if len(self._head_start) < HEAD_EXCERPT:
+                self._head_start += data[: HEAD_EXCERPT - len(self._head_start)]
             return
         self._head_bytes = 0
+        earlier, self._head_start = self._head_start, b""
         messages = self._messages
         if messages:
             last = messages[-1]
             if type(last[0]) is not _ErrInfo:
                 self._last = last  # type: ignore[assignment]  # not an _ErrInfo: a request
                 return
+            self._error_head = (earlier + data)[:HEAD_EXCERPT]
             # The parser failed, maybe inside the last request's body (a bad chunk size):
             # aiohttp queues a 400 behind that request but leaves its body unfinished, so its
             # handler would wait forever.
@@ -296,9 +327,11 @@ class ReceiverConnection(RequestHandler):
 
     def _refuse_head(self, status: int, reason: str, note: str) -> None:
         transport = self.transport
+        data, reply = refusal_reply(status, reason, note)
         if transport is not None:
-            transport.write(reply_bytes(status, reason, note))
-        self._server.sink.refuse(peer_text(self.peername), status, note, "head")
+            transport.write(data)
+        head, self._head_start = self._head_start, b""
+        self._server.sink.refuse(peer_text(self.peername), status, note, "head", None, head, reply)
         self._head_bytes = 0
         self.force_close()
 
@@ -317,17 +350,20 @@ class ReceiverConnection(RequestHandler):
         peer = peer_text(self.peername)
         if isinstance(exc, HttpProcessingError):
             status, note, kind = describe_parse_error(exc, self.max_headers)
-            sink.refuse(peer, status, note, kind)
         else:
             note = f"the receiver failed: {type(exc).__name__}: {exc}" if exc else "receiver error"
             if status != 500:
                 note = f"the receiver answered {status}: {exc}"
             if exc is not None:
                 log.error("receiver error on %s", request.raw_path, exc_info=exc)
-            sink.refuse(peer, status, note, "error", request)
-        response = web.Response(status=status, text=f"callback-inspector: {note}\n")
-        response.force_close()
-        return response
+        body = f"callback-inspector: {note}\n".encode()
+        sent = sent_headers(request, status, (("Content-Type", TEXT_PLAIN),), body, close=True)
+        if isinstance(exc, HttpProcessingError):  # no request: what was read of its head
+            head, self._error_head = self._error_head, b""
+            sink.refuse(peer, status, note, kind, None, head, (sent, body))
+        else:
+            sink.refuse(peer, status, note, "error", request, reply=(sent, body))
+        return wire_response(status, sent, body, close=True)
 
 
 class RefusalLimiter:

@@ -33,7 +33,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..core.body_view import view_body
+from ..core.body_view import view_body, view_body_prefix
 from ..core.deepgram_auth import parse_api_key
 from ..core.event_json import iso_time
 from ..core.forward import ForwardResult, forward_reply_headers
@@ -166,10 +166,15 @@ def exchange_to_entry(
         "headers": _har_headers(headers),
         "queryString": _query_string(x.target),
         "headersSize": -1,
-        "bodySize": len(body),
+        # A refused body keeps only its start: the size is what arrived, the text what was kept.
+        "bodySize": x.body_size if x.body_size > len(x.body) else len(body),
     }
     if body or x.body_size:
         request["postData"] = {"mimeType": _mime(headers), **_content(body)}
+        if x.body_size > len(x.body):
+            request["postData"]["comment"] = (
+                f"only the first {len(x.body)} of {x.body_size} bytes were kept: {x.note}"
+            )
     response: dict[str, Any] = {
         "status": x.status or 0,
         "statusText": "",
@@ -446,6 +451,7 @@ def entry_to_records(
             _clean(_field(end_raw, "reason", str, f"{mine}.ws_end", "")),
         )
     exchange_id = asked if asked is not None else number
+    body_size = _field(ours, "body_size", int, mine, len(body))
     messages = _messages(messages_raw or [], exchange_id, f"{where}._webSocketMessages")
     reply_headers = _headers_of(response, f"{where}.response")
     forward = _forward_of(ours, mine, reply_headers, reply_body)
@@ -463,7 +469,7 @@ def entry_to_records(
         http_version=_clean(_field(request, "httpVersion", str, f"{where}.request", "HTTP/1.1")),
         headers=_headers_of(request, f"{where}.request"),
         body=body,
-        body_size=_field(ours, "body_size", int, mine, len(body)),
+        body_size=body_size,
         attempt=_field(ours, "attempt", int, mine, 1),
         status=status,
         reply_headers=reply_headers,
@@ -472,7 +478,7 @@ def entry_to_records(
         ws_end=ws_end,
         ws_messages=_field(ours, "ws_messages", int, mine, len(messages)),
         note=_clean(_field(ours, "note", str, mine, "")),
-        view=view_body(body),
+        view=view_body_prefix(body) if body_size > len(body) else view_body(body),
         forward=forward,
         probe=_field(ours, "probe", bool, mine, False),
     )

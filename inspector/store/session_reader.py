@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..core.body_view import view_body
+from ..core.body_view import view_body, view_body_prefix
 from ..core.emulator_events import EmulatorEvent, emulator_event
 from ..core.exchange_display import GROUP_KEY_SQL
 from ..core.forward import ForwardResult
@@ -246,8 +246,9 @@ class SessionReader:
         try:
             light = light_exchange(r)
             body = bytes(r["body"] or b"")
+            cut = light.body_size > len(body)  # a refused body's kept start (its request_id)
             view = (
-                view_body(body)
+                (view_body_prefix(body) if cut else view_body(body))
                 if body
                 else replace(
                     light.view,

@@ -70,7 +70,7 @@ def test_over_limit_declared_body_gets_413_and_is_listed(start_engine):
     status, body = _http(engine.receiver_url, "POST", "/big", b"z" * 5000)
     assert status == 413 and b"1000-byte limit" in body
     x = _answered(log, "/big")
-    assert (x.status, x.body_size, x.body) == (413, 5000, b"")
+    assert (x.status, x.body_size, x.body) == (413, 5000, b"z" * 5000)  # under --keep-refused
     assert "limit" in x.note
 
 
@@ -82,6 +82,7 @@ def test_over_limit_chunked_body_gets_413_and_is_listed(start_engine):
     assert conn.getresponse().status == 413
     x = _answered(log, "/chunked")
     assert x.status == 413 and x.body_size > 1000
+    assert x.body == (b"a" * 800 + b"b" * 800)[: len(x.body)] and len(x.body) > 1000
 
 
 def _ws_url(engine, path="/ws"):
@@ -393,3 +394,57 @@ def test_idle_timeout_zero_keeps_an_idle_keep_alive_connection_open(start_engine
         sock.sendall(b"POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
         assert sock.recv(4096).startswith(b"HTTP/1.1 200")
     assert _answered(log, "/b").status == 200
+
+
+def test_refused_callbacks_keep_their_start_so_their_attempts_are_counted(start_engine):
+    """Issue 14 item 4: four 413s of one job read as attempts 1, 1, 1, 1 without a
+    request_id; the kept start of each body names it, and the attempts count."""
+    engine, log = start_engine(max_body=1000, keep_refused_body=300)
+    body = (
+        b'{"metadata":{"transaction_key":"deprecated","request_id":"job-413","sha256":"ab"},'
+        b'"results":{"channels":[{"alternatives":[{"transcript":"' + b"word " * 400 + b'"}]}]}}'
+    )
+    for _ in range(4):
+        status, reply = _http(engine.receiver_url, "POST", "/capped", body)
+        assert status == 413 and b"1000-byte limit" in reply
+    seen = []
+    log.wait_for(
+        lambda e: (
+            isinstance(e, ExchangeAdded) and seen.append(e.exchange) is None and len(seen) == 4
+        )
+    )
+    assert [x.attempt for x in seen] == [1, 2, 3, 4]
+    assert {x.request_id for x in seen} == {"job-413"}
+    x = seen[0]
+    assert (x.body, x.body_size) == (body[:300], len(body))
+    assert "first 300 bytes are kept" in x.note and not x.view.json_valid
+
+
+def test_a_refused_body_stays_cut_and_named_in_the_session_and_the_har(start_engine, tmp_path):
+    from inspector.core.settings import ReceiverSettings
+    from inspector.engine.engine import Engine, EngineSettings
+    from inspector.store.har import har_to_records, to_har
+    from inspector.store.session import SessionReader
+
+    engine = Engine(
+        EngineSettings(
+            receiver=ReceiverSettings(port=0, max_body=100, keep_refused_body=60),
+            data_dir=tmp_path,
+        )
+    )
+    engine.start()
+    try:
+        body = b'{"metadata":{"request_id":"r-cut"},"pad":"' + b"x" * 500 + b'"}'
+        assert _http(engine.receiver_url, "POST", "/capped", body)[0] == 413
+        path = engine.session_path
+    finally:
+        engine.stop()
+    assert path is not None
+    with SessionReader(path) as reader:
+        (stored,) = reader.exchanges()
+    assert stored.request_id == "r-cut" and stored.body_size == len(body)
+    har = to_har([stored], lambda _i: ())
+    request = har["log"]["entries"][0]["request"]
+    assert request["bodySize"] == len(body) and "first" in request["postData"]["comment"]
+    (back,), _ = har_to_records(har)
+    assert back.request_id == "r-cut" and back.body == stored.body

@@ -101,6 +101,11 @@ def test_requests_and_websocket_messages_show_in_list_and_tabs(qtbot, start_engi
     words = w.detail.transcript.words_model
     assert [words.index(0, c).data() for c in range(4)] == ["one", "0.10", "0.40", "0.800"]
 
+    # The reply's headers as they went on the wire (issue 14 item 6).
+    reply = w.detail.headers.reply_model
+    sent = [reply.index(r, 0).data() for r in range(reply.rowCount())]
+    assert {"Content-Length", "Date", "Server"} <= set(sent)
+
     _select(w, 1)
     assert w.detail.body.raw.toPlainText().splitlines()[1].startswith("00000000  00 01 ff 41")
 
@@ -407,3 +412,21 @@ def test_the_flat_list_is_a_table_and_grouping_shows_a_tree_keeping_the_selectio
     assert w.table is w.traffic.flat_view and w.table.horizontalHeader().sectionSize(2) == 222
     assert w.traffic.exchange_at(w.table.currentIndex()).id == 2
     assert _cell(w, 2, 2) == "/health"
+
+
+def test_a_refused_head_shows_the_method_and_path_that_were_read(qtbot, start_engine, window):
+    """Issue 14 item 5: a 431 on POST /hugeheader was a row with no method and no path."""
+    import socket
+
+    engine, _ = start_engine(max_field_size=200)
+    w = window(engine)
+    parts = urllib.parse.urlsplit(engine.receiver_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(b"POST /hugeheader HTTP/1.1\r\nHost: a\r\nX-Big: " + b"y" * 500 + b"\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.0 431")
+    qtbot.waitUntil(lambda: w.model.rowCount() == 1, timeout=TIMEOUT_MS)
+    assert [_cell(w, 0, c) for c in (COL_METHOD, 2, COL_STATUS)] == ["POST", "/hugeheader", "431 ✗"]
+    _select(w, 0)
+    headers = w.detail.headers.model
+    assert [headers.index(r, 1).data() for r in range(headers.rowCount())] == ["Host", "X-Big"]
+    assert "header over the 200-byte limit" in w.detail.headers.auth.text()

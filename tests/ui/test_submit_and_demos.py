@@ -210,6 +210,11 @@ def test_body_cap_demo_answers_413_until_the_emulator_gives_up(qtbot, window):
     capped = [x for x in _rows(w) if x.path == "/demo/body-cap"]
     assert [x.status for x in capped] == [413] * 4
     assert "over the 1024-byte limit" in capped[0].note
+    # Refused, yet attempts of one job (issue 14 item 4): the kept start names its request_id.
+    assert [x.attempt for x in capped] == [1, 2, 3, 4]
+    assert {x.request_id for x in capped} == {w.timeline.job.request_id}
+    w.select_exchange(capped[0].id)
+    assert w.detail.body.info.text().startswith("first 1.0 KB of ")
 
 
 def test_stream_kill_demo_shows_the_stream_closed_with_1011(qtbot, window):
