@@ -61,8 +61,10 @@ def run_gui(
     window = MainWindow(engine)
     apply_theme(app, window.theme())
     app.styleHints().colorSchemeChanged.connect(lambda _s: apply_theme(app, window.theme()))
-    if args.screenshot:
-        window.resize(SCREENSHOT_SIZE[0], SCREENSHOT_SIZE[1])  # not the saved geometry
+    if args.screenshot and app.platformName() == "offscreen":
+        # No real screen to fit (offscreen's is a fixed 800 x 800): the usual size. On a
+        # real display the window fits the screen, as it does for a user.
+        window.resize(SCREENSHOT_SIZE[0], SCREENSHOT_SIZE[1])
     window.show()
     # The servers start on a helper thread once the window is up: the window appears without
     # waiting for them (issue 8's cold start), and a port in use is shown in it.

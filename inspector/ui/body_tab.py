@@ -97,6 +97,8 @@ def body_summary(x: Exchange | None, reply: bool) -> str:
             f"first {size_text(len(data))} of {size_text(x.body_size)} kept, the rest was cut "
             f"({x.note or 'refused'}); {kind}"
         )
+    if not reply and x.status == 413 and x.note:  # refused, but small enough to keep whole
+        return f"{size_text(len(data))}, {kind}; refused ({x.note})"
     return f"{size_text(len(data))}, {kind}"
 
 

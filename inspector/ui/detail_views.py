@@ -91,13 +91,16 @@ class HeadersTab(QWidget):
         self.model.setHorizontalHeaderLabels(["#", "Name", "Value", "Note"])
         self.table = table_view(self.model, self)
         self.table.setToolTip("Request headers in the order they arrived, duplicates kept")
+        self.table.setAccessibleName("Request headers")
         self.reply_label = plain_label("", self)
         self.reply_model = QStandardItemModel(0, 2, self)
         self.reply_model.setHorizontalHeaderLabels(["Name", "Value"])
         self.reply_table = table_view(self.reply_model, self)
-        self.reply_table.setToolTip("The headers the receiver answered with")
+        self.reply_table.setToolTip("The headers the receiver answered with, as sent")
+        self.reply_table.setAccessibleName("Reply headers")
         for view in (self.table, self.reply_table):
             view.setFont(mono_font())
+            view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a URL's or token's end matters
         self.table.setColumnWidth(0, 30)
         self.table.setColumnWidth(1, 130)
         self.table.setColumnWidth(2, 230)
@@ -202,6 +205,7 @@ class TranscriptTab(QWidget):
         )
         self.words = table_view(self.words_model, self)
         self.words.setToolTip("Each recognised word with its timing and confidence")
+        self.words.setAccessibleName("Transcript words")
         for col, width in enumerate((130, 75, 75, 85)):
             self.words.setColumnWidth(col, width)
         layout.addWidget(self.meta)
@@ -263,9 +267,11 @@ class WebSocketTab(QWidget):
         self.model.setHorizontalHeaderLabels(["#", "Dir", "Time", "Size", "Kind", "Preview"])
         self.table = table_view(self.model, self)
         self.table.setToolTip("Messages in order; → from the client, ← from the receiver")
+        self.table.setAccessibleName("WebSocket messages")
         for col, width in enumerate((40, 70, 95, 70, 60)):
             self.table.setColumnWidth(col, width)
         self.full = CodeView(self, "Select a message to see it in full.")
+        self.full.setAccessibleName("WebSocket message in full")
         self.full.setToolTip("The selected message in full (binary as a hex dump)")
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.table)

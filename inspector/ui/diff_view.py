@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QStandardItemModel
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
@@ -87,9 +88,9 @@ class DiffDialog(QDialog):
         table_rows = []
         for part, name, change, old, new in self.rows:
             cells = [
-                item(part),
+                item(part, tooltip=part),
                 item(name, tooltip=name, mono=True),
-                item(_MARK[change]),
+                item(_MARK[change], tooltip=_MARK[change]),
                 item(old[:DIFF_VALUE_CHARS], tooltip=old[:4000], mono=True),
                 item(new[:DIFF_VALUE_CHARS], tooltip=new[:4000], mono=True),
             ]
@@ -98,6 +99,10 @@ class DiffDialog(QDialog):
         set_rows(self.model, table_rows)
         self.table = table_view(self.model, self)
         self.table.setFont(mono_font())
+        # A field path's end names the field (results.channels[0].alternatives[0].transcript):
+        # cut in the middle; every cell's whole text is its tooltip.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setAccessibleName("Differences")
         for col, width in enumerate((110, 260, 90, 190)):
             self.table.setColumnWidth(col, width)
         layout.addWidget(self.table, 1)

@@ -52,7 +52,8 @@ same <code>request_id</code>. Answer 2xx quickly and do the work afterwards; a b
 <a href="inspector:reply">Rules panel</a> (a rule "fail the first N attempts"), or run the
 <a href="inspector:demo/retry-storm">retry storm</a> demo.</p>
 
-<p><b>5. Only ports 80, 443, 8080 and 8443</b>, http or https, no underscore in the host name.
+<p><a name="real-deepgram"></a><b>5. Only ports 80, 443, 8080 and 8443</b>, http or https,
+no underscore in the host name.
 Deepgram's servers cannot reach <code>127.0.0.1</code> or your LAN: the real Deepgram needs a
 public URL (a tunnel) that forwards to this receiver. The built-in emulator can call local
 ports (relaxed ports, in the <a href="inspector:submit">Submit panel</a>).</p>

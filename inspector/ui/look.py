@@ -24,26 +24,31 @@ def app_icon() -> QIcon:
 
 
 def dark_palette() -> QPalette:
+    """Fields (Base) lighter than the window around them: Fusion draws the border of a check
+    box, a line edit or a spin box in the window's colour darkened, so over a Base darker
+    than the window those borders vanished and an unchecked box could not be seen (issue 14
+    item 12). Lighter fields keep every border visible without a style sheet."""
     p = QPalette()
     colours = {
-        QPalette.ColorRole.Window: "#1f2227",
+        QPalette.ColorRole.Window: "#181a1f",
         QPalette.ColorRole.WindowText: "#e6e6e6",
-        QPalette.ColorRole.Base: "#15171b",
-        QPalette.ColorRole.AlternateBase: "#1c1f24",
-        QPalette.ColorRole.ToolTipBase: "#2b2f36",
+        QPalette.ColorRole.Base: "#30343b",
+        QPalette.ColorRole.AlternateBase: "#363a42",
+        QPalette.ColorRole.ToolTipBase: "#30343b",
         QPalette.ColorRole.ToolTipText: "#f0f0f0",
-        QPalette.ColorRole.PlaceholderText: "#8a9099",
-        QPalette.ColorRole.Text: "#e6e6e6",
-        QPalette.ColorRole.Button: "#2a2e35",
-        QPalette.ColorRole.ButtonText: "#e6e6e6",
+        QPalette.ColorRole.PlaceholderText: "#9aa0a8",
+        QPalette.ColorRole.Text: "#e8e8e8",
+        QPalette.ColorRole.Button: "#3a3f47",
+        QPalette.ColorRole.ButtonText: "#e8e8e8",
         QPalette.ColorRole.BrightText: "#ff6b6b",
         QPalette.ColorRole.Link: "#6cb6ff",
+        QPalette.ColorRole.LinkVisited: "#b392f0",
         QPalette.ColorRole.Highlight: "#2f6fb3",
         QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.Light: "#3a3f47",
-        QPalette.ColorRole.Midlight: "#30343b",
-        QPalette.ColorRole.Mid: "#24272d",
-        QPalette.ColorRole.Dark: "#111316",
+        QPalette.ColorRole.Light: "#4d535d",
+        QPalette.ColorRole.Midlight: "#40454e",
+        QPalette.ColorRole.Mid: "#30343b",
+        QPalette.ColorRole.Dark: "#15171a",
         QPalette.ColorRole.Shadow: "#000000",
     }
     for role, colour in colours.items():
@@ -53,7 +58,9 @@ def dark_palette() -> QPalette:
         QPalette.ColorRole.Text,
         QPalette.ColorRole.ButtonText,
     ):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7f87"))
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#80868f"))
+    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Base, QColor("#262a30"))
+    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Button, QColor("#2c3037"))
     return p
 
 

@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import (
     QByteArray,
@@ -27,7 +27,14 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QGuiApplication,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -63,11 +70,12 @@ from ..engine.binding import is_loopback
 from ..engine.engine import Engine
 from .check_handler_dialog import CheckHandlerDialog
 from .delivery_track import DeliveryTracker
-from .demo_runner import DemoBanner, DemoRunner
+from .demo_runner import DemoBanner, DemoRunner, fill_submit_panel
 from .demos import DEMOS, Demo, demo_named
 from .detail_views import DetailPane
 from .emulator_menu import EmulatorMenu
 from .engine_calls import EngineCalls
+from .first_run import FirstRunGuide
 from .help import CallbacksHelp, ShortcutsDialog
 from .look import THEMES, app_icon, apply_theme
 from .public_url_control import add_public_toolbar
@@ -78,12 +86,31 @@ from .submit_panel import SubmitPanel
 from .timeline import TimelineView
 from .traffic_model import COLUMNS
 from .traffic_pane import TrafficPane
+from .window_layout import (
+    STATE_VERSION,
+    TIMELINE_HEIGHT,
+    available_area,
+    detail_below_by_default,
+    fits,
+    fresh_geometry,
+    place_side_docks,
+    set_detail_below,
+    size_side_docks,
+)
 
 log = logging.getLogger(__name__)
 
 DRAIN_INTERVAL_MS = 33  # about 30 Hz (DESIGN.md)
 DRAIN_SLICE = 1000  # events taken from the queue and applied together (one insert)
 DRAIN_BUDGET_S = 0.010  # a tick takes more slices only while it has spent less than this
+# Try it now (the first-run guide): what the submit panel sends, as a demo would.
+TRY_IT = Demo(
+    "try-it",
+    "Try it now",
+    "A bundled sample through the built-in emulator, called back here",
+    "/callback",
+    sample="numbers",
+)
 SHORTCUTS = (
     ("Ctrl+F", "Filter the traffic list"),
     ("Esc (in the filter)", "Clear the filter"),
@@ -120,7 +147,9 @@ class MainWindow(QMainWindow):
         self.calls = EngineCalls(engine, self)
         self.setWindowTitle("Callback Inspector")
         self.setWindowIcon(app_icon())
-        self.resize(1440, 900)
+        # A fresh window fits the screen it opens on (a remembered one: _restore_settings).
+        self.setGeometry(fresh_geometry(available_area(self)))
+        self._layout_restored = False  # a saved dock layout was restored: keep its sizes
         self._messages: dict[int, list[WsMessage]] = defaultdict(list)
         self._errors: set[int] = set()  # exchanges whose last state is an error
         self._probes: set[int] = set()  # the public URL's probes: listed, not counted
@@ -138,6 +167,8 @@ class MainWindow(QMainWindow):
         self.tracker = DeliveryTracker()
         self.engine_restarted.connect(self._on_engine_restarted)
         self.shortcuts_dialog: ShortcutsDialog | None = None
+        # Set by the Public URL control's owner (branch fwd): shows and focuses it.
+        self.public_url_opener: Callable[[], None] | None = None
         self.callbacks_help: CallbacksHelp | None = None
 
         self.setStatusBar(StatusBar(self))  # long messages elided, never over the counters
@@ -231,6 +262,11 @@ class MainWindow(QMainWindow):
         self.select_exchange = self.traffic.select_exchange
 
         self._build_storage_banner()
+        self.first_run = FirstRunGuide(self.traffic)
+        self.first_run.try_requested.connect(self.try_it_now)
+        self.first_run.real_deepgram_requested.connect(self.open_public_url)
+        self.first_run.copy_requested.connect(self._copy_text)
+        self.traffic.set_guide(self.first_run)
         self.detail = DetailPane(self)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setObjectName("main_splitter")
@@ -238,7 +274,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([560, 480])
+        splitter.setChildrenCollapsible(False)
         self.splitter = splitter
         self.setCentralWidget(splitter)
 
@@ -291,7 +327,8 @@ class MainWindow(QMainWindow):
         if scroll:
             area = QScrollArea(dock)
             area.setWidgetResizable(True)
-            area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            # A panel narrower than its form scrolls sideways rather than cut fields off.
+            area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
             area.setFrameShape(QScrollArea.Shape.NoFrame)
             area.setWidget(widget)
             dock.setWidget(area)
@@ -314,16 +351,10 @@ class MainWindow(QMainWindow):
         self.reply_dock = self.rules_ui.dock  # always in view: beside Submit, not behind it
         self.submit_dock = self._dock("Submit", "submit_dock", self.submit_panel)
         self.timeline_dock = self._dock("Retry timeline", "timeline_dock", self.timeline)
-        right = Qt.DockWidgetArea.RightDockWidgetArea
-        self.addDockWidget(right, self.reply_dock)
-        self.addDockWidget(right, self.submit_dock)
-        self.splitDockWidget(self.reply_dock, self.submit_dock, Qt.Orientation.Vertical)
-        for dock in (self.submit_dock, self.reply_dock):
-            dock.setMinimumWidth(380)
-        self.submit_dock.raise_()
+        # Both side panels visible at once, one above the other (window_layout.py).
+        place_side_docks(self, self.reply_dock, self.submit_dock)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.timeline_dock)
-        self.resizeDocks([self.submit_dock], [400], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.reply_dock, self.submit_dock], [250, 450], Qt.Orientation.Vertical)
+        self.timeline.folded_changed.connect(self._on_timeline_folded)
         self.demo_banner = DemoBanner(self.traffic)  # above the list while a demo runs
         layout = self.traffic.layout()
         assert isinstance(layout, QVBoxLayout)
@@ -332,7 +363,29 @@ class MainWindow(QMainWindow):
             self.engine, self.rules_ui, self.submit_panel, self.demo_banner, self.model.set_mark
         )
         self.demo_runner.setParent(self)
-        self.resizeDocks([self.timeline_dock], [250], Qt.Orientation.Vertical)
+
+    def _on_timeline_folded(self, folded: bool) -> None:
+        """A job to draw opens the timeline to a usable height; none folds it to its title."""
+        if not folded:
+            height = min(TIMELINE_HEIGHT, self.height() // 4)  # a quarter of a small window
+            # After the dock has taken its widget's new maximum (a layout pass away).
+            QTimer.singleShot(
+                0,
+                lambda: self.resizeDocks(
+                    [self.timeline_dock], [height], Qt.Orientation.Vertical
+                ),
+            )
+
+    def set_detail_below(self, below: bool) -> None:
+        """The detail under the list (narrow windows) or beside it."""
+        self.detail_below_action.setChecked(below)
+        set_detail_below(self.splitter, below)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._layout_restored:  # sizes for this window's size, once
+            self._layout_restored = True
+            size_side_docks(self, self.reply_dock, self.submit_dock)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -361,6 +414,12 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         for dock in (self.submit_dock, self.reply_dock, self.timeline_dock):
             view.addAction(dock.toggleViewAction())
+        self.detail_below_action = view.addAction("Detail below the list")
+        self.detail_below_action.setCheckable(True)
+        self.detail_below_action.setToolTip(
+            "The detail under the traffic list (the list gets the whole width), or beside it"
+        )
+        self.detail_below_action.toggled.connect(lambda on: set_detail_below(self.splitter, on))
         view.addSeparator()
         theme_menu = view.addMenu("Theme")
         group = QActionGroup(self)
@@ -429,10 +488,19 @@ class MainWindow(QMainWindow):
         s = self.settings
         geometry = s.value("window/geometry")
         if isinstance(geometry, QByteArray):
+            fresh = self.geometry()
             self.restoreGeometry(geometry)
+            if not fits(self.geometry(), available_area(self)):  # another, smaller screen
+                self.setGeometry(fresh)
         state = s.value("window/state")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
+        if isinstance(state, QByteArray) and self.restoreState(state, STATE_VERSION):
+            self._layout_restored = True
+        below = s.value("view/detail_below")
+        self.set_detail_below(
+            detail_below_by_default(self.width())
+            if below is None
+            else str(below).lower() == "true"
+        )
         self.group_button.setChecked(str(s.value("view/grouped", "false")).lower() == "true")
         theme = str(s.value("view/theme", "system"))
         self.theme_actions.get(theme, self.theme_actions["system"]).setChecked(True)
@@ -441,6 +509,7 @@ class MainWindow(QMainWindow):
         self.forward_control.load_settings(s)
         self.detail.body.load_settings(s)
         self.rules_ui.start(s)
+        self.traffic.load_settings(s)
         self.submit_panel.reset_callback()
         if self.engine.emulator is None and self.engine.settings.emulator is None:
             self.timeline_dock.hide()  # no emulator, no jobs to draw
@@ -448,13 +517,15 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
+        s.setValue("window/state", self.saveState(STATE_VERSION))
+        s.setValue("view/detail_below", self.detail_below_action.isChecked())
         s.setValue("view/grouped", self.model.grouped)
         s.setValue("view/theme", self.theme())
         self.submit_panel.save_settings(s)
         self.public_control.save_settings(s)
         self.forward_control.save_settings(s)
         self.detail.body.save_settings(s)
+        self.traffic.save_settings(s)
         s.sync()
 
     def theme(self) -> str:
@@ -477,6 +548,7 @@ class MainWindow(QMainWindow):
         except RuntimeError:
             emulator = None
         self.emulator_field.setText(emulator or "(not running)")
+        self.first_run.set_receiver(self.url_field.text(), self._running and emulator is not None)
         # Stopped, the URLs stay (Start listens on the same ports) but look it: greyed, and
         # their tooltips say so (issue 14 item 10).
         running = self._running
@@ -754,6 +826,52 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Demo {demo.name}: {self.submit_panel.state.text()}")
             return None
         return demo
+
+    # -- the first-run guide (first_run.py) ----------------------------------------------
+    def try_it_now(self) -> bool:
+        """Try it now: a bundled sample to the emulator, its callback to this receiver.
+        The receiver's port is often not one Deepgram calls back on (80, 443, 8080, 8443):
+        then the emulator's relaxed ports are turned on, and the status bar says so."""
+        panel = self.submit_panel
+        if self.engine.emulator_url is None or not self._running:
+            self.statusBar().showMessage("The built-in emulator is not running: press Start")
+            return False
+        fill_submit_panel(panel, TRY_IT)
+        relaxed = ""
+        if not panel.check_callback() and not panel.relaxed.isChecked():
+            panel.relaxed.setChecked(True)
+            relaxed = " (relaxed ports turned on: this receiver's port is not one Deepgram uses)"
+        self.submit_dock.show()
+        self.timeline_dock.show()
+        self._selected_id = None
+        self.traffic.forget_current()
+        if panel.submit() is None:
+            self.statusBar().showMessage(f"Try it now: {panel.state.text()}", 10000)
+            return False
+        self.statusBar().showMessage(
+            f"Sent the {TRY_IT.sample} sample to the emulator; its callback arrives here in a "
+            f"few seconds{relaxed}",
+            15000,
+        )
+        return True
+
+    def open_public_url(self) -> None:
+        """Use the real Deepgram: the Public URL control when the window has one (branch
+        `fwd` sets `public_url_opener` to show and focus it), else what it takes, in Help."""
+        if self.public_url_opener is not None:
+            self.public_url_opener()
+            return
+        help_page = self.show_callbacks_help()
+        help_page.page.scrollToAnchor("real-deepgram")
+        self.statusBar().showMessage(
+            "The real Deepgram needs a public URL in front of this receiver, and your key "
+            "(Submit panel, Target: Deepgram)",
+            15000,
+        )
+
+    def _copy_text(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+        self.statusBar().showMessage(f"Copied: {text}", 5000)
 
     # -- Tools -----------------------------------------------------------------------------
     def show_check_handler(self) -> CheckHandlerDialog:

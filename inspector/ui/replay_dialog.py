@@ -113,6 +113,8 @@ class ReplayDialog(QDialog):
         layout.addWidget(self.state)
         layout.addWidget(plain_label("Reply", self))
         self.reply_view = text_view(self, "The reply shows here once sent")
+        self.reply_view.setAccessibleName("Reply")
+        self.reply_view.setToolTip("The status line, headers and body that came back")
         layout.addWidget(self.reply_view, 2)
         buttons = QDialogButtonBox(self)
         self.send_button = QPushButton("Send", self)

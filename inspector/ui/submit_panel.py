@@ -54,7 +54,7 @@ from ..engine.engine import Engine
 from ..engine.keyring_store import KeyStoreError, load_api_key, save_api_key
 from .body_format import plural, pretty_text
 from .engine_calls import EngineCalls
-from .widgets import item, plain_label, rows_height, set_rows, table_view, text_view
+from .widgets import ElidedLabel, item, plain_label, rows_height, set_rows, table_view, text_view
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ SOURCE_SAMPLE, SOURCE_FILE, SOURCE_URL = "Sample", "File", "URL"
 EMULATOR_OFF = "The built-in emulator is off (started without it): send to Deepgram instead."
 
 
-LINK_ROWS_SHOWN = 5  # callbacks listed without scrolling: Deepgram's retries shown to 4+
+LINK_ROWS_SHOWN = 4  # callbacks listed without scrolling; the latest is kept in view
 LINK_COLUMN_TIPS = (
     "The attempt number, as the retry timeline counts it (WS: a callback socket)",
     "What the receiver answered",
@@ -225,8 +225,10 @@ class SubmitPanel(QWidget):
         self.url.setPlaceholderText("https://example.com/audio.wav")
         self.url.setToolTip('Sent as {"url": ...}; the API downloads it')
         stream_row = QHBoxLayout()
-        self.streaming = QCheckBox("Stream (WebSocket), speed", self)
-        self.streaming.setToolTip("Send the file paced like live audio over /v1/listen WebSocket")
+        self.streaming = QCheckBox("Stream, speed", self)
+        self.streaming.setToolTip(
+            "Stream the file over the /v1/listen WebSocket, paced like live audio, at this speed"
+        )
         self.speed = QDoubleSpinBox(self)
         self.speed.setRange(0.1, 20.0)
         self.speed.setValue(1.0)
@@ -268,7 +270,7 @@ class SubmitPanel(QWidget):
             "Deepgram's callback URL rules: http(s) (ws(s) when streaming), "
             "ports 80/443/8080/8443, no underscore in the host"
         )
-        self.relaxed = QCheckBox("Relaxed ports (the emulator calls back on any port)", self)
+        self.relaxed = QCheckBox("Relaxed ports: any port", self)
         self.relaxed.setToolTip(
             "Deepgram calls back only on ports 80, 443, 8080 and 8443; a receiver on "
             "localhost:9000 needs the emulator to accept any port (serve --relaxed-ports)"
@@ -284,7 +286,7 @@ class SubmitPanel(QWidget):
         outer.addWidget(cb)
 
         self.options_button = QToolButton(self)
-        self.options_button.setText("Options: model, punctuate, diarize, extra, tag…")
+        self.options_button.setText("Options (model, punctuate, extra…)")
         self.options_button.setCheckable(True)
         self.options_button.setArrowType(Qt.ArrowType.RightArrow)
         self.options_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -334,7 +336,8 @@ class SubmitPanel(QWidget):
         self.send.setDefault(True)
         self.send.setToolTip("Submit now (Ctrl+Return)")
         self.send.clicked.connect(self.submit)
-        self.state = plain_label("", self)
+        self.state = ElidedLabel("", self)  # one line: a long reason must not grow the row
+        self.state.setAccessibleName("Submission state")
         send_row.addWidget(self.send)
         send_row.addWidget(self.state, 1)
 
@@ -343,8 +346,10 @@ class SubmitPanel(QWidget):
         outer.setContentsMargins(6, 0, 6, 0)
         self.reply = text_view(self, "The reply (request_id or transcript) appears here.")
         self.reply.setToolTip("What the API answered")
+        self.reply.setAccessibleName("API reply")
         self.reply.setLineWrapMode(self.reply.LineWrapMode.WidgetWidth)
         self.reply.setMinimumHeight(3 * self.reply.fontMetrics().lineSpacing())
+        self.reply.setMaximumHeight(8 * self.reply.fontMetrics().lineSpacing())
         outer.addWidget(self.reply, 2)
         self.links_model = QStandardItemModel(0, 4, self)
         self.links_model.setHorizontalHeaderLabels(["Attempt", "Status", "Latency", "Transcript"])
@@ -353,6 +358,7 @@ class SubmitPanel(QWidget):
                 col, Qt.Orientation.Horizontal, tip, Qt.ItemDataRole.ToolTipRole
             )
         self.links = table_view(self.links_model, self)
+        self.links.setAccessibleName("Callbacks of this submission")
         self.links.setToolTip(
             "Callbacks that came back for this submission, numbered as the retry timeline "
             "numbers its attempts; double-click to open one in the list"

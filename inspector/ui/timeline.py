@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen, QStandardItemModel
 from PySide6.QtWidgets import QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
@@ -20,7 +20,8 @@ from .delivery_track import JobTrack
 from .widgets import item, plain_label, set_rows, table_view
 
 COUNTDOWN_MS = 100
-EMPTY_TITLE = "Retry timeline: submit a job, run a demo, or select a callback in the list."
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" size
+EMPTY_TITLE = "No job to draw yet: submit one, run a demo, or select a callback in the list."
 _OK, _FAIL, _WAIT = QColor("#2e8b57"), QColor("#d0343a"), QColor("#6a7b8c")
 
 
@@ -69,6 +70,7 @@ class TimelineCanvas(QWidget):
         self.setMinimumWidth(320)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip("Attempts on a time axis: ✓ delivered, ✗ failed, ◌ next retry")
+        self.setAccessibleName("Retry timeline chart")
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -162,12 +164,19 @@ class TimelineCanvas(QWidget):
 
 
 class TimelineView(QWidget):
-    """Headline, canvas and the table of attempts (or stream messages) for one request_id."""
+    """Headline, canvas and the table of attempts (or stream messages) for one request_id.
+
+    Without a job it folds to its one-line title (`folded`): an empty axis is no use and
+    took 40 % of a small window's height (issue 14 item 11)."""
+
+    folded_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.job: JobTrack | None = None
+        self.folded = False
         layout = QVBoxLayout(self)
+        self._layout = layout
         self.title = plain_label(EMPTY_TITLE, self)
         self.summary = plain_label("", self)
         font = self.summary.font()
@@ -179,16 +188,20 @@ class TimelineView(QWidget):
         self.model.setHorizontalHeaderLabels(["#", "Time", "Status", "Latency", "Error / note"])
         self.table = table_view(self.model, self)
         self.table.setToolTip("Every attempt with its status, latency and error")
-        for col, width in enumerate((40, 100, 80, 80)):
+        self.table.setAccessibleName("Retry timeline attempts")
+        for col, width in enumerate((32, 92, 72, 72)):
             self.table.setColumnWidth(col, width)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.canvas)
         split.addWidget(self.table)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        self.split = split
+        self.title.setToolTip("The request_id shown, its callback URL; or how to get a job here")
         layout.addWidget(self.title)
         layout.addWidget(self.summary)
         layout.addWidget(split, 1)
+        self.set_folded(True)
         self._rows_shown = -1
         self.timer = QTimer(self)
         self.timer.setInterval(COUNTDOWN_MS)
@@ -201,7 +214,23 @@ class TimelineView(QWidget):
         self.canvas.job = job
         if changed:
             self._rows_shown = -1
+        self.set_folded(job is None)
         self.refresh()
+
+    def set_folded(self, folded: bool) -> None:
+        """Only the title (no job), or the whole timeline."""
+        if folded == self.folded:
+            return
+        self.folded = folded
+        self.summary.setVisible(not folded)
+        self.split.setVisible(not folded)
+        if folded:
+            margins = self._layout.contentsMargins()
+            line = self.title.fontMetrics().lineSpacing()
+            self.setMaximumHeight(line + 4 + margins.top() + margins.bottom())
+        else:
+            self.setMaximumHeight(QWIDGETSIZE_MAX)
+        self.folded_changed.emit(folded)
 
     def refresh(self) -> None:
         job = self.job

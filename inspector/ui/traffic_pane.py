@@ -31,10 +31,17 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
+    QSettings,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFontDatabase, QGuiApplication, QKeyEvent, QStandardItemModel
+from PySide6.QtGui import (
+    QFontDatabase,
+    QGuiApplication,
+    QKeyEvent,
+    QResizeEvent,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -51,16 +58,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.columns import COLUMNS
 from ..core.exchange_display import Tone
 from ..core.filter_expr import filter_help, parse_filter, quote_value
 from ..core.records import Exchange
 from .list_cells import TONE_COLOURS
+from .list_columns import ListColumns
 from .traffic_filter import TrafficFilter
 from .traffic_model import TrafficModel
 from .widgets import plain_label
 
-COLUMN_WIDTHS = tuple(c.width for c in COLUMNS)
 Action = Callable[[], object]
 
 
@@ -143,6 +149,7 @@ class TrafficPane(QWidget):
             view.setToolTip(
                 "Every request and WebSocket as it arrives; Up/Down to move, right-click to copy"
             )
+            view.setAccessibleName("Traffic list")
             bar = view.verticalScrollBar()
             bar.valueChanged.connect(partial(self._on_scroll, view))
             bar.rangeChanged.connect(partial(self._on_range, view))
@@ -150,12 +157,24 @@ class TrafficPane(QWidget):
         self.table: QTableView | QTreeView = self.flat_view  # the view shown
         self.flat_view.setModel(self.proxy)
         self.flat_view.selectionModel().currentRowChanged.connect(self._on_current)
-        header = self._header(self.flat_view)
-        header.setStretchLastSection(True)
-        self._header(self.tree_view).setStretchLastSection(True)
-        for col, width in enumerate(COLUMN_WIDTHS):
-            header.resizeSection(col, width)
+        # Widths that fit the content, Path taking the rest; middle elision with the whole
+        # text in the tooltip; resizing remembered by column name (list_columns.py).
+        self.columns = ListColumns(self.flat_view)
+        for view in (self.flat_view, self.tree_view):
+            view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+            header = self._header(view)
+            header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            header.customContextMenuRequested.connect(partial(self._header_menu, header))
+        self._laying_out = False
+        self._column_models: set[int] = set()  # models whose resets keep the widths
+        self._keep_widths_across_resets(self.proxy)
+        self.columns.apply(self._header(self.flat_view))
+        self._fitted = False
         self.proxy.rowsInserted.connect(self._expand_new)
+        # The empty live list shows a guide in its place (set by the window: first_run.py).
+        self.guide: QWidget | None = None
+        self.live_model.rowsInserted.connect(self.update_empty)
+        self.live_model.modelReset.connect(self.update_empty)
         self._model_searched: Any = None  # the stored model whose `searched` we listen to
         self._follow = True  # auto-scroll; off while the user has scrolled up
         layout.addWidget(self._stack, 1)
@@ -180,6 +199,7 @@ class TrafficPane(QWidget):
         """Filter by the expression in the box; a mistake is said under it, and the list
         keeps the last filter that parsed (typing `stat` on the way to `status:5xx` must not
         flash every row)."""
+        self.update_empty()
         parsed = parse_filter(text)
         if not parsed.ok:
             self.filter_error.setText(f"✗ {parsed.error}")
@@ -272,8 +292,7 @@ class TrafficPane(QWidget):
         if view is self.table and view.model() is model:
             return
         old_view = self.table
-        header = self._header(old_view)
-        widths = [header.sectionSize(col) for col in range(header.count())]
+        self._take_widths()
         follow = self._follow
         if view is not old_view:
             old_selection = old_view.selectionModel()
@@ -285,14 +304,84 @@ class TrafficPane(QWidget):
         if old is not None:
             old.deleteLater()
         view.selectionModel().currentRowChanged.connect(self._on_current)
-        new_header = self._header(view)
-        for col, width in enumerate(widths):
-            new_header.resizeSection(col, width)
         self.table = view
+        self._keep_widths_across_resets(model)
+        self.relayout_columns()
         self._stack.setCurrentWidget(view)
+        self.update_empty()
         self._follow = follow
         if follow:
             view.scrollToBottom()
+
+    # -- the empty list ------------------------------------------------------------------
+    def set_guide(self, guide: QWidget) -> None:
+        self.guide = guide
+        self._stack.addWidget(guide)
+        self.update_empty()
+
+    @property
+    def showing_guide(self) -> bool:
+        return self.guide is not None and self._stack.currentWidget() is self.guide
+
+    def update_empty(self, *_args: object) -> None:
+        """The guide while the live list has no row (and no filter hides rows), else the
+        list."""
+        if self.guide is None:
+            return
+        empty = (
+            not self._stored
+            and self.live_model.exchange_count() == 0
+            and not self.filter_field.text().strip()
+        )
+        self._stack.setCurrentWidget(self.guide if empty else self.table)
+
+    # -- columns ------------------------------------------------------------------------
+    def _take_widths(self) -> None:
+        if self._laying_out:
+            return
+        tree = self.table is self.tree_view
+        indent = self.tree_view.indentation()
+        self.columns.take(self._header(self.table), tree=tree, indent=indent)
+
+    def relayout_columns(self) -> None:
+        """The column layout onto the view shown (after a change of view or of choice)."""
+        tree = self.table is self.tree_view
+        indent = self.tree_view.indentation()
+        self._laying_out = True
+        try:
+            self.columns.apply(self._header(self.table), tree=tree, indent=indent)
+        finally:
+            self._laying_out = False
+
+    def _keep_widths_across_resets(self, model: QAbstractItemModel) -> None:
+        """A model reset (Clear, regrouping) gives a header Qt's default widths back: the
+        user's are taken just before and laid out again just after."""
+        if id(model) in self._column_models:
+            return
+        self._column_models.add(id(model))
+        model.modelAboutToBeReset.connect(self._take_widths)
+        model.modelReset.connect(self.relayout_columns)
+
+    def _header_menu(self, header: QHeaderView, pos: QPoint) -> None:
+        self._take_widths()
+        self.columns.show_menu(header, pos, self.relayout_columns)
+
+    def load_settings(self, s: QSettings) -> None:
+        self.columns.load(s)
+        self.relayout_columns()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # The first widths fit the list's first real width (unless the user's are known).
+        if not self._fitted and not self.columns.loaded and self.width() > 200:
+            self._fitted = True
+            scrollbar = self.table.verticalScrollBar().sizeHint().width()
+            self.columns.fit(self.width() - scrollbar)
+            self.relayout_columns()
+
+    def save_settings(self, s: QSettings) -> None:
+        self._take_widths()
+        self.columns.save(s)
 
     def _on_searched(self) -> None:
         """A stored session's new filter or grouping result is in the list."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontDatabase, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QFont, QFontDatabase, QResizeEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
+    QSizePolicy,
     QTableView,
     QWidget,
 )
@@ -86,3 +87,36 @@ def fit_rows(view: QTableView, most: int) -> None:
     """Make `view` as tall as its rows, `most` rows at the most (then it scrolls)."""
     rows = min(max(view.model().rowCount(), 1), most)
     view.setMaximumHeight(rows_height(view, rows))
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text, elided to the label's width ("…"); the whole text is the
+    tooltip. For states and notes that must not grow their row (a reason may be long)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._full = ""
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # type: ignore[override]  # Qt's is a slot
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def text(self) -> str:  # type: ignore[override]
+        """The whole text (what is shown may be elided)."""
+        return self._full
+
+    def shown_text(self) -> str:
+        return super().text()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        line = self._full.replace("\n", " ")
+        width = max(self.width(), 10)
+        super().setText(self.fontMetrics().elidedText(line, Qt.TextElideMode.ElideRight, width))

@@ -398,18 +398,19 @@ def test_the_flat_list_is_a_table_and_grouping_shows_a_tree_keeping_the_selectio
     qtbot.waitUntil(lambda: w.model.rowCount() == 3, timeout=TIMEOUT_MS)
     assert w.table is w.traffic.flat_view and w.table.model() is w.proxy
     assert w.traffic.tree_view.model() is None  # the hidden view does no work
-    w.table.horizontalHeader().resizeSection(2, 222)
+    w.table.horizontalHeader().resizeSection(COL_STATUS, 222)  # Path stretches: not resized by hand
     _select(w, 1)
     assert w.detail.exchange is not None and w.detail.exchange.id == 2
     w.group_action.trigger()
     assert w.table is w.traffic.tree_view and w.table.model() is w.proxy
     assert w.traffic.flat_view.model() is None
-    assert w.table.header().sectionSize(2) == 222  # the width the user chose
+    assert w.table.header().sectionSize(COL_STATUS) == 222  # the width the user chose
     current = w.table.currentIndex()
     assert current.parent().isValid() and w.traffic.exchange_at(current).id == 2
     assert w.table.isExpanded(current.parent())
     w.group_action.trigger()
-    assert w.table is w.traffic.flat_view and w.table.horizontalHeader().sectionSize(2) == 222
+    assert w.table is w.traffic.flat_view
+    assert w.table.horizontalHeader().sectionSize(COL_STATUS) == 222
     assert w.traffic.exchange_at(w.table.currentIndex()).id == 2
     assert _cell(w, 2, 2) == "/health"
 

@@ -214,7 +214,8 @@ def test_body_cap_demo_answers_413_until_the_emulator_gives_up(qtbot, window):
     assert [x.attempt for x in capped] == [1, 2, 3, 4]
     assert {x.request_id for x in capped} == {w.timeline.job.request_id}
     w.select_exchange(capped[0].id)
-    assert w.detail.body.info.text().startswith("first 1.0 KB of ")
+    info = w.detail.body.info.text()  # the transcript is kept whole (under 16 KiB)
+    assert "refused" in info and "1024-byte limit" in info
 
 
 def test_stream_kill_demo_shows_the_stream_closed_with_1011(qtbot, window):
@@ -411,3 +412,34 @@ def test_a_held_callback_waits_for_the_edited_reply_then_the_next_rule_answers(q
     assert answered(2).rule == "look" and "no answer within 2 s" in answered(2).note
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
     w.engine.unsubscribe(listener)
+
+
+def test_the_empty_list_guides_a_first_callback_in_one_click(qtbot, window):
+    """Issue 14 item 15: a first start showed an empty list and nothing else."""
+    from PySide6.QtGui import QGuiApplication
+
+    from inspector.ui.first_run import SERVE_LINE
+
+    w = window
+    guide = w.first_run
+    assert w.traffic.showing_guide and guide.isVisible()
+    text = " ".join(label.text() for label in guide.findChildren(type(guide.where)))
+    assert "cannot reach 127.0.0.1" in text and w.engine.receiver_url in text
+    guide.copy_button.click()
+    assert QGuiApplication.clipboard().text() == SERVE_LINE
+    opened = []
+    w.public_url_opener = lambda: opened.append(True)  # what the Public URL control sets
+    guide.real_button.click()
+    assert opened == [True]
+    w.public_url_opener = None
+    guide.real_button.click()  # no such control: what it takes, in the help page
+    assert w.callbacks_help is not None and w.callbacks_help.isVisible()
+    w.callbacks_help.close()
+    guide.try_button.click()  # a bundled sample through the emulator, called back here
+    qtbot.waitUntil(
+        lambda: any(x.path == "/callback" for x in _rows(w)), timeout=ASR_TIMEOUT_MS
+    )
+    assert not w.traffic.showing_guide and w.table.isVisible()
+    callback = next(x for x in _rows(w) if x.path == "/callback")
+    assert callback.status == 200 and callback.view.transcript
+    assert callback.request_id == w.submit_panel.submissions[-1].request_id

@@ -131,3 +131,48 @@ def test_a_long_status_message_is_elided_before_the_counters(qtbot, start_engine
     rect = bar.message_rect()
     assert rect.right() < w.count_label.x() and rect.width() > 200
     assert bar.toolTip() == long and bar.currentMessage() == long
+
+
+def test_every_control_has_an_accessible_name(qtbot, window_on, tmp_path):
+    """What a screen reader reads for each control: its own name, its text, or its label
+    (QAccessible's Name), in the window and the dialogs it opens."""
+    from PySide6.QtGui import QAccessible
+    from PySide6.QtWidgets import QTextEdit
+
+    from inspector.core.settings import ReceiverSettings
+    from inspector.engine.engine import EngineSettings
+    from tests.ui.test_main_window import _request
+
+    w = window_on(EngineSettings(receiver=ReceiverSettings(port=0), data_dir=tmp_path / "d"))
+    _request(w.engine.receiver_url, "POST", "/cb", b'{"request_id":"r"}')
+    qtbot.waitUntil(lambda: w.model.rowCount() == 1, timeout=15_000)
+    row = w.model.exchange(1)
+    w.show_shortcuts()
+    w.show_callbacks_help()
+    w.sessions.show_sessions()
+    w.sessions.show_export()
+    w.sessions.open_replay(row)
+    w.sessions.mark_for_diff(row)
+    w.sessions.diff_with_marked(row)
+    missing = []
+    for cls in (
+        QAbstractButton,
+        QLineEdit,
+        QComboBox,
+        QAbstractSpinBox,
+        QPlainTextEdit,
+        QTextEdit,
+        QAbstractItemView,
+    ):
+        for widget in w.findChildren(cls):
+            if (
+                widget.objectName().startswith("qt_")
+                or isinstance(widget.parent(), QT_OWN_PARENTS)
+                or isinstance(widget, QHeaderView | QListView)
+            ):
+                continue
+            face = QAccessible.queryAccessibleInterface(widget)
+            if face is None or not face.text(QAccessible.Text.Name).strip():
+                where = type(widget.window()).__name__
+                missing.append(f"{type(widget).__name__}: {widget.toolTip()[:60]} in {where}")
+    assert missing == []
