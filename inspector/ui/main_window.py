@@ -246,6 +246,7 @@ class MainWindow(QMainWindow):
         self.toolbar = bar
         # Public URL, guards and forwarding to the user's app (issue 13): a row of its own.
         self.public_control, self.forward_control = add_public_toolbar(self)
+        self.public_url_opener = self._focus_public_url  # the first-run guide's button
 
     def _build_center(self) -> None:
         self.traffic = TrafficPane(lambda: self.url_field.text(), self)
@@ -866,6 +867,18 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             "The real Deepgram needs a public URL in front of this receiver, and your key "
             "(Submit panel, Target: Deepgram)",
+            15000,
+        )
+
+    def _focus_public_url(self) -> None:
+        """Show the Public URL row and put the focus on its provider."""
+        bar = self.public_control.parentWidget()
+        if bar is not None:
+            bar.show()
+        self.public_control.provider.setFocus()
+        self.statusBar().showMessage(
+            "Public URL: choose a provider and press Start, then give Deepgram the callback "
+            "URL it shows; the Submit panel (Target: Deepgram) takes your key",
             15000,
         )
 
