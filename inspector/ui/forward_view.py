@@ -118,6 +118,7 @@ class ForwardTab(QWidget):
         self.table = table_view(self.model, self)
         self.table.setFont(mono_font())
         self.table.setToolTip("The headers your app answered with, in the order it sent them")
+        self.table.setAccessibleName("Your app's reply headers")
         self.table.setColumnWidth(0, 170)
         self.body = text_view(self, "Your app's reply body")
         self.body.setAccessibleName("Your app's reply body")
