@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.columns import COLUMNS, column_index
-from inspector.core.events import EmulatorEvent
+from inspector.core.emulator_events import JobStarted
 from inspector.ui.look import apply_theme
 from inspector.ui.main_window import MainWindow
 from inspector.ui.window_layout import fits, fresh_geometry
@@ -106,7 +106,7 @@ def test_every_part_is_usable_at_common_sizes(qtbot, sized_window, size):
     w.timeline_dock.show()
     qtbot.waitUntil(lambda: w.timeline_dock.height() > 0, timeout=TIMEOUT_MS)
     assert w.timeline.folded and w.timeline_dock.height() <= 90
-    w.tracker.apply(EmulatorEvent("job", 1.0, {"request_id": "r-1", "mode": "callback"}))
+    w.tracker.apply(JobStarted(1.0, request_id="r-1", mode="callback"))
     w.timeline.show_job(w.tracker.get("r-1"))
     qtbot.waitUntil(lambda: w.timeline_dock.height() >= 140, timeout=TIMEOUT_MS)
     assert not w.timeline.folded and w.traffic.height() >= 100
