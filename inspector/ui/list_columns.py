@@ -34,9 +34,14 @@ SAMPLES = {
 PADDING = 16  # the cell's margins and the header's sort/resize room
 PATH_MIN = 120  # Path's share, at least, when the first widths are fitted to a narrow list
 # Given up first when a narrow list cannot hold every first width (the tooltip has it all).
-SHRINK_ORDER = ("dg_token", "status", "request_id")
+SHRINK_ORDER = ("dg_token", "rule", "status", "request_id")
 # ...down to these (in the cell's font): a status still reads whole, ids show both ends.
-SHRINK_TO = {"dg_token": "3fa…f66", "status": "4 attempts, gave up", "request_id": "097de…"}
+SHRINK_TO = {
+    "dg_token": "3fa…f66",
+    "rule": "Rule",  # its title: rule names are in the tooltip and the Headers tab
+    "status": "4 attempts, gave up",
+    "request_id": "097de…",
+}
 TREE_INDENT_COLUMN = 0  # the tree draws its branches in this column: it gets their width
 WIDTHS_KEY, HIDDEN_KEY = "list/widths", "list/hidden"
 

@@ -47,7 +47,7 @@ from ..core.rules import Rule, active_count
 from ..core.rules_file import RulesFileError
 from ..store.rules_files import read_rules_file, write_rules_file
 from .rule_editor import RuleEditor
-from .widgets import plain_label
+from .widgets import FlowLayout, plain_label
 
 Index = QModelIndex | QPersistentModelIndex
 _ROW_MIME = "application/x-callback-inspector-rule-row"
@@ -309,7 +309,7 @@ class RulesPanel(QWidget):
         )
         self.empty.setWordWrap(True)
 
-        bar = QHBoxLayout()
+        bar = FlowLayout()  # wraps in a narrow dock (1024 px) rather than widen it
         self.add_button = _tool("Add…", "Add a rule: after the selected one", self)
         self.edit_button = _tool("Edit…", "Edit the selected rule (or double-click it)", self)
         self.duplicate_button = _tool("Duplicate", "Duplicate the selected rule", self)
@@ -332,7 +332,6 @@ class RulesPanel(QWidget):
         ):
             button.clicked.connect(slot)
             bar.addWidget(button)
-        bar.addStretch(1)
         self.scope_note = plain_label("", self)  # a demo's rules: whose they are, till when
         self.scope_note.setAccessibleName("Whose rules these are")
         self.scope_note.setToolTip(

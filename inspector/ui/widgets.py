@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QFont, QFontDatabase, QResizeEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
+    QLayout,
+    QLayoutItem,
     QPlainTextEdit,
     QSizePolicy,
     QTableView,
@@ -120,3 +122,67 @@ class ElidedLabel(QLabel):
         line = self._full.replace("\n", " ")
         width = max(self.width(), 10)
         super().setText(self.fontMetrics().elidedText(line, Qt.TextElideMode.ElideRight, width))
+
+
+class FlowLayout(QLayout):
+    """A row of widgets that wraps onto more rows when its width runs out (Qt's flow layout
+    example): a button bar that keeps a narrow dock usable instead of widening it."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 4) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self.setContentsMargins(0, 0, 0, 0)
+        self.setSpacing(spacing)
+
+    def addItem(self, item: QLayoutItem) -> None:
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:
+        """One row: as wide as all the widgets side by side."""
+        width = sum(i.sizeHint().width() for i in self._items)
+        width += self.spacing() * max(len(self._items) - 1, 0)
+        height = max((i.sizeHint().height() for i in self._items), default=0)
+        return QSize(width, height)
+
+    def minimumSize(self) -> QSize:
+        """The widest widget: everything else may wrap."""
+        size = QSize()
+        for i in self._items:
+            size = size.expandedTo(i.minimumSize())
+        return size
+
+    def _arrange(self, rect: QRect, move: bool) -> int:
+        """Place the items in rows inside `rect` (when `move`); the height they take."""
+        x, y, row_height = rect.x(), rect.y(), 0
+        for i in self._items:
+            hint = i.sizeHint()
+            if x > rect.x() and x + hint.width() > rect.right() + 1:
+                x, y = rect.x(), y + row_height + self.spacing()
+                row_height = 0
+            if move:
+                i.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self.spacing()
+            row_height = max(row_height, hint.height())
+        return y + row_height - rect.y()
