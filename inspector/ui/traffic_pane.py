@@ -36,11 +36,9 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import (
-    QFontDatabase,
     QGuiApplication,
     QKeyEvent,
     QResizeEvent,
-    QStandardItemModel,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -50,7 +48,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QStackedWidget,
-    QStyleOptionViewItem,
     QTableView,
     QToolButton,
     QTreeView,
@@ -65,7 +62,7 @@ from .list_cells import TONE_COLOURS
 from .list_columns import ListColumns
 from .traffic_filter import TrafficFilter
 from .traffic_model import TrafficModel
-from .widgets import plain_label
+from .widgets import flat_table, plain_label, text_row_height
 
 Action = Callable[[], object]
 
@@ -124,20 +121,7 @@ class TrafficPane(QWidget):
         self.tree_view.setRootIsDecorated(False)
         self.tree_view.setUniformRowHeights(True)
         self.tree_view.setAllColumnsShowFocus(True)
-        self.flat_view = QTableView(self)
-        self.flat_view.setShowGrid(False)
-        self.flat_view.setWordWrap(False)
-        self.flat_view.setCornerButtonEnabled(False)
-        self.flat_view.setTabKeyNavigation(False)
-        self.flat_view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        rows = self.flat_view.verticalHeader()
-        rows.hide()
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setMinimumSectionSize(1)
-        columns = self.flat_view.horizontalHeader()
-        columns.setHighlightSections(False)
-        columns.setSectionsMovable(True)
-        columns.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.flat_view = flat_table(self)  # fixed-height rows, no grid (widgets.py)
         self._stack = QStackedWidget(self)
         for view in (self.flat_view, self.tree_view):
             view.setAlternatingRowColors(True)
@@ -263,21 +247,8 @@ class TrafficPane(QWidget):
         return view.horizontalHeader() if isinstance(view, QTableView) else view.header()
 
     def _fit_row_height(self) -> None:
-        """The flat list's fixed row height: what the tree's uniform rows measure (the
-        delegate's size for a line of text, in the list's fonts)."""
-        probe = QStandardItemModel(1, 2)
-        probe.setData(probe.index(0, 0), "Xg")
-        probe.setData(probe.index(0, 1), "Xg")
-        probe.setData(
-            probe.index(0, 1),
-            QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont),
-            Qt.ItemDataRole.FontRole,
-        )
-        option = QStyleOptionViewItem()
-        option.initFrom(self.flat_view)
-        delegate = self.flat_view.itemDelegate()
-        height = max(delegate.sizeHint(option, probe.index(0, c)).height() for c in (0, 1))
-        self.flat_view.verticalHeader().setDefaultSectionSize(max(1, height))
+        """The flat list's fixed row height: what the tree's uniform rows measure."""
+        self.flat_view.verticalHeader().setDefaultSectionSize(text_row_height(self.flat_view))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):

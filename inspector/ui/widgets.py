@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLayoutItem,
     QPlainTextEdit,
     QSizePolicy,
+    QStyleOptionViewItem,
     QTableView,
     QWidget,
 )
@@ -60,6 +61,39 @@ def table_view(model: QStandardItemModel, parent: QWidget | None = None) -> QTab
     view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     return view
+
+
+def flat_table(parent: QWidget | None = None) -> QTableView:
+    """A list as a table: one line per row, rows of a fixed height (set it with
+    `text_row_height`), no grid, no row numbers; columns movable, titles left-aligned."""
+    view = QTableView(parent)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.setCornerButtonEnabled(False)
+    view.setTabKeyNavigation(False)
+    view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    rows = view.verticalHeader()
+    rows.hide()
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    rows.setMinimumSectionSize(1)
+    columns = view.horizontalHeader()
+    columns.setHighlightSections(False)
+    columns.setSectionsMovable(True)
+    columns.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return view
+
+
+def text_row_height(view: QAbstractItemView) -> int:
+    """The height the view's delegate gives a line of text, in the plain and the monospace
+    font alike (what a tree's uniform rows measure)."""
+    probe = QStandardItemModel(1, 2)
+    probe.setData(probe.index(0, 0), "Xg")
+    probe.setData(probe.index(0, 1), "Xg")
+    probe.setData(probe.index(0, 1), mono_font(), Qt.ItemDataRole.FontRole)
+    option = QStyleOptionViewItem()
+    option.initFrom(view)
+    delegate = view.itemDelegate()
+    return max(1, max(delegate.sizeHint(option, probe.index(0, c)).height() for c in (0, 1)))
 
 
 def item(text: str, tooltip: str | None = None, mono: bool = False) -> QStandardItem:
