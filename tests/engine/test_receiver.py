@@ -424,7 +424,7 @@ def test_a_refused_body_stays_cut_and_named_in_the_session_and_the_har(start_eng
     from inspector.core.settings import ReceiverSettings
     from inspector.engine.engine import Engine, EngineSettings
     from inspector.store.har import har_to_records, to_har
-    from inspector.store.session import SessionReader
+    from inspector.store.session_reader import SessionReader
 
     engine = Engine(
         EngineSettings(
