@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow lint bench soak package venv clean
+.PHONY: run test test-slow lint deadcode bench soak package venv clean
 
 # The venv is (re)built when missing or when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -22,6 +22,11 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check inspector tests bench examples
 	$(BIN)/mypy
+
+# Code nothing uses (vulture); vulture_whitelist.py names what a framework or a user calls,
+# each with its reason. Not part of `make test`: a finding is a place to look, not a verdict.
+deadcode: $(STAMP)
+	$(BIN)/vulture inspector vulture_whitelist.py --min-confidence 60
 
 # Lint + the whole suite but the slow tests (installers, 2-minute soak: make test-slow;
 # CI runs both).

@@ -74,16 +74,7 @@ def icons_dir() -> Path:
     return resource("icons")
 
 
-def styles_dir() -> Path:
-    """Qt style sheets (.qss)."""
-    return resource("styles")
-
-
 def app_icon() -> Path:
     """The application icon (SVG), also installed into the hicolor theme by the packages."""
     return icons_dir() / f"{APP_ID}.svg"
 
-
-def is_frozen() -> bool:
-    """True inside a PyInstaller bundle."""
-    return bool(getattr(sys, "frozen", False) and getattr(sys, "_MEIPASS", None))

@@ -79,8 +79,3 @@ class Glob:
 
     def matches(self, text: str) -> bool:
         return self._regex.fullmatch(text) is not None
-
-    @property
-    def is_literal(self) -> bool:
-        """No wildcard in it: matches exactly its own text."""
-        return not any(c in self.pattern for c in "*?[\\")

@@ -56,18 +56,12 @@ DETECTED_LANGUAGE = "en"  # the only language PocketSphinx's en-us model can tel
 
 
 class ErrorCode(StrEnum):
-    """Legacy `err_code` values the emulator sends; HTTP status in `ERROR_STATUS` [ERR]."""
+    """Legacy `err_code` values of the emulator's own checks, with 400 and 401 [ERR] (the
+    injected failures' codes are in `core.emulator_faults`)."""
 
     INVALID_QUERY_PARAMETER = "INVALID_QUERY_PARAMETER"
     INVALID_AUTH = "INVALID_AUTH"
-    TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
 
-
-ERROR_STATUS: Mapping[ErrorCode, int] = {
-    ErrorCode.INVALID_QUERY_PARAMETER: 400,
-    ErrorCode.INVALID_AUTH: 401,
-    ErrorCode.TOO_MANY_REQUESTS: 429,
-}
 
 INVALID_CREDENTIALS_MESSAGE = "Invalid credentials."  # with INVALID_AUTH, 401 [ERR]
 # With INVALID_QUERY_PARAMETER when `callback=` breaks the [CB] rules [REFERENCE §2]:

@@ -87,10 +87,6 @@ PROBE_REPLY = b"callback-inspector: probe arrived\n"
 ABNORMAL_CLOSURE = 1006
 
 
-class _Dropped(Exception):
-    """The user chose "drop the connection" for a held request: no reply is sent."""
-
-
 class _LiveSocket:
     """A WebSocket the receiver holds open, so the UI can close or drop it."""
 
@@ -527,9 +523,6 @@ class Receiver:
         future.set_result(answer)
         return True
 
-    def held_requests(self) -> list[int]:
-        return list(self._held)
-
     async def _refuse_too_large(
         self,
         request: web.BaseRequest,
@@ -924,9 +917,6 @@ class Receiver:
             await persist(item)
 
     # -- control of live sockets (called through Engine.call) ---------------------------
-    def live_websockets(self) -> list[int]:
-        return list(self._live)
-
     async def send_websocket_text(self, exchange_id: int, text: str) -> None:
         live = self._live.get(exchange_id)
         if live is None:

@@ -120,18 +120,10 @@ class CodeView(QPlainTextEdit):
         self.highlighter.enabled = json and text.count("\n") < HIGHLIGHT_MAX_LINES
         self.setPlainText(text)
 
-    @property
-    def highlighted(self) -> bool:
-        return self.highlighter.enabled
-
     def set_wrap(self, wrap: bool) -> None:
         self.setLineWrapMode(
             QPlainTextEdit.LineWrapMode.WidgetWidth if wrap else QPlainTextEdit.LineWrapMode.NoWrap
         )
-
-    @property
-    def wraps(self) -> bool:
-        return self.lineWrapMode() is not QPlainTextEdit.LineWrapMode.NoWrap
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

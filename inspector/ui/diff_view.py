@@ -109,7 +109,3 @@ class DiffDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.close)
         layout.addWidget(buttons)
-
-    def changed_names(self) -> set[str]:
-        """Every field, header name and JSON path that differs (for tests and copy)."""
-        return {name for _part, name, *_ in self.rows}

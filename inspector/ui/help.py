@@ -126,12 +126,6 @@ class CallbacksHelp(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
-    def places(self) -> list[str]:
-        """Every place the page links to, in order."""
-        import re
-
-        return re.findall(rf'href="{PLACE_SCHEME}:([^"]+)"', HOW_CALLBACKS_WORK)
-
     def _follow(self, url: QUrl) -> None:
         if url.scheme() == PLACE_SCHEME:
             self.place_requested.emit(url.path())

@@ -218,8 +218,7 @@ class SessionsDialog(QDialog):
         box.setTextFormat(Qt.TextFormat.PlainText)
         yes = box.button(QMessageBox.StandardButton.Yes)
         box.buttonClicked.connect(lambda b: self.delete(info.id) if b is yes else None)
-        box.open()
-        self.confirm_box = box
+        box.open()  # the dialog, its parent, keeps it
 
     def delete(self, session_id: str) -> None:
         """Delete without asking (the button asks first); the current capture is kept."""

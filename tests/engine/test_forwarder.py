@@ -163,16 +163,19 @@ def test_the_senders_close_code_reaches_the_app(start_engine):
 @pytest.mark.parametrize("how", ["close", "drop"])
 def test_close_with_code_and_drop_now_act_on_both_sides(start_engine, how):
     with WsApp() as app:
-        engine, _ = start_engine()
+        engine, log = start_engine()
         engine.set_forwarding(ForwardSettings(url=app.url))
         with connect(_ws_url(engine, "/s")) as ws:
             ws.send("ping")
             assert app.frames.get(timeout=10) == "ping"
-            (live,) = engine.receiver.live_websockets()
+            opened = log.wait_for(
+                lambda e: isinstance(e, ExchangeAdded) and e.exchange.kind is ExchangeKind.WEBSOCKET
+            )
+            live = opened.exchange.id
             if how == "close":
-                ok = engine.call(engine.receiver.close_websocket(live, 4002, "closed by you"))
+                ok = engine.close_websocket(live, 4002, "closed by you")
             else:
-                ok = engine.call(engine.receiver.drop_websocket(live))
+                ok = engine.drop_websocket(live)
             assert ok.result(10)
             with pytest.raises(ConnectionClosed):
                 ws.recv(timeout=10)

@@ -90,7 +90,7 @@ def test_diff_of_attempt_1_and_2_shows_what_changed(qtbot, start_engine, window,
     actions["Diff with marked #1"]()
     dialog = w.sessions.diff_dialog
     assert dialog is not None and dialog.isVisible()
-    names = dialog.changed_names()
+    names = {name for _part, name, *_ in dialog.rows}  # every row's field, header or path
     assert {"attempt", "body_size", "X-Try", "metadata.created", "results.extra"} <= names
     assert "metadata.request_id" not in names  # the same in both
     rows = {(r[1]): r for r in dialog.rows}

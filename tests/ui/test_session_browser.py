@@ -162,7 +162,7 @@ def test_sessions_dialog_lists_and_deletes(qtbot, session_window, data_dir):
     assert dialog.select(older.stem)
     assert dialog.delete_button.isEnabled()
     dialog.delete_button.click()  # asks first
-    box = dialog.confirm_box
+    (box,) = [b for b in dialog.findChildren(QMessageBox) if b.isVisible()]
     assert box.isVisible() and older.exists()
     box.button(QMessageBox.StandardButton.Yes).click()
     assert not older.exists()

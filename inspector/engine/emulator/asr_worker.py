@@ -25,10 +25,13 @@ import os
 import signal
 import threading
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...core.transcript import StreamUpdate, Transcription
 from .audio import AudioDecodeError
+
+if TYPE_CHECKING:  # the engine never loads the recogniser itself: only its processes do
+    from .transcriber import Transcriber
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ class AsrWorkerError(RuntimeError):
     """The recognition process failed or exited; the message says how."""
 
 
-def _load(spec: str) -> Any:
+def _load(spec: str) -> Transcriber:
     module, _, name = spec.partition(":")
     return getattr(importlib.import_module(module), name)()
 

@@ -31,7 +31,7 @@ import logging
 import struct
 import threading
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import av
 import numpy as np
@@ -222,23 +222,6 @@ def _to_int16(samples: npt.NDArray[np.float64]) -> Pcm:
 # --------------------------------------------------------------------------------------
 # Streaming decoders
 # --------------------------------------------------------------------------------------
-
-
-class StreamDecoder(Protocol):
-    """Incremental bytes -> 16 kHz mono int16 conversion for one live stream."""
-
-    @property
-    def source_channels(self) -> int | None:
-        """Channels in the source, once known."""
-        ...
-
-    def push(self, data: bytes) -> Pcm:
-        """Decode another chunk of client bytes; returns whatever samples are ready."""
-        ...
-
-    def finish(self) -> Pcm:
-        """End of input: return the remaining samples and release resources."""
-        ...
 
 
 class RawStreamDecoder:

@@ -112,6 +112,13 @@ class Transcriber(Protocol):
         channel on its own."""
         ...
 
+    def transcribe_part(
+        self, audio: bytes, index: int, count: int, **options: Any
+    ) -> Transcription:
+        """Part `index` of `count` of `transcribe(audio)`: one process's share of a file
+        decoded in parallel (the parts' words joined in order are the whole file's)."""
+        ...
+
     def open_stream(
         self,
         *,
