@@ -450,6 +450,45 @@ def parse_filter(text: str) -> ParsedFilter:
         return ParsedFilter(text, error=f"nested more than {MAX_DEPTH} deep")
 
 
+@dataclass(frozen=True)
+class Completion:
+    """What the word being typed may become: `text[start:end]` replaced by one of `choices`."""
+
+    start: int
+    end: int
+    choices: tuple[str, ...]
+
+
+# `has:` names worth offering: the special ones and the headers every callback carries.
+_HAS_OFFERED = (*_HAS_SPECIAL, "content-type", "authorization", "user-agent")
+
+
+def complete(text: str, cursor: int) -> Completion:
+    """The field names (`status:`), `is:` states and `has:` names that the word ending at
+    `cursor` is the start of; none inside quotes or once the word is whole."""
+    cursor = max(0, min(cursor, len(text)))
+    if text[:cursor].count('"') % 2:
+        return Completion(cursor, cursor, ())
+    start = cursor
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in '()"':
+        start -= 1
+    if text[start : start + 1] == "-":  # a negation is not part of the word
+        start += 1
+    word = text[start:cursor].lower()
+    if len(word) < 2:  # one letter is too little to guess from (and most words start so)
+        return Completion(cursor, cursor, ())
+    name, colon, value = word.partition(":")
+    if colon:
+        offered = {"is": list(_IS), "has": list(_HAS_OFFERED)}.get(ALIASES.get(name, name), [])
+        choices = [f"{name}:{v}" for v in offered if v.startswith(value)]
+    else:
+        choices = [f + ":" for f in FIELDS if f.startswith(word)]
+        choices += [k for k in KEYWORDS if k.startswith(word)]
+    if choices == [word]:
+        choices = []
+    return Completion(start, cursor, tuple(choices))
+
+
 def quote_value(value: str) -> str:
     """`value` as the filter language reads it back as one value: bare when it can be,
     else in quotes (\\ and \" escaped)."""

@@ -58,6 +58,7 @@ from PySide6.QtWidgets import (
 from ..core.exchange_display import Tone
 from ..core.filter_expr import filter_help, parse_filter, quote_value
 from ..core.records import Exchange
+from .filter_completer import FilterCompleter
 from .list_cells import TONE_COLOURS
 from .list_columns import ListColumns
 from .traffic_filter import TrafficFilter
@@ -97,6 +98,7 @@ class TrafficPane(QWidget):
             "Shows only the rows that match; Esc clears it.\n" + filter_help()
         )
         self.filter_field.textChanged.connect(self._on_filter)
+        self.filter_completer = FilterCompleter(self.filter_field)  # st -> status:
         self.filter_count = QLabel("", self)
         self.filter_count.setAccessibleName("Rows shown")
         self.filter_count.setToolTip("Rows shown by the filter, of all rows")
@@ -212,9 +214,9 @@ class TrafficPane(QWidget):
             self.filter_count.setText(f"searching {total:,}…")
         elif self.proxy.active:
             shown = self.model if self._stored else self.proxy
-            self.filter_count.setText(f"{shown.shown_exchanges()} of {total}")
+            self.filter_count.setText(f"{shown.shown_exchanges():,} of {total:,}")
         else:
-            self.filter_count.setText(f"{total} total")
+            self.filter_count.setText(f"{total:,} total")
 
     def show_model(self, model: Any) -> None:
         """List `model` instead (the live `TrafficModel` or a `StoredTrafficModel`), with the

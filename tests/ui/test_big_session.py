@@ -180,7 +180,7 @@ def test_big_session_opens_counted_scrolls_to_its_last_row_building_only_shown_r
     stored, model = w.sessions.stored, w.sessions.stored_model
     assert stored is not None and isinstance(model, StoredTrafficModel)
     assert w.table.model().rowCount() == BIG  # every row counted at once, none read ahead
-    assert f"{BIG} total" in w.filter_count.text()
+    assert f"{BIG:,} total" in w.filter_count.text()
     qtbot.waitUntil(
         lambda: w.table.model().index(0, COL_PATH).data() == "/cb/1", timeout=TIMEOUT_MS
     )
@@ -230,7 +230,7 @@ def test_filter_shows_the_rows_the_live_filter_would(qtbot, window, big_file, re
         qtbot.waitUntil(lambda: not w.traffic.searching, timeout=TIMEOUT_MS)
         expected = reference.ids(needle)
         assert w.table.model().rowCount() == len(expected), needle
-        assert w.filter_count.text() == f"{len(expected)} of {BIG}"
+        assert w.filter_count.text() == f"{len(expected):,} of {BIG:,}"
         if len(expected) <= 5_000:
             assert _listed_ids(w) == expected, needle  # ids from the list: no row built
         else:  # the first and last rows are right
@@ -244,7 +244,7 @@ def test_filter_shows_the_rows_the_live_filter_would(qtbot, window, big_file, re
 
     w.filter_field.setText("")
     qtbot.waitUntil(lambda: w.table.model().rowCount() == BIG, timeout=TIMEOUT_MS)
-    assert w.filter_count.text() == f"{BIG} total"
+    assert w.filter_count.text() == f"{BIG:,} total"
 
 
 def test_group_by_request_id_then_filter_on_a_big_session(qtbot, window, big_file, reference):
@@ -262,7 +262,7 @@ def test_group_by_request_id_then_filter_on_a_big_session(qtbot, window, big_fil
     assert w.table.model().index(0, COL_ATTEMPT).data() == "5"
     assert w.table.model().index(0, COL_STATUS).data() == "5 attempts, delivered"
     assert w.table.isExpanded(top)
-    assert w.filter_count.text() == f"{BIG} total"
+    assert w.filter_count.text() == f"{BIG:,} total"
 
     needle = "00000007-0000"  # one request_id: its group, all its attempts
     w.filter_field.setText(needle)

@@ -58,7 +58,7 @@ def test_previous_session_shown_at_start_with_light_rows_until_a_row_is_opened(
     # A stored session is listed as it is (it filters itself, in SQL): no proxy per row.
     assert w.table.model() is w.sessions.stored_model
     qtbot.waitUntil(lambda: stored.done and w.table.model().rowCount() == n, timeout=TIMEOUT_MS)
-    assert "5000 total" in w.filter_count.text()
+    assert "5,000 total" in w.filter_count.text()
     # The list holds light rows (headers, no bodies), and only those read for the screen:
     # not one per exchange of the session.
     model = w.sessions.stored_model

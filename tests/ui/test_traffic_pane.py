@@ -4,6 +4,7 @@ to the same rows; a mistake is said under the box, and the list keeps its last f
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from inspector.core.events import ExchangeAdded
 from inspector.ui.stored_model import StoredTrafficModel
@@ -91,3 +92,25 @@ def test_filter_by_this_request_id_writes_a_request_id_term(pane):
     actions["Filter by this request_id"]()
     assert pane.filter_field.text() == f"request_id:{x.request_id}"
     assert _ids(pane) == [1, 2, 3, 29]
+
+
+def test_typing_offers_the_languages_words_and_takes_the_one_chosen(qtbot, pane):
+    completer = pane.filter_completer
+    pane.filter_field.setFocus()
+    qtbot.keyClicks(pane.filter_field, "-is:e")
+    qtbot.waitUntil(lambda: completer.choices == ["is:error"])
+    popup = completer.completer.popup()
+    assert popup.accessibleName() == "Filter suggestions"
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert pane.filter_field.text() == "-is:error "
+    assert not popup.isVisible()
+    assert set(_ids(pane)) == {x.id for x in varied_exchanges()} - {
+        1, 2, 7, 9, 13, 15, 17, 18, 24, 26, 27
+    }
+    # A plain word that is also a field's name: Enter alone leaves it a word.
+    pane.filter_field.clear()
+    qtbot.keyClicks(pane.filter_field, "note")
+    qtbot.waitUntil(lambda: completer.choices == ["note:"])
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert pane.filter_field.text() == "note"
