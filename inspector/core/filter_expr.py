@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -150,7 +149,7 @@ def _not_empty(field: str) -> Pred:
     return Cmp("!=", Field(field), Lit(""))  # false for None too (two-valued)
 
 
-_HAS_SPECIAL: dict[str, Pred] = {
+HAS_SPECIAL: dict[str, Pred] = {
     "body": Cmp(">", Field("body_size"), Lit(0)),
     "request_id": _not_empty("request_id"),
     "transcript": _not_empty("transcript"),
@@ -162,7 +161,7 @@ _HAS_SPECIAL: dict[str, Pred] = {
 }
 
 _ws = Cmp("=", Field("kind"), Lit("websocket"))
-_IS: dict[str, Pred] = {
+IS_STATES: dict[str, Pred] = {
     "error": IS_ERROR,
     "ok": Cmp("=", STATUS_TONE, Lit(Tone.OK.value)),
     "redirect": Cmp("=", STATUS_TONE, Lit(Tone.REDIRECT.value)),
@@ -177,15 +176,15 @@ _IS: dict[str, Pred] = {
 
 
 def _is(value: str) -> Pred:
-    found = _IS.get(value.lower())
+    found = IS_STATES.get(value.lower())
     if found is None:
-        raise FilterError(_unknown(f"`is:{value}`", value.lower(), list(_IS), "is:"))
+        raise FilterError(_unknown(f"`is:{value}`", value.lower(), list(IS_STATES), "is:"))
     return found
 
 
 def _has(value: str) -> Pred:
     name = value.lower()
-    return _HAS_SPECIAL.get(name) or HasHeader(name)
+    return HAS_SPECIAL.get(name) or HasHeader(name)
 
 
 _STATUS_HELP = "give a number (503), a class (5xx), a range (500-599) or a comparison (>=400)"
@@ -450,64 +449,9 @@ def parse_filter(text: str) -> ParsedFilter:
         return ParsedFilter(text, error=f"nested more than {MAX_DEPTH} deep")
 
 
-@dataclass(frozen=True)
-class Completion:
-    """What the word being typed may become: `text[start:end]` replaced by one of `choices`."""
-
-    start: int
-    end: int
-    choices: tuple[str, ...]
-
-
-# `has:` names worth offering: the special ones and the headers every callback carries.
-_HAS_OFFERED = (*_HAS_SPECIAL, "content-type", "authorization", "user-agent")
-
-
-def complete(text: str, cursor: int) -> Completion:
-    """The field names (`status:`), `is:` states and `has:` names that the word ending at
-    `cursor` is the start of; none inside quotes or once the word is whole."""
-    cursor = max(0, min(cursor, len(text)))
-    if text[:cursor].count('"') % 2:
-        return Completion(cursor, cursor, ())
-    start = cursor
-    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in '()"':
-        start -= 1
-    if text[start : start + 1] == "-":  # a negation is not part of the word
-        start += 1
-    word = text[start:cursor].lower()
-    if len(word) < 2:  # one letter is too little to guess from (and most words start so)
-        return Completion(cursor, cursor, ())
-    name, colon, value = word.partition(":")
-    if colon:
-        offered = {"is": list(_IS), "has": list(_HAS_OFFERED)}.get(ALIASES.get(name, name), [])
-        choices = [f"{name}:{v}" for v in offered if v.startswith(value)]
-    else:
-        choices = [f + ":" for f in FIELDS if f.startswith(word)]
-        choices += [k for k in KEYWORDS if k.startswith(word)]
-    if choices == [word]:
-        choices = []
-    return Completion(start, cursor, tuple(choices))
-
-
 def quote_value(value: str) -> str:
     """`value` as the filter language reads it back as one value: bare when it can be,
     else in quotes (\\ and \" escaped)."""
     if value and not any(c.isspace() or c in '()"\\' for c in value):
         return value
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def filter_help(width: int = 88) -> str:
-    """The language in a few lines of at most `width` characters (an example never split),
-    for tooltips and --help."""
-    lines: list[str] = []
-    for example in [example for _, example in FIELDS.values()] + list(KEYWORDS):
-        if lines and len(lines[-1]) + 2 + len(example) <= width:
-            lines[-1] += "  " + example
-        else:
-            lines.append(example)
-    words = (
-        "A plain word searches path, method, status, request_id, headers (name: value), note, "
-        "rule and transcript. Space is AND, OR is OR, -x leaves x out, ( ) group."
-    )
-    return "\n".join(lines + textwrap.wrap(words, width, break_on_hyphens=False))

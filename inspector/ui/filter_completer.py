@@ -1,6 +1,6 @@
 """Suggestions under the filter box as the user types: the field names of the filter
 language (`st` offers `status:`), the states after `is:` and the names after `has:`
-(`core.filter_expr.complete` decides; this module only shows them and puts the one chosen
+(`core.filter_hints.complete` decides; this module only shows them and puts the one chosen
 in place of the word typed). Typing goes on into the box while the list is open; Down picks a
 suggestion and Enter or Tab takes it (nothing is picked for the user: a plain word that is
 also a field's name stays a word), Esc closes the list."""
@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QObject, QStringListModel, Qt
 from PySide6.QtWidgets import QAbstractItemView, QCompleter, QLineEdit
 
-from ..core.filter_expr import Completion, complete
+from ..core.filter_hints import Completion, complete
 
 
 class FilterCompleter(QObject):

@@ -56,7 +56,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.exchange_display import Tone
-from ..core.filter_expr import filter_help, parse_filter, quote_value
+from ..core.filter_expr import parse_filter, quote_value
+from ..core.filter_hints import filter_help
 from ..core.records import Exchange
 from .filter_completer import FilterCompleter
 from .list_cells import TONE_COLOURS

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from inspector.core.filter_expr import complete, parse_filter
+from inspector.core.filter_expr import parse_filter
 from inspector.core.row_python import compile_python
 from inspector.core.row_sql import SQL_FUNCTIONS, to_sql
 from inspector.store.session_reader import SessionReader
@@ -199,27 +199,3 @@ def test_an_empty_filter_shows_everything_and_a_phrase_keeps_its_spaces():
     assert parse_filter("STATUS:503").condition == parse_filter("status:503").condition
     assert parse_filter("a or b").condition == parse_filter("a or AND b").condition
 
-
-COMPLETIONS = {
-    "st": ["status:"],
-    "status:5xx me": ["method:"],  # the word at the cursor, after others
-    "-is:e": ["is:error"],  # after a negation
-    "(pa": ["path:"],
-    "has:dg": ["has:dg-token"],
-    "token:": [],  # a field with no fixed values
-    "is:": ["is:error", "is:ok", "is:redirect", "is:pending", "is:open", "is:ws",
-            "is:websocket", "is:http", "is:final", "is:retry"],  # fmt: skip
-    "wx": [],
-    "s": [],  # one letter says too little
-    "ws": [],  # already whole
-    'body:"st': [],  # inside quotes
-}
-
-
-@pytest.mark.parametrize("text", list(COMPLETIONS))
-def test_the_word_being_typed_is_offered_what_it_can_become(text):
-    offered = complete(text, len(text))
-    assert list(offered.choices) == COMPLETIONS[text]
-    for choice in offered.choices:  # each one, put in place of the word, parses or asks on
-        done = text[: offered.start] + choice + text[offered.end :]
-        assert parse_filter(done).ok or done.endswith(":")
