@@ -14,6 +14,11 @@ _.mimeData  # ui/rules_panel.py
 _.dropMimeData  # ui/rules_panel.py
 _.highlightBlock  # ui/code_view.py
 _.filterAcceptsRow  # ui/traffic_filter.py
+_.itemAt  # ui/widgets.py: a QLayout of our own
+_.takeAt
+_.expandingDirections
+_.hasHeightForWidth
+_.heightForWidth
 # asyncio.Protocol and aiohttp's RequestHandler callbacks; aiohttp's own keep-alive handle.
 _.eof_received  # engine/receiver_connections.py
 _.handle_error  # engine/receiver_connections.py
@@ -58,7 +63,6 @@ ChildEngine  # engine/child_engine.py
 RemoteEngine  # engine/remote_engine.py
 read_token  # engine/remote_engine.py
 supports  # engine/control_client.py: the hello's list of commands the engine knows
-_.clear_attempts  # engine/engine.py, engine/control_client.py: the ClearAttempts command
 # Fields of public records (read by callers of the store and of core's tables).
 schema_version  # store/session_reader.py: SessionMeta, what `sessions --json` users read
 repetitions  # core/check_payloads.py: LongResult, how many times the sample fills the body
