@@ -149,9 +149,13 @@ class BreakpointDialog(QDialog):
             return
         x = held.exchange
         rid = f", request_id {x.request_id}" if x.request_id else ""
+        words = (x.view.transcript or "").strip()
+        if len(words) > 80:
+            words = words[:79] + "…"
+        said = f"\nTranscript: “{words}”" if words else ""
         self.what.setText(
             f"#{x.id} {x.method} {x.target} (attempt {x.attempt}{rid}) is held by rule "
-            f'"{held.rule}". Its sender waits for your answer.'
+            f'"{held.rule}". Its sender waits for your answer. The list shows it in full.{said}'
         )
         proposal = held.proposal
         if isinstance(proposal, Respond):

@@ -77,6 +77,7 @@ class Field:
     default: Any = None
     separator: str = ":"  # for pairs
     suffix: str = ""  # a number's unit, shown in its box
+    unset: str = ""  # what a number box says at its lowest value when that means "not given"
 
 
 MATCH_FIELDS: tuple[Field, ...] = (
@@ -227,6 +228,7 @@ ACTION_FIELDS: tuple[Field, ...] = (
         low=0,
         high=1_000_000,
         default=0,
+        unset="not by count",
     ),
     Field(
         "close_after_seconds",
@@ -238,6 +240,7 @@ ACTION_FIELDS: tuple[Field, ...] = (
         high=86_400,
         default=0,
         suffix=" s",
+        unset="not by time",
     ),
     Field(
         "close_code",
@@ -334,6 +337,7 @@ class _Editor:
             spin.setRange(int(field.low), int(field.high))
             spin.setValue(int(field.default or field.low))
             spin.setSuffix(field.suffix)
+            spin.setSpecialValueText(field.unset)
             widget = spin
         elif kind == "float":
             dspin = QDoubleSpinBox(parent)
@@ -341,6 +345,7 @@ class _Editor:
             dspin.setDecimals(2)
             dspin.setValue(float(field.default or field.low))
             dspin.setSuffix(field.suffix)
+            dspin.setSpecialValueText(field.unset)
             widget = dspin
         elif kind == "bool":
             widget = QCheckBox(parent)

@@ -373,6 +373,7 @@ def test_a_held_callback_waits_for_the_edited_reply_then_the_next_rule_answers(q
     held = dialog.current
     assert held is not None and held.rule == "look" and held.exchange.attempt == 1
     assert (dialog.status.value(), dialog.body.toPlainText()) == (200, "ok")  # the next rule's
+    assert f"Transcript: “{held.exchange.view.transcript[:20]}" in dialog.what.text()
     row = w.model.index_of(held.exchange_id).row()
     assert w.model.index(row, column_index("status")).data().startswith("held ‖ ")  # countdown
     assert w.rules_ui.chip.text().endswith("‖ 1 held")
