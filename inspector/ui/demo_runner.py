@@ -122,9 +122,6 @@ class DemoBanner(QFrame):
         self.end_button.setText("Close")
         self.end_button.setToolTip("Hide this story")
 
-    def step_texts(self) -> list[str]:
-        return [label.text() for label in self.steps]
-
 
 class DemoRunner(QObject):
     """One demo at a time, in a scope; `pace` seconds per step (tests shorten it)."""
@@ -244,9 +241,6 @@ class DemoRunner(QObject):
         step = self._queued.popleft()
         self._shown.append(step)
         self.banner.add_step(step)
-
-    def shown_all(self) -> bool:
-        return not self._queued
 
     def story_so_far(self) -> list[str]:
         """Every step of the story: those shown, then those waiting for their turn."""

@@ -815,8 +815,8 @@ class MainWindow(QMainWindow):
                 "Demos run on the built-in emulator, which is not running: press Start.",
                 parent=self,
             )
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # its parent holds it till then
             box.open()  # never exec(): nothing waits on the user (every menu item is tried)
-            self.demo_box = box
             return None
         self._select_path = demo.path
         self._selected_id = None

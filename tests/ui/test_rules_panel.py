@@ -262,3 +262,18 @@ def test_clear_starts_the_attempt_count_again_so_fail_first_fails_anew(
     assert _post(engine.receiver_url, "/cb", job) == 503
     qtbot.waitUntil(lambda: w.model.rowCount() == 1, timeout=TIMEOUT_MS)
     assert w.model.exchange_at(w.model.index(0, 0)).attempt == 1
+
+
+def test_a_demo_without_the_emulator_says_so_and_changes_no_rule(
+    qtbot, start_engine, window  # noqa: F811
+):
+    from PySide6.QtWidgets import QMessageBox
+
+    engine, _ = start_engine(rules=load_rules('[[rule]]\nname = "mine"\nstatus = 202\n'))
+    w = window(engine)  # an engine without the emulator
+    assert w.run_demo("retry-storm") is None
+    (box,) = [b for b in w.findChildren(QMessageBox) if b.isVisible()]
+    assert "emulator, which is not running" in box.text()
+    assert [r.name for r in engine.rules()] == ["mine"] and w.demo_runner.active is None
+    box.close()
+    qtbot.waitUntil(lambda: not w.findChildren(QMessageBox), timeout=TIMEOUT_MS)  # deleted
