@@ -89,3 +89,9 @@ _._editor  # ui/rules_panel.py
 # Lets a caller wait for the recognition helper processes to be ready; the worker's split of a
 # file over processes is tested with it (tests/engine/test_transcriber.py).
 _.wait_ready  # engine/emulator/asr_worker.py
+# The list's columns by key and the writer's commit count: small public reads of core's table and
+# of the writer (tests read them; the group-commit test shows batching by `commits`).
+column_index  # core/columns.py
+_.commits  # store/session.py
+# Keeps the filter box's completer (its Python slots) referenced beside its Qt parent.
+_.filter_completer  # ui/traffic_pane.py

@@ -143,10 +143,9 @@ _status_text = value_function(STATUS_TEXT)
 _status_tone = value_function(STATUS_TONE)
 _group_key = value_function(GROUP_KEY)
 
-# The same decisions as SQL over the `exchanges` table (no parameters: all literals ours).
-STATUS_TEXT_SQL, _ = to_sql(STATUS_TEXT)
+# The group key as SQL over the `exchanges` table, for the reader's group index (no
+# parameters: all literals ours).
 GROUP_KEY_SQL, _ = to_sql(GROUP_KEY)
-IS_ERROR_SQL, _ = to_sql(IS_ERROR)
 
 
 def status_text(x: Exchange) -> str:

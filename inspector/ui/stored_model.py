@@ -32,7 +32,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signa
 from PySide6.QtGui import QFontDatabase, QStandardItem, QStandardItemModel
 
 from ..core.columns import COLUMNS
-from ..core.exchange_display import GroupSummary, plain_word
+from ..core.exchange_display import GroupSummary
 from ..core.records import Exchange
 from ..core.row_expr import Pred
 from ..store.group_index import GroupIndex
@@ -98,11 +98,6 @@ class StoredTrafficModel(QStandardItemModel):
         if condition != self._condition:
             self._condition = condition
             self._search()
-
-    def set_needle(self, text: str) -> None:
-        """A plain substring search (what a plain word in the filter box is)."""
-        needle = text.strip()
-        self.set_condition(plain_word(needle) if needle else None)
 
     def exchange_count(self) -> int:
         """Every exchange of the session, filter or not."""

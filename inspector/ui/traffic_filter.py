@@ -10,7 +10,6 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QSortFilterProxyModel
 
-from ..core.exchange_display import plain_word
 from ..core.records import Exchange
 from ..core.row_expr import Pred
 from .list_cells import Index
@@ -48,11 +47,6 @@ class TrafficFilter(QSortFilterProxyModel):
         self._condition = condition
         self._accepts = None
         self.endFilterChange()
-
-    def set_needle(self, text: str) -> None:
-        """A plain substring search (what a plain word in the filter box is)."""
-        needle = text.strip()
-        self.set_condition(plain_word(needle) if needle else None)
 
     def multiData(self, index: Index, roleDataSpan: Any) -> None:
         # Qt's proxy answers `multiData` with one `data()` per role, each mapped to the

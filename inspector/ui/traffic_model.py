@@ -20,7 +20,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFontDatabase, QStandardItem, QStandardItemModel
 
-from ..core.columns import COLUMNS, column_index
+from ..core.columns import COLUMNS
 from ..core.events import Event, ExchangeAdded, ExchangeUpdated, WsMessageAdded
 from ..core.exchange_display import (
     GroupSummary,
@@ -39,10 +39,6 @@ from .list_cells import (
     row_cells,
 )
 
-COL_TIME, COL_METHOD, COL_PATH, COL_STATUS, COL_SIZE, COL_REQUEST_ID, COL_ATTEMPT, COL_TOKEN = (
-    column_index(k)
-    for k in ("time", "method", "path", "status", "size", "request_id", "attempt", "dg_token")
-)
 _NCOLS = len(COLUMNS)
 
 
@@ -331,12 +327,6 @@ class TrafficModel(QStandardItemModel):
         for xid in changed:
             self._emit_changed(xid)
         return len(new)
-
-    def append_exchanges(self, xs: list[Exchange]) -> None:
-        """Add rows with new ids in one insert."""
-        if xs:
-            self._summaries.clear()
-            self._insert(xs)
 
     def _insert(self, new: list[Exchange]) -> None:
         if not self._grouped:

@@ -11,8 +11,8 @@ import pytest
 
 from inspector.core.exchange_display import (
     GROUP_KEY_SQL,
-    IS_ERROR_SQL,
-    STATUS_TEXT_SQL,
+    IS_ERROR,
+    STATUS_TEXT,
     GroupSummary,
     Tone,
     group_key,
@@ -24,9 +24,13 @@ from inspector.core.exchange_display import (
     status_tone,
 )
 from inspector.core.row_python import compile_python
+from inspector.core.row_sql import to_sql
 from inspector.core.ws_close_codes import close_code_name
 from inspector.store.session_reader import SessionReader
 from tests.exchange_set import varied_exchanges, write_session
+
+STATUS_TEXT_SQL, _ = to_sql(STATUS_TEXT)  # the same decisions as SQL (no parameters)
+IS_ERROR_SQL, _ = to_sql(IS_ERROR)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QAbstractItemModel, QModelIndex
 
+from inspector.core.columns import COLUMNS, column_index
+from inspector.core.events import ExchangeAdded
 from inspector.core.exchange_display import group_key
 from inspector.core.filter_expr import parse_filter
 from inspector.core.records import Exchange
@@ -22,14 +24,11 @@ from inspector.store.session_reader import SessionReader
 from inspector.ui.main_window import MainWindow
 from inspector.ui.stored_model import ROW_CACHE, SYNC_SEARCH_ROWS, StoredTrafficModel
 from inspector.ui.traffic_filter import TrafficFilter
-from inspector.ui.traffic_model import (
-    COL_ATTEMPT,
-    COL_PATH,
-    COL_STATUS,
-    COLUMNS,
-    EXCHANGE_ROLE,
-    TrafficModel,
-)
+from inspector.ui.traffic_model import EXCHANGE_ROLE, TrafficModel
+
+COL_ATTEMPT = column_index("attempt")
+COL_PATH = column_index("path")
+COL_STATUS = column_index("status")
 
 TIMEOUT_MS = 20_000
 BIG = 200_000
@@ -313,7 +312,7 @@ def test_a_stored_list_shows_what_the_live_list_shows_for_the_same_rows(
         with SessionReader(path) as reader:
             lights = reader.rows()
         live = TrafficModel()
-        live.append_exchanges(lights)
+        live.apply_events([ExchangeAdded(x) for x in lights])
         live.set_grouped(grouped)
         live_proxy = TrafficFilter()
         live_proxy.setSourceModel(live)

@@ -14,16 +14,16 @@ from PySide6.QtGui import QGuiApplication, QImage
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from inspector.core.columns import column_index
 from inspector.core.rules_file import rule_from_table
 from inspector.ui.main_window import MainWindow
-from inspector.ui.traffic_model import (
-    COL_ATTEMPT,
-    COL_METHOD,
-    COL_REQUEST_ID,
-    COL_STATUS,
-    COL_TOKEN,
-)
 from tests.serve_process import EXE
+
+COL_ATTEMPT = column_index("attempt")
+COL_METHOD = column_index("method")
+COL_REQUEST_ID = column_index("request_id")
+COL_STATUS = column_index("status")
+COL_TOKEN = column_index("dg_token")
 
 TIMEOUT_MS = 15_000
 RESULT = (

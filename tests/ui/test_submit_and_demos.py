@@ -14,8 +14,10 @@ from inspector.core.rules_file import load_rules
 from inspector.ui.demos import DEMO_RETRY_DELAY
 from inspector.ui.main_window import MainWindow
 from inspector.ui.submit_panel import SOURCE_SAMPLE, TARGET_EMULATOR
-from inspector.ui.traffic_model import COL_METHOD, COL_REQUEST_ID
 from tests.samples import SAMPLES, silent_wav, word_overlap
+
+COL_METHOD = column_index("method")
+COL_REQUEST_ID = column_index("request_id")
 
 ASR_TIMEOUT_MS = 45_000  # speech recognition on a loaded 2-core machine
 USER_RULES = load_rules('[[rule]]\nname = "mine"\nmatch = { path = "/mine*" }\nstatus = 202\n')

@@ -5,12 +5,15 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QModelRoleData, QModelRoleDataSpan, Qt
 from PySide6.QtGui import QBrush
 
-from inspector.core.columns import COLUMNS
+from inspector.core.columns import COLUMNS, column_index
 from inspector.core.events import ExchangeAdded, ExchangeUpdated, WsMessageAdded
+from inspector.core.exchange_display import plain_word
 from inspector.core.records import Direction, ExchangeKind, WsKind, WsMessage
 from inspector.ui.traffic_filter import TrafficFilter
-from inspector.ui.traffic_model import COL_STATUS, EXCHANGE_ROLE, TrafficModel
+from inspector.ui.traffic_model import EXCHANGE_ROLE, TrafficModel
 from tests.factories import http_exchange
+
+COL_STATUS = column_index("status")
 
 
 def _x(i, rid=None, status=200, kind=ExchangeKind.HTTP, attempt=1):
@@ -65,10 +68,10 @@ def test_filter_matches_header_values_and_counts_exchanges(qtbot):
     proxy = TrafficFilter()
     proxy.setSourceModel(model)
     model.apply_events([ExchangeAdded(_x(i, "a" if i < 3 else None)) for i in range(1, 6)])
-    proxy.set_needle("V4")
+    proxy.set_condition(plain_word("V4"))
     assert proxy.rowCount() == 1 and proxy.shown_exchanges() == 1
     model.set_grouped(True)
-    proxy.set_needle("a")  # the request_id matches the group: all its attempts shown
+    proxy.set_condition(plain_word("a"))  # the request_id matches the group: all its attempts shown
     assert proxy.rowCount(QModelIndex()) == 1 and proxy.shown_exchanges() == 2
 
 
@@ -125,7 +128,7 @@ def test_filter_over_the_item_less_model_follows_new_rows(qtbot):
     model = TrafficModel()
     proxy = TrafficFilter()
     proxy.setSourceModel(model)
-    proxy.set_needle("v2")
+    proxy.set_condition(plain_word("v2"))
     model.apply_events([ExchangeAdded(_x(i)) for i in range(1, 4)])
     assert proxy.rowCount() == 1 and proxy.index(0, 2).data() == "/p2"
     model.apply_events([ExchangeAdded(_x(i)) for i in range(20, 23)])  # v20, v21, v22 match
@@ -136,7 +139,7 @@ def test_filter_over_the_item_less_model_follows_new_rows(qtbot):
         "/p22",
     ]
     assert proxy.shown_exchanges() == 4
-    proxy.set_needle("")
+    proxy.set_condition(None)
     assert proxy.rowCount() == 6
 
 
