@@ -15,10 +15,10 @@ Usage:
 
     from inspector import bundled
 
-    bundled.samples_dir()                   # Path to resources/samples
-    bundled.icons_dir() / "play.svg"        # an icon
-    bundled.app_icon()                      # Path to the app's SVG icon
-    bundled.resource("styles", "dark.qss")  # any file under resources/
+    bundled.samples_dir()                       # Path to resources/samples
+    bundled.icons_dir()                         # Path to resources/icons
+    bundled.app_icon()                          # Path to the app's SVG icon
+    bundled.resource("samples", "numbers.wav")  # any file under resources/
 """
 
 from __future__ import annotations
