@@ -34,7 +34,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from inspector.core.records import Exchange
@@ -194,10 +194,17 @@ def main() -> int:
             return window.table.model().rowCount()
 
         def settle(done, timeout: float) -> bool:
-            """Process events until `done()` (or `timeout` s), then paint the list."""
+            """Process events until `done()` (or `timeout` s), then paint the list. The UI
+            thread sleeps between events, as a window's does (a loop of processEvents()
+            would spin a core the search worker needs): a 5 ms timer wakes it to look."""
             end = time.perf_counter() + timeout
-            while not done() and time.perf_counter() < end:
-                app.processEvents()
+            tick = QTimer()
+            tick.start(5)
+            try:
+                while not done() and time.perf_counter() < end:
+                    app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+            finally:
+                tick.stop()
             app.processEvents()
             window.table.viewport().grab()  # painted
             return bool(done())
