@@ -11,6 +11,7 @@ else to the package's `__init__`.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,13 @@ def modules(root: Path) -> dict[str, tuple[Path, bool]]:
             parts.pop()
         found[".".join(parts)] = (path, is_package)
     return found
+
+
+@functools.cache
+def _source(path: Path) -> tuple[str, ast.Module]:
+    """A file's text and tree, read once for every test here."""
+    text = path.read_text(encoding="utf-8")
+    return text, ast.parse(text, str(path))
 
 
 def _is_type_checking(node: ast.If) -> bool:
@@ -66,7 +74,7 @@ def import_graph(root: Path) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for name, (path, is_package) in mods.items():
         deps: set[str] = set()
-        for node in _imports(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        for node in _imports(_source(path)[1]):
             if isinstance(node, ast.Import):
                 targets = [known(alias.name) for alias in node.names]
             else:
@@ -138,11 +146,11 @@ def test_no_module_imports_itself_through_others() -> None:
 def test_long_modules_say_why() -> None:
     unexplained = []
     for name, (path, _) in modules(PACKAGE_DIR).items():
-        text = path.read_text(encoding="utf-8")
+        text, tree = _source(path)
         lines = len(text.splitlines())
         if lines <= LONG_LINES:
             continue
-        docstring = ast.get_docstring(ast.parse(text)) or ""
+        docstring = ast.get_docstring(tree) or ""
         if LONG_REASON not in docstring:
             unexplained.append(f"{name} ({lines} lines)")
     assert not unexplained, (
