@@ -23,7 +23,20 @@ FRAME = 3200  # 100 ms of 16 kHz 16-bit mono PCM
 
 
 def _client(emulator) -> DeepgramClient:
-    return DeepgramClient(api_key=emulator.api_key, environment=emulator.sdk_environment())
+    client = emulator.sdk_client()  # the installed SDK's own way to a base URL (7.x here)
+    assert isinstance(client, DeepgramClient)
+    return client
+
+
+def test_the_sdk_helpers_fit_the_installed_sdk(deepgram_emulator):
+    environment = deepgram_emulator.sdk_environment()
+    assert (environment.base, environment.production) == (
+        deepgram_emulator.url,
+        deepgram_emulator.ws_url,
+    )
+    assert environment.agent_rest == deepgram_emulator.url  # a 7.x field (5.x, 6.x lack it)
+    with pytest.raises(TypeError, match=r"deepgram-sdk 7\.\S+ has no DeepgramClientOptions"):
+        deepgram_emulator.sdk_options()  # the 3.x/4.x way
 
 
 def _pcm(wav_bytes: bytes) -> bytes:
