@@ -18,6 +18,7 @@ from .exchange_display import (
     GroupSummary,
     date_time_text,
     group_text,
+    is_held,
     short_id,
     size_text,
     status_text,
@@ -88,22 +89,17 @@ def _token_tip(x: Exchange) -> str:
     return f"dg-token {token}: the identifier of the API key that submitted the job"
 
 
-def _held(x: Exchange) -> bool:
-    """Held by a breakpoint rule, not answered yet."""
-    return x.held_until is not None and x.status is None and x.finished is None
-
-
 def _status_cell(x: Exchange) -> str:
     """The status text, or for a held request its countdown (live rows only: a session file
     keeps no hold; the list repaints a held row each second, ui/rules_dock.py)."""
-    if _held(x):
+    if is_held(x):
         assert x.held_until is not None
         return f"held ‖ {max(0.0, x.held_until - time.time()):.0f} s"
     return status_text(x)
 
 
 def _status_tip(x: Exchange) -> str:
-    if _held(x):
+    if is_held(x):
         return f"held by rule {x.rule}: its sender waits for your answer (or the next rule's)"
     return f"{status_text(x)}: {x.note}" if x.note else status_text(x)
 
@@ -115,7 +111,7 @@ def _rule_text(x: Exchange) -> str:
 def _rule_tip(x: Exchange) -> str:
     if x.rule is None:
         return "no rule answered: the default reply"
-    if _held(x):
+    if is_held(x):
         return f"held by rule {x.rule}: waiting for your answer"
     return f"answered by rule {x.rule}" + (f" ({x.note})" if x.note.startswith("held") else "")
 

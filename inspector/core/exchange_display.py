@@ -23,13 +23,14 @@ from .row_expr import (
     Field,
     IsNull,
     Lit,
+    Not,
     Pred,
     Search,
     SearchPart,
     Value,
     shapes,
 )
-from .row_python import search_reader, value_function
+from .row_python import compile_python, search_reader, value_function
 from .row_sql import to_sql
 from .ws_close_codes import (
     APPLICATION,
@@ -111,6 +112,10 @@ STATUS_TONE: Value = Case(
     tuple((r.when, Lit(r.tone.value)) for r in STATUS_TABLE[:-1]), Lit(STATUS_TABLE[-1].tone.value)
 )
 IS_ERROR: Pred = Cmp("=", STATUS_TONE, Lit(Tone.FAIL.value))
+# Held by a breakpoint rule and not answered yet: its sender waits (live rows only).
+IS_HELD: Pred = All(
+    (Not(IsNull(Field("held_until"))), IsNull(_status), IsNull(Field("finished")))
+)
 
 # Grouped by request_id: HTTP exchanges with a request_id share a group (the attempts of one
 # callback); every other exchange is a group of its own. (Counting attempts is another
@@ -142,6 +147,7 @@ search_texts = search_reader(SEARCH_PARTS)
 _status_text = value_function(STATUS_TEXT)
 _status_tone = value_function(STATUS_TONE)
 _group_key = value_function(GROUP_KEY)
+_is_held = compile_python(IS_HELD)
 
 # The group key as SQL over the `exchanges` table, for the reader's group index (no
 # parameters: all literals ours).
@@ -160,6 +166,11 @@ def status_tone(x: Exchange) -> Tone:
 def is_error(x: Exchange) -> bool:
     """A failed reply or refusal (4xx/5xx) or a WebSocket that closed abnormally."""
     return _status_tone(x) == Tone.FAIL.value
+
+
+def is_held(x: Exchange) -> bool:
+    """Held by a breakpoint rule, not answered yet (its sender waits for the user)."""
+    return _is_held(x)
 
 
 def group_key(x: Exchange) -> str | None:

@@ -38,6 +38,7 @@ _DEFS = (
     FieldDef("id", "x.id", "id", nullable=False, numeric=True),
     FieldDef("kind", "x.kind.value", "kind", nullable=False),
     FieldDef("started", "x.started", "started", nullable=False),
+    FieldDef("finished", "x.finished", "finished"),
     FieldDef("method", "x.method", "method", nullable=False),
     FieldDef("target", "x.target", "target", nullable=False),
     FieldDef("path", "x.path", f"({_PATH_SQL})", nullable=False),
@@ -57,6 +58,8 @@ _DEFS = (
     FieldDef("is_final", "x.view.is_final", "is_final"),
     FieldDef("probe", "int(x.probe)", "probe", nullable=False),  # issue 13: the public URL's
     FieldDef("rule", "x.rule", "rule"),  # issue 17: the reply rule that answered (name or #N)
+    # Held by a breakpoint until then; a session file keeps no hold (every stored one ended).
+    FieldDef("held_until", "x.held_until", "NULL"),
 )
 
 FIELDS: Mapping[str, FieldDef] = {f.name: f for f in _DEFS}

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .exchange_display import IS_ERROR, STATUS_TONE, Tone, plain_word
+from .exchange_display import IS_ERROR, IS_HELD, STATUS_TONE, Tone, plain_word
 from .glob import GlobError
 from .row_expr import (
     All,
@@ -166,6 +166,7 @@ IS_STATES: dict[str, Pred] = {
     "ok": Cmp("=", STATUS_TONE, Lit(Tone.OK.value)),
     "redirect": Cmp("=", STATUS_TONE, Lit(Tone.REDIRECT.value)),
     "pending": IsNull(Field("status")),  # no reply yet
+    "held": IS_HELD,  # held by a breakpoint, waiting for the user's answer (live only)
     "open": All((_ws, Cmp("=", Field("status"), Lit(101)), IsNull(Field("ws_end_by")))),
     "ws": _ws,
     "websocket": _ws,

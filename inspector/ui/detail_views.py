@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.deepgram_result import TranscriptView, transcript_view
-from ..core.exchange_display import size_text, status_text
+from ..core.exchange_display import is_held, size_text, status_text
 from ..core.records import Direction, Exchange, ExchangeKind, WsKind, WsMessage
 from ..core.ws_close_codes import close_code_text
 from .body_format import hexdump, parse_json
@@ -135,7 +135,7 @@ class HeadersTab(QWidget):
         if x.request_id:
             notes.append(f"request_id: {x.request_id} (attempt {x.attempt})")
         if x.rule is not None:  # which reply rule answered (the Rules panel names it)
-            held = x.held_until is not None and x.status is None and x.finished is None
+            held = is_held(x)
             notes.append(f"rule: {x.rule}" + (" (held: waiting for your answer)" if held else ""))
         if x.note:
             notes.append(f"note: {x.note}")

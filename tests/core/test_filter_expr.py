@@ -5,6 +5,7 @@ words (with a "did you mean") instead of raised."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
@@ -77,6 +78,7 @@ TABLE: dict[str, list[int] | None] = {
     "is:ok": None,
     "is:redirect": [6],
     "is:pending": [8, 28],
+    "is:held": [],  # none in a file: a stored exchange waits for no one (live: test below)
     "is:open": [22],
     "is:final": [21],
     "is:retry": [2, 3],
@@ -157,6 +159,13 @@ def test_grouped_the_same_rows_are_listed_under_the_same_nodes(reader, varied):
               for g in range(len(groups))]  # fmt: skip
     assert listed == [[1, 2], [20, 21]]
     assert list(groups.sizes) == [3, 2] and list(groups.messages) == [0, 1]
+
+
+def test_is_held_finds_the_requests_waiting_at_a_breakpoint(varied):
+    matches = compile_python(parse_filter("is:held rule:hold*").condition)
+    waiting = replace(varied[0], status=None, finished=None, held_until=1e10, rule="hold all")
+    answered = replace(waiting, status=418, finished=1.0)  # the user answered: no longer held
+    assert [matches(x) for x in (waiting, answered, varied[0])] == [True, False, False]
 
 
 MISTAKES = {

@@ -15,7 +15,7 @@ COMPLETIONS = {
     "(pa": ["path:"],
     "has:dg": ["has:dg-token"],
     "token:": [],  # a field with no fixed values
-    "is:": ["is:error", "is:ok", "is:redirect", "is:pending", "is:open", "is:ws",
+    "is:": ["is:error", "is:ok", "is:redirect", "is:pending", "is:held", "is:open", "is:ws",
             "is:websocket", "is:http", "is:final", "is:retry"],
     "wx": [],
     "s": [],  # one letter says too little
