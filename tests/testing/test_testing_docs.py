@@ -57,7 +57,8 @@ def test_every_setting_ini_option_and_marker_is_in_the_reference():
         "deepgram_emulator",
         "callback_receiver",
     }
-    assert not sorted(wanted - named)
+    missing = sorted(wanted - named)
+    assert not missing, f"docs/testing.md does not name (add a line for each): {missing}"
 
 
 def test_the_async_waits_the_reference_names_exist():
