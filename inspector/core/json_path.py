@@ -113,7 +113,18 @@ class JsonPath:
 
     def find(self, data: Any) -> list[Any]:
         """Every value this path reaches in `data` (decoded JSON)."""
-        return list(_walk(data, self.steps))
+        if EVERY in self.steps:
+            return list(_walk(data, self.steps))
+        # One value at most: a loop, not a generator per step (rules walk this per request).
+        value = data
+        for step in self.steps:
+            if isinstance(step, int):
+                if not (isinstance(value, list) and -len(value) <= step < len(value)):
+                    return []
+            elif not (isinstance(value, dict) and step in value):
+                return []
+            value = value[step]
+        return [value]
 
 
 def _walk(value: Any, steps: tuple[Step, ...]) -> Iterator[Any]:
