@@ -107,7 +107,8 @@ def add_check_command(sub: Any) -> None:
 
 
 def run_check_command(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    from .engine.handler_check import CheckSetupError, check_target, own_asr, run_check
+    from .engine.check_recognition import own_asr
+    from .engine.handler_check import CheckSetupError, check_target, run_check
     from .store.library import default_data_dir
 
     only = tuple(itertools.chain.from_iterable(args.only)) if args.only else None

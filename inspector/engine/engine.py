@@ -428,7 +428,8 @@ class Engine:
             future.cancel()
 
     async def _handler_check(self, run_id: int, request: CheckRequest) -> CheckSummary:
-        from .handler_check import own_asr, run_check
+        from .check_recognition import own_asr
+        from .handler_check import run_check
 
         emulator = self.emulator
 

@@ -8,26 +8,25 @@ session file of the run's own. Progress is published as `CheckStarted`, `CheckCa
 `CheckFinished`.
 
 The payloads come from the emulator: a real transcription of a bundled sample and a live
-recognition of it, through an `AsrWorker` (a child process). They are prepared once per
-process (`Payloads.get`): a window running several checks, or the tests, recognise
-the sample once. The 20 MB body is built on a worker thread, off the engine loop.
+recognition of it (`engine/check_recognition.py`, once per process). The 20 MB body is built
+on a worker thread, off the engine loop.
 Cases run one after another, as separate callbacks would arrive, so each reply time is the
 handler's own and not that of a queue of ours.
 
 Why this module is long: one run of the check sends each case over HTTP or WebSocket, captures
 it as exchanges and grades it; the sending of every case shares the run's session, listeners and
-timings. Its pure half (cases, grading) is `core/handler_checks.py` already.
+timings. Its pure half (cases, grading) is `core/handler_checks.py`, its payloads'
+recognition `engine/check_recognition.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,16 +35,13 @@ import aiohttp
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from ..bundled import samples_dir
 from ..core.basic_auth import encode_basic_auth
 from ..core.body_view import view_body
 from ..core.callback_url import CallbackTarget, CallbackUrlError, validate_callback_url
 from ..core.check_payloads import (
     RESULT_QUERY,
     UNICODE_QUERY,
-    LongResult,
     StreamMessage,
-    build_long_result,
     build_result,
     encode_body,
     replace_words,
@@ -73,22 +69,24 @@ from ..core.handler_checks import (
 from ..core.headers import Header, decode_headers
 from ..core.listen_response import build_error_body
 from ..core.records import ClosedBy, Direction, Exchange, ExchangeKind, WsEnd, WsKind, WsMessage
-from ..core.transcript import StreamUpdate, Transcription
 from ..store.library import SessionLibrary
 from ..store.session import SessionWriter
 from .binding import is_loopback
+from .check_recognition import (
+    LONG_PLACEHOLDER_ID,
+    AsrSource,
+    Payloads,
+    SampleRecognition,
+    long_result,
+)
 from .client import EMULATOR_PLACEHOLDER_KEY
-from .emulator.asr_worker import AsrWorker
 from .emulator.server import DECODE_ERROR_CODE, DECODE_ERROR_MESSAGE
 
 log = logging.getLogger(__name__)
 
-SAMPLE = "numbers.wav"  # the shortest sample: recognised in about a second
-STREAM_CHUNK_BYTES = 3200  # 0.1 s of 16 kHz 16-bit audio per live frame
 REPLY_BODY_LIMIT = 1024 * 1024  # a handler's reply body beyond this is cut in the capture
 CLIENT = "this app (check-handler)"  # the sender named in each captured exchange
 USER_AGENT = "callback-inspector-check (acting as Deepgram; not Deepgram)"
-_LONG_PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
 
 
 def default_dg_token() -> str:
@@ -126,125 +124,6 @@ def deepgram_url_notes(request: CheckRequest) -> tuple[str, ...]:
     except CallbackUrlError as exc:
         return (f"Deepgram would not call this URL as it is: {exc.reason}",)
     return ()
-
-
-# -- payloads --------------------------------------------------------------------------------
-AsrSource = Callable[[], Awaitable[tuple[AsrWorker, bool]]]
-"""Gives a started recognition worker, and whether it is the check's own to stop."""
-
-
-@dataclass(frozen=True)
-class LiveRecognition:
-    updates: tuple[StreamUpdate, ...]
-    audio_seconds: float
-    sha256: str  # of the audio streamed, for Metadata
-
-
-_RECOGNISED: dict[tuple[Path, str], Transcription | LiveRecognition] = {}  # for the process
-_LONG: dict[int, LongResult] = {}  # by size asked for
-
-
-class SampleRecognition:
-    """What the recogniser heard in the sample, as a file and live. Each is recognised on
-    first use only (a ws URL needs no file transcription) and kept for the process."""
-
-    def __init__(self, asr: AsrSource, sample: Path | None = None) -> None:
-        self._asr = asr
-        self._sample = sample or samples_dir() / SAMPLE
-        self._worker: AsrWorker | None = None
-        self._own = False
-
-    async def _started(self) -> AsrWorker:
-        if self._worker is None:
-            self._worker, self._own = await self._asr()
-        return self._worker
-
-    async def transcription(self) -> Transcription:
-        cached = _RECOGNISED.get((self._sample, "file"))
-        if isinstance(cached, Transcription):
-            return cached
-        worker = await self._started()
-        transcription = await worker.transcribe(self._sample.read_bytes())
-        _RECOGNISED[self._sample, "file"] = transcription
-        return transcription
-
-    async def live(self) -> LiveRecognition:
-        """The sample streamed through the live recogniser, 0.1 s per frame."""
-        cached = _RECOGNISED.get((self._sample, "live"))
-        if isinstance(cached, LiveRecognition):
-            return cached
-        worker = await self._started()
-        audio = self._sample.read_bytes()
-        sid = await worker.open_stream(encoding=None, sample_rate=None, channels=1)
-        updates: list[StreamUpdate] = []
-        seconds = 0.0
-        try:
-            for offset in range(0, len(audio), STREAM_CHUNK_BYTES):
-                got, seconds = await worker.feed(sid, audio[offset : offset + STREAM_CHUNK_BYTES])
-                updates.extend(got)
-            got, seconds = await worker.finalize(sid)  # what CloseStream flushes
-            updates.extend(got)
-        finally:
-            await worker.close_stream(sid)
-        live = LiveRecognition(tuple(updates), seconds, hashlib.sha256(audio).hexdigest())
-        _RECOGNISED[self._sample, "live"] = live
-        return live
-
-    async def close(self) -> None:
-        worker, self._worker = self._worker, None
-        if worker is not None and self._own:
-            await worker.stop()
-
-    async def prepare(self, cases: Sequence[CaseId], websocket: bool) -> Payloads:
-        """What `cases` will send, recognised before anything is sent; the check's own
-        recognition process is stopped once it is done."""
-        file_cases = {
-            CaseId.ORDINARY,
-            CaseId.RETRY,
-            CaseId.PUT,
-            CaseId.LONG_TRANSCRIPT,
-            CaseId.UNICODE,
-        }
-        if not websocket:
-            file_cases |= {CaseId.NO_BASIC_AUTH, CaseId.WRONG_DG_TOKEN}
-        try:
-            transcription = await self.transcription() if file_cases & set(cases) else None
-            live_cases = {CaseId.STREAM_HTTP, CaseId.STREAM_WS}
-            live = await self.live() if live_cases & set(cases) else None
-        finally:
-            await self.close()
-        return Payloads(transcription, live)
-
-
-@dataclass(frozen=True)
-class Payloads:
-    """The recognitions a run's cases are built from (None: no case of the run needs it)."""
-
-    file: Transcription | None
-    live: LiveRecognition | None
-
-    @property
-    def transcription(self) -> Transcription:
-        assert self.file is not None, "prepared without the file transcription"
-        return self.file
-
-    @property
-    def stream(self) -> LiveRecognition:
-        assert self.live is not None, "prepared without the live recognition"
-        return self.live
-
-
-def long_result(transcription: Transcription, min_bytes: int) -> LongResult:
-    """The long transcript of at least `min_bytes`, built once per size (blocking: run it on
-    a worker thread)."""
-    built = _LONG.get(min_bytes)
-    if built is None:
-        built = build_long_result(
-            transcription, min_bytes, request_id=_LONG_PLACEHOLDER_ID, created=datetime.now(UTC)
-        )
-        _LONG.clear()  # one kept: 20 MB each
-        _LONG[min_bytes] = built
-    return built
 
 
 CHECK_SOURCE = "check:"  # a run's session source: "check:<url without userinfo>"
@@ -505,7 +384,7 @@ class HandlerCheckRun:
             long = await asyncio.get_running_loop().run_in_executor(
                 None, long_result, payloads.transcription, self.settings.long_transcript_bytes
             )
-            body = long.body.replace(_LONG_PLACEHOLDER_ID.encode(), self._rid().encode(), 1)
+            body = long.body.replace(LONG_PLACEHOLDER_ID.encode(), self._rid().encode(), 1)
             replies = [await self._http("POST", body, self._headers())]
         elif case is CaseId.FAILED_TRANSCRIPTION:
             error = build_error_body(DECODE_ERROR_CODE, DECODE_ERROR_MESSAGE, self._rid())
@@ -760,10 +639,3 @@ def _safe_url(url: str) -> str:
         return validate_callback_url(url, streaming=True, relaxed_ports=True).url_without_userinfo
     except CallbackUrlError:
         return "(invalid URL)"
-
-
-async def own_asr() -> tuple[AsrWorker, bool]:
-    """A recognition process of the check's own, stopped once the sample is recognised."""
-    worker = AsrWorker("check", parallel=1)
-    worker.start()
-    return worker, True

@@ -27,8 +27,9 @@ from inspector.core.handler_checks import (
 )
 from inspector.core.records import ClosedBy, ExchangeKind
 from inspector.core.settings import ReceiverSettings
+from inspector.engine.check_recognition import SampleRecognition
 from inspector.engine.engine import Engine, EngineSettings
-from inspector.engine.handler_check import HandlerCheckRun, SampleRecognition
+from inspector.engine.handler_check import HandlerCheckRun
 from inspector.store.library import SessionLibrary
 from tests.check_handlers import HandlerServer, Seen, scripted_app
 from tests.conftest import EventLog
