@@ -10,6 +10,11 @@ Defaults differ from Deepgram's where a test suite needs it: callbacks may go to
 (a local receiver listens on a random one) and retries come 0.1 s apart, not 30 s
 (`configure(retry_delay=30)` gives Deepgram's pace). Recognition processes start at the first
 transcription, so an emulator that never transcribes costs a few milliseconds.
+
+Why this module is long: `DeepgramEmulator` is a public API, one short method per thing a
+user's test asks of the emulator (configure it, inject a failure, wait for and read a job or
+a stream, an SDK client pointed at it) and the records it answers with; the loop thread and
+the waiting are in modules of their own (`_loop.py`, `waiting.py`).
 """
 
 from __future__ import annotations
