@@ -17,18 +17,10 @@ from ..core.rules import Rule
 from ..core.rules_file import rule_from_table
 from ..core.settings import EmulatorSettings
 
-DEMO_RETRY_DELAY = 1.0  # seconds between attempts (Deepgram: 30): fast, for tests and CI
 DEMO_MAX_RETRIES = 3  # retries after the first attempt (Deepgram: 10)
 DEMO_PACE = 3.0  # seconds per step for an audience: between retries, between story steps
 MAX_STREAM_SPEED = 8.0  # × real time, however short the pace
 BODY_CAP_BYTES = 1024  # stands in for Express's 100 kB / nginx's 1 MB default (samples are small)
-
-
-def demo_emulator_settings(base: EmulatorSettings) -> EmulatorSettings:
-    """`base` with what demos need: local ports allowed, 1-s retries, 3 retries."""
-    return replace(
-        base, relaxed_ports=True, retry_delay=DEMO_RETRY_DELAY, max_retries=DEMO_MAX_RETRIES
-    )
 
 
 def paced_emulator_settings(base: EmulatorSettings, pace: float) -> EmulatorSettings:

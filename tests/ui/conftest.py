@@ -13,8 +13,10 @@ from PySide6.QtCore import QSettings
 
 from inspector.core.settings import EmulatorSettings, ReceiverSettings
 from inspector.engine.engine import Engine, EngineSettings
-from inspector.ui.demos import demo_emulator_settings
+from inspector.ui.demos import paced_emulator_settings
 from inspector.ui.main_window import MainWindow
+
+TEST_PACE = 1.0  # seconds between a demo's retries and story steps here (an audience's: 3)
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def shared_emulator_engine() -> Iterator[Engine]:
     engine = Engine(
         EngineSettings(
             receiver=ReceiverSettings(port=0),
-            emulator=demo_emulator_settings(EmulatorSettings(port=0)),
+            emulator=paced_emulator_settings(EmulatorSettings(port=0), TEST_PACE),
         )
     )
     engine.start(timeout=60)

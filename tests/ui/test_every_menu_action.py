@@ -26,7 +26,7 @@ from inspector import redact
 from inspector.core.settings import EmulatorSettings, ReceiverSettings
 from inspector.engine.engine import Engine, EngineSettings
 from inspector.store.library import SessionLibrary
-from inspector.ui.demos import demo_emulator_settings
+from inspector.ui.demos import paced_emulator_settings
 from inspector.ui.look import apply_theme
 from inspector.ui.main_window import MainWindow
 from inspector.ui.sessions_dialog import ExportHarDialog
@@ -77,7 +77,8 @@ def window(qtbot, qsettings, tmp_path: Path) -> Iterator[MainWindow]:
     # The emulator refuses audio over 1 KB (--max-audio): each demo runs its whole UI path
     # (rule, panel, send, the emulator's answer) but starts no transcription, so Stop and
     # Start wait for none. The demos' full runs are in test_submit_and_demos.py.
-    emulator = demo_emulator_settings(EmulatorSettings(port=0, max_audio_bytes=1024))
+    small = EmulatorSettings(port=0, max_audio_bytes=1024)
+    emulator = paced_emulator_settings(small, pace=1.0)  # 1-s retries, not an audience's 3
     engine = Engine(
         EngineSettings(receiver=ReceiverSettings(port=0), emulator=emulator, data_dir=data)
     )

@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from inspector.core.columns import column_index
 from inspector.core.events import EmulatorEvent
 from inspector.core.rules_file import load_rules
-from inspector.ui.demos import DEMO_RETRY_DELAY
 from inspector.ui.main_window import MainWindow
 from inspector.ui.submit_panel import SOURCE_SAMPLE, TARGET_EMULATOR
 from tests.samples import SAMPLES, silent_wav, word_overlap
@@ -28,7 +27,8 @@ def window(qtbot, qsettings, emulator_engine):
     w = MainWindow(emulator_engine, qsettings)
     qtbot.addWidget(w)
     w.show()
-    w.demo_runner.pace = DEMO_RETRY_DELAY  # 1 s a step: the audience's 3 s would be slow here
+    # the engine's retry delay (1 s) a step: the audience's 3 s would be slow here
+    w.demo_runner.pace = emulator_engine.emulator_settings().retry_delay
     yield w
     w.demo_runner.end()
 
