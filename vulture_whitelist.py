@@ -43,6 +43,7 @@ DataclassInstance  # testing/_loop.py
 # inspector.testing: what users' test suites call (docs/testing.md lists every one).
 _.delivered  # testing/emulator.py
 _.sdk_environment  # testing/emulator.py
+_.sdk_client  # testing/emulator.py
 _.delay_next  # testing/emulator.py
 _.drop_next_stream  # testing/emulator.py
 _.delay_callbacks  # testing/emulator.py
