@@ -20,8 +20,6 @@ the waiting are in modules of their own (`_loop.py`, `waiting.py`).
 from __future__ import annotations
 
 import dataclasses
-import importlib.metadata
-import inspect
 import json
 import os
 import urllib.error
@@ -43,6 +41,7 @@ from ..core.emulator_faults import (
 )
 from ..core.events import EmulatorEvent, Event
 from ..core.settings import EmulatorSettings
+from . import sdk
 from ._loop import HostedServer, changed_settings
 from .waiting import Arrivals, Query, plural
 
@@ -143,23 +142,6 @@ class DeepgramApiError(Exception):
         super().__init__(f"the emulator answered {status}: {body}")
 
 
-def _sdk() -> Any:
-    try:
-        import deepgram
-    except ImportError:
-        raise ImportError(
-            "the official Deepgram SDK is not installed: pip install deepgram-sdk"
-        ) from None
-    return deepgram
-
-
-def _sdk_version() -> str:
-    try:
-        return importlib.metadata.version("deepgram-sdk")
-    except importlib.metadata.PackageNotFoundError:
-        return "(version unknown)"
-
-
 def _settings(base: EmulatorSettings, changes: dict[str, Any]) -> EmulatorSettings:
     return changed_settings(base, changes, "emulator", _FIXED)
 
@@ -227,39 +209,18 @@ class DeepgramEmulator(HostedServer):
         """A `deepgram.DeepgramClient` of the installed official SDK (3.x to 7.x) pointed at
         this emulator with its `api_key`: `deepgram.sdk_client().listen...` as in the SDK's
         docs. `kwargs` go to the client (5.x and later: `timeout=`, `httpx_client=`...)."""
-        deepgram = _sdk()
-        if hasattr(deepgram, "DeepgramClientEnvironment"):  # 5.x and later (generated)
-            return deepgram.DeepgramClient(
-                api_key=self.api_key, environment=self.sdk_environment(), **kwargs
-            )
-        return deepgram.DeepgramClient(self.api_key, self.sdk_options(**kwargs))
+        return sdk.client(self.url, self.ws_url, self.api_key, **kwargs)
 
     def sdk_environment(self) -> Any:
         """A `deepgram.DeepgramClientEnvironment` (deepgram-sdk 5.x to 7.x) pointing at this
         emulator: `DeepgramClient(api_key=emu.api_key, environment=emu.sdk_environment())`."""
-        deepgram = _sdk()
-        environment = getattr(deepgram, "DeepgramClientEnvironment", None)
-        if environment is None:
-            raise TypeError(
-                f"deepgram-sdk {_sdk_version()} has no DeepgramClientEnvironment (5.x and "
-                "later do): use sdk_options(), or sdk_client() for any version"
-            )
-        urls = {"base": self.url, "production": self.ws_url, "agent": self.ws_url}
-        urls["agent_rest"] = self.url  # 7.x; 5.x and 6.x take only the first three
-        accepted = inspect.signature(environment).parameters
-        return environment(**{name: url for name, url in urls.items() if name in accepted})
+        return sdk.environment(self.url, self.ws_url)
 
     def sdk_options(self, **options: Any) -> Any:
         """`deepgram.DeepgramClientOptions` (deepgram-sdk 3.x and 4.x) pointing at this
         emulator, REST and live alike: `DeepgramClient(emu.api_key, emu.sdk_options())`.
         `options` go to it too (`verbose=`, `options={"keepalive": "true"}`...)."""
-        client_options = getattr(_sdk(), "DeepgramClientOptions", None)
-        if client_options is None:
-            raise TypeError(
-                f"deepgram-sdk {_sdk_version()} has no DeepgramClientOptions (3.x and 4.x "
-                "do): use sdk_environment(), or sdk_client() for any version"
-            )
-        return client_options(url=self.url, **options)
+        return sdk.options(self.url, **options)
 
     # -- settings and faults ------------------------------------------------------------
     def configure(self, **changes: Any) -> None:
