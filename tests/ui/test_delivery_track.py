@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 from inspector.core.emulator_events import emulator_event
 from inspector.ui.delivery_track import DeliveryTracker
-from inspector.ui.timeline import summary_text
+from inspector.ui.timeline import place_labels, summary_text
 
 
 def _event(name, t, **fields):
@@ -63,3 +64,19 @@ def test_tracker_records_how_a_stream_ended():
     text = summary_text(tracker.get("r"), 2.0)
     assert text == "Stream: 1 message (1 final), closed 1011 internal error: callback lost"
     assert json.dumps(tracker.get("r").closed) == '[1.0, 1011, "callback lost"]'
+
+
+def test_timeline_labels_that_would_overlap_go_on_rows_of_their_own():
+    """Retries 3 s apart on a 35 s axis drew "#1 503 ✗#2 503 ✗" on top of each other."""
+    marks = [(450.0, 40.0), (470.0, 60.0), (500.0, 60.0), (530.0, 60.0), (560.0, 60.0)]
+    placed = place_labels(marks, 640.0)
+    rows: dict[int, list[tuple[float, float]]] = {}
+    for (_x, width), (lane, left) in zip(marks, placed, strict=True):
+        rows.setdefault(lane, []).append((left, left + width))
+    assert len(rows) > 1
+    for spans in rows.values():  # on each row, each label starts after the one before ends
+        assert all(a_end < b_start for (_, a_end), (b_start, _) in pairwise(spans))
+    inside = zip(marks, placed, strict=True)
+    assert all(0 < left and left + w <= 640 for (_, w), (_, left) in inside)
+    far_apart = place_labels([(100.0, 50.0), (300.0, 50.0)], 640.0)
+    assert [lane for lane, _ in far_apart] == [0, 0]  # one row while they fit
