@@ -9,6 +9,7 @@ import subprocess
 import urllib.parse
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from inspector.ui.main_window import MainWindow
@@ -99,6 +100,11 @@ def test_diff_of_attempt_1_and_2_shows_what_changed(qtbot, start_engine, window,
     assert rows["X-Try"][2].value == "added"
     cells = {dialog.model.index(r, 1).data(): r for r in range(dialog.model.rowCount())}
     assert dialog.model.index(cells["results.extra"], 2).data() == "+ added"
+    # A long field path is cut in the middle, whole in its tooltip (issue 14 item 8).
+    assert dialog.table.textElideMode() is Qt.TextElideMode.ElideMiddle
+    for row in range(dialog.model.rowCount()):
+        path = dialog.model.index(row, 1)
+        assert path.data() == path.data(Qt.ItemDataRole.ToolTipRole)
     dialog.grab().save(str(tmp_path / "diff_dialog.png"))
     # A row is not diffed with itself.
     assert dict(w.context_actions(one))["Diff with marked #1"] is None
