@@ -19,12 +19,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import websockets
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -46,6 +47,13 @@ from .. import bundled, redact
 from ..core.callback_url import CallbackUrlError, validate_callback_url
 from ..core.deepgram_auth import key_identifier, mask_key
 from ..core.exchange_display import status_text
+from ..core.listen_query import (
+    LISTEN_FLAGS,
+    ListenChoices,
+    listen_params,
+    swap_scheme,
+    with_userinfo,
+)
 from ..core.records import Direction, Exchange, ExchangeKind, WsMessage
 from ..core.stream_words import StreamWords
 from ..core.ws_close_codes import close_code_text
@@ -66,7 +74,7 @@ SOURCE_SAMPLE, SOURCE_FILE, SOURCE_URL = "Sample", "File", "URL"
 EMULATOR_OFF = "The built-in emulator is off (started without it): send to Deepgram instead."
 
 
-LINK_ROWS_SHOWN = 4  # callbacks listed without scrolling; the latest is kept in view
+LINK_ROWS_MIN = 2  # callbacks listed at least (the latest kept in view); more as room allows
 LINK_COLUMN_TIPS = (
     "The attempt number, as the retry timeline counts it (WS: a callback socket)",
     "What the receiver answered",
@@ -86,59 +94,6 @@ def _form(parent: QWidget) -> QFormLayout:
 
 def sample_files() -> list[Path]:
     return sorted(SAMPLES_DIR.glob("*.wav"))
-
-
-@dataclass(frozen=True)
-class ListenChoices:
-    """What the user picked; turned into /v1/listen query parameters."""
-
-    model: str = ""
-    punctuate: bool = False
-    smart_format: bool = False
-    diarize: bool = False
-    utterances: bool = False
-    interim_results: bool = False
-    extra: str = ""  # "key:value, key:value"
-    tag: str = ""  # "a, b"
-    callback: str | None = None
-    callback_method: str = "POST"
-
-
-def listen_params(c: ListenChoices, streaming: bool) -> list[tuple[str, str]]:
-    params: list[tuple[str, str]] = []
-    if c.model.strip():
-        params.append(("model", c.model.strip()))
-    for name in ("punctuate", "smart_format", "diarize", "utterances"):
-        if getattr(c, name):
-            params.append((name, "true"))
-    if streaming and c.interim_results:
-        params.append(("interim_results", "true"))
-    params += [("extra", e.strip()) for e in c.extra.split(",") if e.strip()]
-    params += [("tag", t.strip()) for t in c.tag.split(",") if t.strip()]
-    if c.callback:
-        params.append(("callback", c.callback))
-        if not streaming and c.callback_method.upper() == "PUT":
-            params.append(("callback_method", "put"))
-    return params
-
-
-def with_userinfo(url: str, user: str, password: str) -> str:
-    """`url` with `user:password@` (percent-encoded) when a user is given."""
-    if not user:
-        return url
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    userinfo = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
-    return urlunsplit(parts._replace(netloc=f"{userinfo}@{host}"))
-
-
-def swap_scheme(url: str, streaming: bool) -> str:
-    """http<->ws for the receiver's callback when streaming is switched."""
-    if streaming and url.startswith(("http://", "https://")):
-        return "ws" + url[4:]
-    if not streaming and url.startswith(("ws://", "wss://")):
-        return "http" + url[2:]
-    return url
 
 
 @dataclass
@@ -176,6 +131,55 @@ class SubmitPanel(QWidget):
         outer.setContentsMargins(6, 2, 6, 2)
         outer.setSpacing(4)
 
+        for build in (self._build_target, self._build_audio, self._build_callback):
+            outer.addWidget(build())
+        self._build_options(outer)
+
+        outer.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(form)
+        self.form_scroll = scroll
+
+        send_row = self._build_send_row()
+
+        results = self._build_results()
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.setChildrenCollapsible(False)
+        split.addWidget(scroll)
+        split.addWidget(results)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.splitter = split
+        whole = QVBoxLayout(self)
+        whole.setContentsMargins(0, 0, 0, 0)
+        whole.setSpacing(0)
+        whole.addLayout(send_row)
+        whole.addWidget(split, 1)
+
+        self.source.currentTextChanged.connect(self._update_visibility)
+        self.target.currentTextChanged.connect(self._update_visibility)
+        self.target.currentTextChanged.connect(self._on_target)
+        self.streaming.toggled.connect(self._on_streaming)
+        self.use_callback.toggled.connect(self._update_visibility)
+        for line in (self.callback, self.user, self.password):
+            line.textChanged.connect(self.check_callback)
+        self.reset_callback()
+        self._update_visibility()
+        # The keyring's first use loads its backends (about a second): on a helper thread, so
+        # the window shows without waiting (issue 8's cold start).
+        self._stored_key: concurrent.futures.Future[str | None] = concurrent.futures.Future()
+        self.key_looked_up.connect(self._show_key_state)
+        self._show_key_state()
+        threading.Thread(
+            target=self._look_up_key, args=(self._stored_key,), name="keyring-lookup", daemon=True
+        ).start()
+
+    # -- the form's parts, top to bottom ------------------------------------------------
+    def _build_target(self) -> QGroupBox:
+        """Send to: the emulator or Deepgram, and the key."""
         tgt = QGroupBox("Send to", self)
         tf = _form(tgt)
         self.target = QComboBox(self)
@@ -201,8 +205,10 @@ class SubmitPanel(QWidget):
         tf.addRow("", self.key_state)
         self._target_form = tf
         self._key_row = key_row
-        outer.addWidget(tgt)
+        return tgt
 
+    def _build_audio(self) -> QGroupBox:
+        """Audio: a sample, a file or a URL; streamed or not."""
         audio = QGroupBox("Audio", self)
         af = _form(audio)
         self.source = QComboBox(self)
@@ -243,8 +249,10 @@ class SubmitPanel(QWidget):
         af.addRow("URL", self.url)
         af.addRow("", stream_row)
         self._audio_form = af
-        outer.addWidget(audio)
+        return audio
 
+    def _build_callback(self) -> QGroupBox:
+        """Callback: the URL, method, basic auth and the pre-flight check."""
         cb = QGroupBox("Callback", self)
         cf = _form(cb)
         self.use_callback = QCheckBox("ask for a callback", self)
@@ -283,8 +291,10 @@ class SubmitPanel(QWidget):
         cf.addRow("Check", self.preflight)
         cf.addRow("", self.relaxed)
         self._callback_form = cf
-        outer.addWidget(cb)
+        return cb
 
+    def _build_options(self, outer: QVBoxLayout) -> None:
+        """The /v1/listen options, folded under their button."""
         self.options_button = QToolButton(self)
         self.options_button.setText("Options (model, punctuate, extra…)")
         self.options_button.setCheckable(True)
@@ -298,15 +308,12 @@ class SubmitPanel(QWidget):
         self.model.setPlaceholderText("default model")
         self.model.setToolTip("model= (e.g. nova-3); empty: the API's default")
         flags = QGridLayout()
-        self.punctuate = QCheckBox("punctuate", self)
-        self.smart_format = QCheckBox("smart_format", self)
-        self.diarize = QCheckBox("diarize", self)
-        self.utterances = QCheckBox("utterances", self)
-        self.interim = QCheckBox("interim_results", self)
-        boxes = (self.punctuate, self.smart_format, self.diarize, self.utterances, self.interim)
-        for n, box in enumerate(boxes):
+        # One checkbox per on/off option, named as the query names it (core/listen_query).
+        self.flags = {name: QCheckBox(name, self) for name in LISTEN_FLAGS}
+        for n, box in enumerate(self.flags.values()):
             box.setToolTip(f"{box.text()}=true")
             flags.addWidget(box, n // 2, n % 2)
+        self.punctuate, self.interim = self.flags["punctuate"], self.flags["interim_results"]
         self.extra = QLineEdit(self)
         self.extra.setPlaceholderText("callback_secret:s3cret, team:qa")
         self.extra.setToolTip("extra=key:value pairs, comma separated; echoed in metadata.extra")
@@ -322,14 +329,9 @@ class SubmitPanel(QWidget):
         self._show_options(False)
         outer.addWidget(self.options_button)
         outer.addWidget(opts)
-        outer.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(form)
-        self.form_scroll = scroll
 
+    def _build_send_row(self) -> QHBoxLayout:
+        """Send and the submission's state, above the form."""
         send_row = QHBoxLayout()
         send_row.setContentsMargins(6, 4, 6, 2)
         self.send = QPushButton("Send", self)
@@ -340,7 +342,10 @@ class SubmitPanel(QWidget):
         self.state.setAccessibleName("Submission state")
         send_row.addWidget(self.send)
         send_row.addWidget(self.state, 1)
+        return send_row
 
+    def _build_results(self) -> QWidget:
+        """The API's reply and the callbacks that came back for it."""
         results = QWidget(self)
         outer = QVBoxLayout(results)
         outer.setContentsMargins(6, 0, 6, 0)
@@ -363,43 +368,18 @@ class SubmitPanel(QWidget):
             "Callbacks that came back for this submission, numbered as the retry timeline "
             "numbers its attempts; double-click to open one in the list"
         )
-        for col, width in enumerate((64, 70, 70)):
+        for col, width in enumerate((60, 64, 66)):  # Transcript has the rest (300 px column)
             self.links.setColumnWidth(col, width)
         self.links.doubleClicked.connect(
             lambda index: self.callback_activated.emit(self._link_rows[index.row()])
         )
-        self.links.setMinimumHeight(rows_height(self.links, LINK_ROWS_SHOWN))
+        self.links.setMinimumHeight(rows_height(self.links, LINK_ROWS_MIN))
+        # The latest row stays whole at the bottom: scrolled by the pixel, and no sideways
+        # scroll bar that comes with a long transcript and covers it (the tooltip has it all).
+        self.links.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.links.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer.addWidget(self.links, 3)
-        split = QSplitter(Qt.Orientation.Vertical, self)
-        split.setChildrenCollapsible(False)
-        split.addWidget(scroll)
-        split.addWidget(results)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        self.splitter = split
-        whole = QVBoxLayout(self)
-        whole.setContentsMargins(0, 0, 0, 0)
-        whole.setSpacing(0)
-        whole.addLayout(send_row)
-        whole.addWidget(split, 1)
-
-        self.source.currentTextChanged.connect(self._update_visibility)
-        self.target.currentTextChanged.connect(self._update_visibility)
-        self.target.currentTextChanged.connect(self._on_target)
-        self.streaming.toggled.connect(self._on_streaming)
-        self.use_callback.toggled.connect(self._update_visibility)
-        for line in (self.callback, self.user, self.password):
-            line.textChanged.connect(self.check_callback)
-        self.reset_callback()
-        self._update_visibility()
-        # The keyring's first use loads its backends (about a second): on a helper thread, so
-        # the window shows without waiting (issue 8's cold start).
-        self._stored_key: concurrent.futures.Future[str | None] = concurrent.futures.Future()
-        self.key_looked_up.connect(self._show_key_state)
-        self._show_key_state()
-        threading.Thread(
-            target=self._look_up_key, args=(self._stored_key,), name="keyring-lookup", daemon=True
-        ).start()
+        return results
 
     # -- form -------------------------------------------------------------------------
     def reset_callback(self, path: str = DEFAULT_CALLBACK_PATH) -> None:
@@ -612,11 +592,7 @@ class SubmitPanel(QWidget):
     def choices(self) -> ListenChoices:
         return ListenChoices(
             model=self.model.text(),
-            punctuate=self.punctuate.isChecked(),
-            smart_format=self.smart_format.isChecked(),
-            diarize=self.diarize.isChecked(),
-            utterances=self.utterances.isChecked(),
-            interim_results=self.interim.isChecked(),
+            **{name: box.isChecked() for name, box in self.flags.items()},
             extra=self.extra.text(),
             tag=self.tag.text(),
             callback=self.callback_url(),
@@ -791,8 +767,8 @@ class SubmitPanel(QWidget):
         s.setValue("speed", self.speed.value())
         s.setValue("method", self.method.currentText())
         s.setValue("model", self.model.text())
-        for box in (self.punctuate, self.smart_format, self.diarize, self.utterances, self.interim):
-            s.setValue(box.text(), box.isChecked())
+        for name, box in self.flags.items():
+            s.setValue(name, box.isChecked())
         s.setValue("extra", self.extra.text())
         s.setValue("tag", self.tag.text())
         s.setValue("target", self.target.currentText())
@@ -819,8 +795,8 @@ class SubmitPanel(QWidget):
             pass
         self.method.setCurrentText(text("method", "POST"))
         self.model.setText(text("model"))
-        for box in (self.punctuate, self.smart_format, self.diarize, self.utterances, self.interim):
-            box.setChecked(flag(box.text()))
+        for name, box in self.flags.items():
+            box.setChecked(flag(name))
         self.extra.setText(text("extra"))
         self.tag.setText(text("tag"))
         self.target.setCurrentText(text("target", TARGET_EMULATOR))

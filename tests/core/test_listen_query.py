@@ -1,9 +1,15 @@
-"""The submit panel's pure parts (ui/submit_panel.py): the query it builds and its callback
-URLs, without a window."""
+"""The query a submission sends to /v1/listen and its callback URLs (core/listen_query.py,
+built from the Submit panel's choices)."""
 
 from __future__ import annotations
 
-from inspector.ui.submit_panel import ListenChoices, listen_params, swap_scheme, with_userinfo
+from inspector.core.listen_query import (
+    LISTEN_FLAGS,
+    ListenChoices,
+    listen_params,
+    swap_scheme,
+    with_userinfo,
+)
 
 
 def test_listen_params_and_callback_urls():
@@ -28,3 +34,11 @@ def test_listen_params_and_callback_urls():
     assert with_userinfo("http://h:8080/cb", "a b", "p@ss") == "http://a%20b:p%40ss@h:8080/cb"
     assert swap_scheme("http://h/cb", True) == "ws://h/cb"
     assert swap_scheme("wss://h/cb", False) == "https://h/cb"
+
+
+def test_interim_results_goes_only_with_a_stream_and_every_flag_once():
+    every = ListenChoices(**{name: True for name in LISTEN_FLAGS})
+    sent = [name for name, value in listen_params(every, streaming=True) if value == "true"]
+    assert sent == list(LISTEN_FLAGS)
+    batch = [name for name, _ in listen_params(every, streaming=False)]
+    assert "interim_results" not in batch and len(batch) == len(LISTEN_FLAGS) - 1
