@@ -14,6 +14,7 @@ from datetime import datetime
 from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -348,12 +349,22 @@ class DetailPane(QTabWidget):
         self.body = BodyTab(self)
         self.transcript = TranscriptTab(self)
         self.websocket = WebSocketTab(self)
-        self.addTab(self.headers, "Headers")
-        self.addTab(self.body, "Body")
-        self.addTab(self.transcript, "Transcript")
-        self.addTab(self.websocket, "WebSocket")
         self.forward = ForwardTab(self)  # issue 13: what the user's own app replied
-        self.addTab(self.forward, "Your app")
+        # Each page scrolls when the pane is lower than the page wants (a 1024 x 700 window
+        # with a demo's story and the timeline shown), rather than push the window past
+        # the screen's bottom edge.
+        for page, title in (
+            (self.headers, "Headers"),
+            (self.body, "Body"),
+            (self.transcript, "Transcript"),
+            (self.websocket, "WebSocket"),
+            (self.forward, "Your app"),
+        ):
+            area = QScrollArea(self)
+            area.setWidgetResizable(True)
+            area.setFrameShape(QScrollArea.Shape.NoFrame)
+            area.setWidget(page)
+            self.addTab(area, title)
         self.setTabToolTip(4, "What your app replied when the request was forwarded to it")
         self.setTabToolTip(0, "Request line, headers in wire order, dg-token and basic auth")
         self.setTabToolTip(1, "The body as a JSON tree, pretty text or raw bytes / hex")
@@ -362,6 +373,14 @@ class DetailPane(QTabWidget):
         self._shown: Exchange | None = None
         self._shown_messages = -1
         self.known_tokens: dict[str, str] = {}  # dg-token identifier -> whose key
+
+    def indexOf(self, page: QWidget) -> int:
+        """The tab of `page` (its scroll area's, or the page's own)."""
+        for i in range(self.count()):
+            area = self.widget(i)
+            if area is page or (isinstance(area, QScrollArea) and area.widget() is page):
+                return i
+        return -1
 
     @property
     def exchange(self) -> Exchange | None:

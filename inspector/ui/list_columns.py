@@ -23,9 +23,9 @@ from ..core.columns import COLUMNS, Column
 STRETCH = "path"  # the column that takes the room left
 # What a column usually shows at its widest: its first width fits this (or its title).
 SAMPLES = {
-    "time": "00:00:00.000",
+    "time": "▶ 00:00:00.000",  # a demo run's first row is marked ▶ (its time still whole)
     "method": "DELETE",
-    "status": "4 attempts, delivered",
+    "status": "closed 1001 going away ✗",  # wider than "4 attempts, delivered"
     "size": "999.9 KB",
     "request_id": "097de0cb…",
     "attempt": "Attempt",
@@ -34,13 +34,14 @@ SAMPLES = {
 PADDING = 16  # the cell's margins and the header's sort/resize room
 PATH_MIN = 120  # Path's share, at least, when the first widths are fitted to a narrow list
 # Given up first when a narrow list cannot hold every first width (the tooltip has it all).
-SHRINK_ORDER = ("dg_token", "rule", "status", "request_id")
+SHRINK_ORDER = ("dg_token", "rule", "status", "request_id", "time")
 # ...down to these (in the cell's font): a status still reads whole, ids show both ends.
 SHRINK_TO = {
     "dg_token": "3fa…f66",
     "rule": "Rule",  # its title: rule names are in the tooltip and the Headers tab
     "status": "4 attempts, gave up",
     "request_id": "097de…",
+    "time": "00:00:00.000",  # a demo's ▶ mark may be cut, never the time
 }
 TREE_INDENT_COLUMN = 0  # the tree draws its branches in this column: it gets their width
 WIDTHS_KEY, HIDDEN_KEY = "list/widths", "list/hidden"

@@ -175,6 +175,10 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_center()
         self.sessions = SessionBrowser(self)  # sessions on disk, cURL, replay, diff
+        self.sessions.view_changed.connect(self._forget_selected)
+        self.sessions.state_changed.connect(self._update_status)
+        self.traffic.resolve = self.sessions.full_exchange  # a stored row, read whole
+        self.traffic.extra_actions = self.sessions.row_actions
         self._build_docks()
         self._build_menus()
         self._build_status_bar()
@@ -278,6 +282,10 @@ class MainWindow(QMainWindow):
         splitter.setChildrenCollapsible(False)
         self.splitter = splitter
         self.setCentralWidget(splitter)
+        # Nothing to show in the detail before the first row: the guide has its room (at
+        # 1024 x 700 its last way in was scrolled away under an empty detail pane).
+        self.detail.setVisible(not self.traffic.showing_guide)
+        self.traffic.guide_shown.connect(lambda shown: self.detail.setVisible(not shown))
 
     @property
     def table(self) -> QTableView | QTreeView:
@@ -636,6 +644,15 @@ class MainWindow(QMainWindow):
         if x is not None and x.request_id and self.tracker.get(x.request_id) is not None:
             self.timeline.show_job(self.tracker.get(x.request_id))
 
+    def live_messages(self, exchange_id: int) -> Sequence[WsMessage]:
+        """The messages of a live WebSocket, as the list holds them (HAR export)."""
+        return self._messages.get(exchange_id, ())
+
+    def _forget_selected(self) -> None:
+        """The list shows other rows (a stored session, or live again): nothing selected."""
+        self._selected_id = None
+        self._refresh_selected()
+
     def selected_exchange(self) -> Exchange | None:
         if self._selected_id is None:
             return None
@@ -720,7 +737,7 @@ class MainWindow(QMainWindow):
         self.model.apply_events(events)
         self.rules_ui.on_events(events)
         self.demo_runner.on_events(events)
-        self.sessions.on_live_events(events)
+        self.sessions.on_live_events(events, nothing_selected=self._selected_id is None)
         live = self.sessions.stored is None
         for x in exchanges:
             self._track(x)

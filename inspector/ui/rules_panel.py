@@ -47,7 +47,7 @@ from ..core.rules import Rule, active_count
 from ..core.rules_file import RulesFileError
 from ..store.rules_files import read_rules_file, write_rules_file
 from .rule_editor import RuleEditor
-from .widgets import FlowLayout, plain_label
+from .widgets import FlowLayout, narrow_to_text, plain_label
 
 Index = QModelIndex | QPersistentModelIndex
 _ROW_MIME = "application/x-callback-inspector-rule-row"
@@ -225,6 +225,7 @@ class LiveSocketBox(QGroupBox):
         self.drop_button = QPushButton("Drop", self)
         self.drop_button.setToolTip("Abort the TCP connection without a close frame (a crash)")
         self.drop_button.setAccessibleName("Drop the WebSocket now")
+        narrow_to_text(self.ws_reason, self.close_button, self.drop_button)
         row.addWidget(self.ws_code)
         row.addWidget(self.ws_reason, 1)
         row.addWidget(self.close_button)
@@ -307,7 +308,7 @@ class RulesPanel(QWidget):
         self.empty = plain_label(
             "No rules: every request gets 200. Add a rule, or Import a rules file.", self
         )
-        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
         bar = FlowLayout()  # wraps in a narrow dock (1024 px) rather than widen it
         self.add_button = _tool("Add…", "Add a rule: after the selected one", self)

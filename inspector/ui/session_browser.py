@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -63,6 +63,14 @@ APP_TITLE = "Callback Inspector"
 
 
 class SessionBrowser(QObject):
+    """The list's stored sessions and row actions. It tells the window what changed through
+    signals (issue 15 item 5), never by calling its private parts: `view_changed` (another
+    session, or live again: the selection is gone) and `state_changed` (the banner and the
+    counts to say again). The window wires `full_exchange` and `row_actions` into its list."""
+
+    view_changed = Signal()
+    state_changed = Signal()
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
@@ -84,8 +92,6 @@ class SessionBrowser(QObject):
         self.error_box: QMessageBox | None = None
         self.import_dialog: QFileDialog | None = None
         self._build_banner()
-        window.traffic.resolve = self.full_exchange
-        window.traffic.extra_actions = self.row_actions
 
     # -- building -------------------------------------------------------------------------
     def _build_banner(self) -> None:
@@ -227,13 +233,11 @@ class SessionBrowser(QObject):
         return old
 
     def _forget_selection(self) -> None:
-        w = self.window
-        w._selected_id = None
-        w._refresh_selected()
+        self.view_changed.emit()
 
     def _show_state(self) -> None:
         stored = self.stored
-        self.window._update_status()
+        self.state_changed.emit()
         self.banner.setVisible(stored is not None)
         self.live_action.setEnabled(stored is not None)
         if stored is None:
@@ -249,14 +253,15 @@ class SessionBrowser(QObject):
         )
         self.window.setWindowTitle(f"{APP_TITLE} — {stored.title} (read-only)")
 
-    def on_live_events(self, events: Sequence[Event]) -> None:
-        """Called with each drained batch: count or show what arrives while a session is shown."""
+    def on_live_events(self, events: Sequence[Event], nothing_selected: bool) -> None:
+        """Called with each drained batch: count or show what arrives while a session is shown
+        (the start-up view goes back to live while the user has selected nothing in it)."""
         if self.stored is None:
             return
         added = sum(isinstance(e, ExchangeAdded) for e in events)
         if not added:
             return
-        if self.auto_back and self.window._selected_id is None:
+        if self.auto_back and nothing_selected:
             self.show_live()
             return
         self.auto_back = False
@@ -404,7 +409,7 @@ class SessionBrowser(QObject):
                 w = self.window
                 har = to_har(
                     w.model.exchanges(),
-                    lambda i: w._messages.get(i, ()),
+                    w.live_messages,
                     mask_secrets=mask,
                     secrets=secrets,
                 )

@@ -72,6 +72,7 @@ Action = Callable[[], object]
 class TrafficPane(QWidget):
     current_changed = Signal(object)  # the Exchange now current, or None
     message = Signal(str)  # a short note for the status bar
+    guide_shown = Signal(bool)  # the empty list's guide took the list's place, or gave it back
 
     def __init__(self, base_url: Callable[[], str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -307,7 +308,10 @@ class TrafficPane(QWidget):
             and self.live_model.exchange_count() == 0
             and not self.filter_field.text().strip()
         )
+        was = self.showing_guide
         self._stack.setCurrentWidget(self.guide if empty else self.table)
+        if self.showing_guide != was:
+            self.guide_shown.emit(self.showing_guide)
 
     # -- columns ------------------------------------------------------------------------
     def _take_widths(self) -> None:

@@ -158,6 +158,15 @@ class ElidedLabel(QLabel):
         super().setText(self.fontMetrics().elidedText(line, Qt.TextElideMode.ElideRight, width))
 
 
+def narrow_to_text(*widgets: QWidget) -> None:
+    """Let buttons and fields give way in a narrow row down to their text (a button's
+    own minimum is 80 px whatever it says; a field keeps its placeholder readable), so a
+    field beside them is not squeezed to nothing in a 300 px column."""
+    for widget in widgets:
+        text = widget.property("placeholderText") or widget.property("text") or ""
+        widget.setMinimumWidth(widget.fontMetrics().horizontalAdvance(f"{text}…") + 20)
+
+
 class FlowLayout(QLayout):
     """A row of widgets that wraps onto more rows when its width runs out (Qt's flow layout
     example): a button bar that keeps a narrow dock usable instead of widening it."""

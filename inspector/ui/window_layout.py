@@ -71,11 +71,13 @@ def place_side_docks(window: QMainWindow, top: QDockWidget, bottom: QDockWidget)
 
 def size_side_docks(window: QMainWindow, top: QDockWidget, bottom: QDockWidget) -> None:
     """Widths and heights for the window's present size: the column a quarter wide (at most
-    SIDE_WIDTH), the lower panel (Submit) given the larger share."""
+    SIDE_WIDTH), the lower panel (Submit, a long form) given five eighths of the height, the
+    upper (Rules) the rest, or what it needs at least."""
     width = side_width(window.width())
     window.resizeDocks([top, bottom], [width, width], Qt.Orientation.Horizontal)
     height = max(window.height() - 120, 300)
-    window.resizeDocks([top, bottom], [height * 2 // 5, height * 3 // 5], Qt.Orientation.Vertical)
+    upper = max(height * 3 // 8, top.minimumSizeHint().height())
+    window.resizeDocks([top, bottom], [upper, height - upper], Qt.Orientation.Vertical)
 
 
 def set_detail_below(splitter: QSplitter, below: bool) -> None:

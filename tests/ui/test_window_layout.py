@@ -21,7 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.columns import COLUMNS, column_index
+from inspector.core.demo_story import Step
 from inspector.core.emulator_events import JobStarted
+from inspector.ui.demo_runner import STORY_LINES
+from inspector.ui.demos import DEMOS
 from inspector.ui.look import apply_theme
 from inspector.ui.main_window import MainWindow
 from inspector.ui.window_layout import fits, fresh_geometry
@@ -110,6 +113,15 @@ def test_every_part_is_usable_at_common_sizes(qtbot, sized_window, size):
     w.timeline.show_job(w.tracker.get("r-1"))
     qtbot.waitUntil(lambda: w.timeline_dock.height() >= 140, timeout=TIMEOUT_MS)
     assert not w.timeline.folded and w.traffic.height() >= 100
+    # A demo's story above the list as well: the window still fits the screen (at 1024 x
+    # 700 it grew to 810 px, its bottom off screen, the detail's pages asking their height).
+    w.demo_banner.begin(DEMOS[0], 1)
+    for n in range(STORY_LINES + 1):
+        w.demo_banner.add_step(Step(f"Attempt {n}: the receiver answered 503, a failure", "fail"))
+    w.select_exchange(w.model.exchanges()[0].id)
+    w.layout().activate()
+    QApplication.processEvents()
+    assert w.minimumSizeHint().height() <= size[1] and w.height() <= size[1], w.size()
 
 
 def test_column_widths_and_hidden_columns_are_remembered(qtbot, sized_window, start_engine):
