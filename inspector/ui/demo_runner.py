@@ -28,7 +28,7 @@ from ..core.rules import Rule
 from ..core.settings import EmulatorSettings, ReceiverSettings
 from .demos import DEMO_PACE, Demo, paced_emulator_settings, stream_speed
 from .submit_panel import SOURCE_SAMPLE, TARGET_EMULATOR, SubmitPanel
-from .widgets import plain_label
+from .widgets import ElidedLabel, plain_label
 
 _MARKS = {"info": "•", "ok": "✓", "fail": "✗", "end": "■"}
 STORY_LINES = 4  # the latest steps shown; the whole story is the banner's tooltip
@@ -105,8 +105,9 @@ class DemoBanner(QFrame):
         self.setVisible(True)
 
     def add_step(self, step: Step) -> None:
-        label = plain_label(f"{_MARKS.get(step.tone, '•')} {step.text}", self)
-        label.setWordWrap(True)
+        # One line each, cut with "…" when the banner is narrow (the banner's tooltip has the
+        # whole story): wrapped lines overlapped when a 1024 x 700 window had no height left.
+        label = ElidedLabel(f"{_MARKS.get(step.tone, '•')} {step.text}", self)
         label.setAccessibleName(f"Demo step {len(self.steps) + 1}")
         self.story.addWidget(label)
         self.steps.append(label)
