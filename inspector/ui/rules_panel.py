@@ -347,7 +347,7 @@ class RulesPanel(QWidget):
         outer.addLayout(bar)
         outer.addWidget(self.scope_note)
         outer.addWidget(self.list, 1)
-        outer.addWidget(self.empty)
+        outer.addWidget(self.empty, 1)  # the room the list has when there are rules
         outer.addWidget(self.problem)
         outer.addWidget(self.live)
         self.model.changed.connect(self._on_changed)
