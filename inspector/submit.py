@@ -12,9 +12,8 @@ from typing import Any
 import aiohttp
 
 from . import redact
+from .core.deepgram_auth import DEEPGRAM_BASE_URL, EMULATOR_PLACEHOLDER_KEY
 from .engine.client import (
-    DEEPGRAM_BASE_URL,
-    EMULATOR_PLACEHOLDER_KEY,
     SubmitError,
     refusal_text,
     stream,

@@ -17,6 +17,9 @@ from collections.abc import Sequence
 
 _AUTH_SCHEMES = ("token", "bearer")
 
+DEEPGRAM_BASE_URL = "https://api.deepgram.com"
+EMULATOR_PLACEHOLDER_KEY = "emulator-placeholder-key"  # any non-empty key passes the emulator
+
 API_KEY_NAMESPACE = uuid.UUID("5b0f5a3e-6a8e-5d0c-9a57-1c2f0e4d8b61")
 """Fixed uuid5 namespace for the emulator's key identifiers: changing it would change every
 `dg-token` a user has already configured a receiver to expect."""

@@ -25,6 +25,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import IO, Any
 
 import orjson
@@ -100,6 +101,7 @@ class ChildEngine(EngineClient):
     def __init__(self, settings: EngineSettings | None = None) -> None:
         super().__init__()
         self.settings = settings or EngineSettings()
+        self._before_hello = self.settings
         self._proc: subprocess.Popen[bytes] | None = None
         self._write_lock = threading.Lock()
         self._lifecycle = threading.Lock()
@@ -109,6 +111,10 @@ class ChildEngine(EngineClient):
         self._bound: tuple[int, int | None] | None = None  # receiver, emulator ports
         self._rules_in_force: tuple[Rule, ...] | None = None  # set_rules' latest, kept
         self._faults_in_force: EmulatorFaults | None = None  # the engine's last faults, kept
+
+    @property
+    def data_dir(self) -> Path | None:
+        return self.settings.data_dir
 
     @property
     def pid(self) -> int | None:

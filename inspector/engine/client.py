@@ -24,8 +24,6 @@ from ..core.headers import EMULATOR_DETAIL_HEADER
 
 log = logging.getLogger(__name__)
 
-DEEPGRAM_BASE_URL = "https://api.deepgram.com"
-EMULATOR_PLACEHOLDER_KEY = "emulator-placeholder-key"  # any non-empty key passes the emulator
 STREAM_CHUNK_SECONDS = 0.1  # 100 ms of audio per frame, as Deepgram's examples send
 
 

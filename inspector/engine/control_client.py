@@ -74,7 +74,7 @@ from ..core.records import Exchange, ExchangeKind, WsMessage
 from ..core.replay_reply import ReplayReply
 from ..core.rules import HoldAnswer, Respond, Rule
 from ..core.rules_file import RuleError, rule_from_table
-from ..core.settings import EmulatorSettings, ReceiverSettings
+from ..core.settings import EmulatorSettings, EngineSettings, ReceiverSettings
 from .event_queue import EventQueue
 from .public_url.client_side import PublicUrlClient
 
@@ -169,6 +169,8 @@ class EngineClient(PublicUrlClient):
         self.running = False
         self.storage_problem: StorageEvent | None = None
         self._rules: tuple[Rule, ...] = ()
+        # What the settings are until the engine says (its hello): a child's are its own.
+        self._before_hello = EngineSettings()
 
     # -- the surface the window uses (the same names as Engine's) ----------------------------
     def subscribe(self) -> EventQueue:
@@ -205,11 +207,22 @@ class EngineClient(PublicUrlClient):
     def session_path(self) -> Path | None:
         return self.hello.session if self.hello is not None else None
 
+    @property
+    def data_dir(self) -> Path | None:
+        return None
+
+    shares_files = True
+
+    def session_complete(self) -> bool:
+        """The engine writes each exchange before it replies: the file is whole unless the
+        engine said it is not taking the capture (a StorageEvent)."""
+        return self.session_path is not None and self.storage_problem is None
+
     def receiver_settings(self) -> ReceiverSettings:
-        return self.hello.receiver_settings if self.hello else ReceiverSettings()
+        return self.hello.receiver_settings if self.hello else self._before_hello.receiver
 
     def emulator_settings(self) -> EmulatorSettings | None:
-        return self.hello.emulator_settings if self.hello else None
+        return self.hello.emulator_settings if self.hello else self._before_hello.emulator
 
     def set_rules(self, rules: Sequence[Rule]) -> None:
         self._rules = tuple(rules)

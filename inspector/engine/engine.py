@@ -30,7 +30,7 @@ from ..core.forward import ForwardSettings
 from ..core.guard import GuardSettings
 from ..core.handler_checks import CheckRequest, CheckSummary
 from ..core.public_url import PublicUrlEvent, PublicUrlSettings
-from ..core.records import Exchange
+from ..core.records import Exchange, WsMessage
 from ..core.replay_reply import ReplayReply
 from ..core.rules import HoldAnswer, Respond, Rule
 from ..core.settings import EmulatorSettings, EngineSettings, ReceiverSettings
@@ -519,6 +519,31 @@ class Engine:
     @property
     def receiver_url(self) -> str:
         return self.receiver.url
+
+    @property
+    def data_dir(self) -> Path | None:
+        """Where the sessions are kept (None with no session file)."""
+        return self.settings.data_dir
+
+    shares_files = True  # this process: a path the window names is a file the engine reads
+
+    def session_complete(self) -> bool:
+        """True when the session file holds every exchange captured so far."""
+        return self.persister is not None and self.persister.unsaved == 0
+
+    def fetch_exchange(
+        self, exchange_id: int
+    ) -> concurrent.futures.Future[tuple[Exchange, list[WsMessage]]]:
+        """Exchange `exchange_id` in full, from the session (or what the engine remembers)."""
+        future: concurrent.futures.Future[tuple[Exchange, list[WsMessage]]] = (
+            concurrent.futures.Future()
+        )
+        found = self.recall.exchange(exchange_id)
+        if found is None:
+            future.set_exception(LookupError(f"no exchange #{exchange_id} in this engine"))
+        else:
+            future.set_result(found)
+        return future
 
     @property
     def emulator_url(self) -> str | None:

@@ -47,7 +47,7 @@ from ..core.check_payloads import (
     replace_words,
     stream_messages,
 )
-from ..core.deepgram_auth import key_identifier
+from ..core.deepgram_auth import EMULATOR_PLACEHOLDER_KEY, key_identifier
 from ..core.events import Event, ExchangeAdded, ExchangeUpdated, WsMessageAdded
 from ..core.handler_checks import (
     SPECS,
@@ -79,7 +79,6 @@ from .check_recognition import (
     SampleRecognition,
     long_result,
 )
-from .client import EMULATOR_PLACEHOLDER_KEY
 from .emulator.server import DECODE_ERROR_CODE, DECODE_ERROR_MESSAGE
 
 log = logging.getLogger(__name__)

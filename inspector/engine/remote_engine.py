@@ -119,6 +119,17 @@ class RemoteEngine(EngineClient):
         """The local mirror (the remote's own file is on its machine)."""
         return self._mirror.path if self._mirror is not None else None
 
+    @property
+    def data_dir(self) -> Path | None:
+        """Where the mirror sessions are kept, on this machine."""
+        return self._mirror_dir
+
+    shares_files = False  # another machine: audio goes as bytes, not as a path
+
+    def session_complete(self) -> bool:
+        """The mirror fetches large bodies after the fact: the window keeps its own copy."""
+        return False
+
     # -- the connection ----------------------------------------------------------------------
     def _send(self, text: str) -> None:
         ws = self._ws

@@ -24,11 +24,6 @@ _NOT_REPLAYED = frozenset({"host", "content-length", "transfer-encoding", "conne
 _AIOHTTP_DEFAULTS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
 
 
-def replay_url(base_url: str, exchange: Exchange) -> str:
-    """`base_url` (scheme://host:port) with the exchange's own target."""
-    return base_url.rstrip("/") + exchange.target
-
-
 async def replay(
     exchange: Exchange,
     url: str,

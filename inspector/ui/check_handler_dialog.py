@@ -63,6 +63,7 @@ from ..core.handler_checks import (
     HandlerCheckSettings,
     Verdict,
 )
+from ..engine.api import EngineApi
 from ..engine.binding import is_loopback
 from .engine_calls import EngineCalls
 from .widgets import plain_label
@@ -169,7 +170,7 @@ class CheckHandlerDialog(QDialog):
 
     def __init__(
         self,
-        engine: Any,
+        engine: EngineApi,
         calls: EngineCalls,
         select_exchanges: Callable[[Sequence[int]], int],
         settings: QSettings | None = None,

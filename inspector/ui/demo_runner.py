@@ -26,6 +26,7 @@ from ..core.demo_story import DemoStory, Step
 from ..core.events import Event
 from ..core.rules import Rule
 from ..core.settings import EmulatorSettings, ReceiverSettings
+from ..engine.api import EngineApi
 from .demos import DEMO_PACE, Demo, paced_emulator_settings, stream_speed
 from .submit_panel import SOURCE_SAMPLE, TARGET_EMULATOR, SubmitPanel
 from .widgets import ElidedLabel, plain_label
@@ -131,7 +132,7 @@ class DemoRunner(QObject):
 
     def __init__(
         self,
-        engine: Any,
+        engine: EngineApi,
         rules: Any,  # ui.rules_dock.RulesUi: the window's rules, shown while they apply
         panel: SubmitPanel,
         banner: DemoBanner,
@@ -246,4 +247,3 @@ class DemoRunner(QObject):
     def story_so_far(self) -> list[str]:
         """Every step of the story: those shown, then those waiting for their turn."""
         return [step.text for step in (*self._shown, *self._queued)]
-

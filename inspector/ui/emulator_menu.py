@@ -27,6 +27,7 @@ from ..core.emulator_faults import (
     deepgram_error,
     describe_faults,
 )
+from ..engine.api import EngineApi
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class EmulatorMenu(QMenu):
     """Changes go to `engine` (its `update_emulator_faults` / `set_emulator_faults`);
     `show_faults` draws the state it reports."""
 
-    def __init__(self, engine: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: EngineApi, parent: QWidget | None = None) -> None:
         super().__init__(TITLE, parent)
         self.engine = engine
         self.faults: EmulatorFaults = NO_FAULTS

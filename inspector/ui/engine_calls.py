@@ -1,21 +1,21 @@
-"""Run a coroutine on the engine thread and get its result back on the UI thread.
+"""A command's result back on the UI thread.
 
-`Engine.call` returns a concurrent future completed on the engine thread; its done-callback
+Every command of the engine (`engine/api.py`) returns a concurrent future, completed on
+another thread (the engine's, or the reader of the child engine's pipe); its done-callback
 emits a Qt signal, which Qt queues to the UI thread. The UI never waits, and no widget is
-touched from the engine thread. (Works with or without a running qasync loop, so the same
-code serves the app and the pytest-qt tests.)
+touched from another thread.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ..engine.engine import Engine
+from ..engine.api import EngineApi
 
 log = logging.getLogger(__name__)
 
@@ -27,17 +27,20 @@ class EngineCalls(QObject):
 
     finished = Signal(int, object, object)  # call id, result, exception
 
-    def __init__(self, engine: Engine, parent: QObject | None = None) -> None:
+    def __init__(self, engine: EngineApi, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self._next = 0
         self._pending: dict[int, Done] = {}
         self.finished.connect(self._deliver)
 
-    def run(self, coro: Coroutine[Any, Any, Any], done: Done | None = None) -> None:
-        """Start `coro` on the engine loop; `done(result, error)` later on the UI thread."""
+    def send(
+        self, command: Callable[[], concurrent.futures.Future[Any]], done: Done | None = None
+    ) -> None:
+        """Send `command()` (an engine method that returns a future); `done(result, error)`
+        later on the UI thread, or at once when the engine cannot take it (not running)."""
         try:
-            future = self.engine.call(coro)
+            future = command()
         except RuntimeError as exc:  # the engine is not running
             if done is not None:
                 done(None, exc)

@@ -66,8 +66,8 @@ from ..core.events import (
 from ..core.exchange_display import is_error
 from ..core.public_url import PublicUrlEvent
 from ..core.records import Exchange, ExchangeKind, WsMessage
+from ..engine.api import EngineApi
 from ..engine.binding import is_loopback
-from ..engine.engine import Engine
 from .check_handler_dialog import CheckHandlerDialog
 from .delivery_track import DeliveryTracker
 from .demo_runner import DemoBanner, DemoRunner, fill_submit_panel
@@ -139,7 +139,7 @@ def _tool_button(text: str, tip: str, parent: QWidget) -> QToolButton:
 class MainWindow(QMainWindow):
     engine_restarted = Signal(object)  # exception or None, from the restart thread
 
-    def __init__(self, engine: Engine, settings: QSettings | None = None) -> None:
+    def __init__(self, engine: EngineApi, settings: QSettings | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.settings = settings if settings is not None else QSettings()
@@ -319,7 +319,7 @@ class MainWindow(QMainWindow):
         self.storage_banner.setVisible(True)
 
     def _update_exposure(self) -> None:
-        host = self.engine.settings.receiver.host
+        host = self.engine.receiver_settings().host
         exposed = not is_loopback(host)
         self.exposure_badge.setText(f"⚠ Exposed on {host}" if exposed else "")
         self.exposure_badge.setToolTip(
@@ -520,7 +520,7 @@ class MainWindow(QMainWindow):
         self.rules_ui.start(s)
         self.traffic.load_settings(s)
         self.submit_panel.reset_callback()
-        if self.engine.emulator is None and self.engine.settings.emulator is None:
+        if self.engine.emulator_settings() is None:
             self.timeline_dock.hide()  # no emulator, no jobs to draw
 
     def save_settings(self) -> None:
@@ -588,8 +588,8 @@ class MainWindow(QMainWindow):
         self._selected_id = None
         self._refresh_selected()
         self.timeline.show_job(None)
-        if self._running:  # an Engine command: the engine may be a child process (issue 16)
-            self.calls.watch(self.engine.clear_attempts())
+        if self._running:
+            self.calls.send(self.engine.clear_attempts)
         self._update_status()
 
     def toggle_running(self) -> None:
@@ -786,8 +786,8 @@ class MainWindow(QMainWindow):
             return
         code = live.ws_close_code()
         reason = live.ws_reason.text()
-        self.calls.watch(  # an Engine command: the engine may be a child process (issue 16)
-            self.engine.close_websocket(x.id, code, reason),
+        self.calls.send(
+            lambda: self.engine.close_websocket(x.id, code, reason),
             lambda ok, error: self.statusBar().showMessage(
                 f"WebSocket #{x.id} closed with {code}" if ok else f"WebSocket #{x.id} was gone",
                 5000,
@@ -798,8 +798,8 @@ class MainWindow(QMainWindow):
         x = self.rules_panel.live.live_exchange
         if x is None:
             return
-        self.calls.watch(
-            self.engine.drop_websocket(x.id),
+        self.calls.send(
+            lambda: self.engine.drop_websocket(x.id),
             lambda ok, error: self.statusBar().showMessage(
                 f"WebSocket #{x.id} dropped (TCP abort)" if ok else f"WebSocket #{x.id} was gone",
                 5000,

@@ -1,7 +1,8 @@
 """Replay…: send a captured request again, edited or not, and show the reply.
 
-The request goes out from the engine's loop (`EngineCalls`), so the window never waits for
-the network. Every replayed request carries `X-Callback-Inspector-Replay-Of: <id>`: sent to
+The request goes out from the engine (`EngineApi.replay`, its result brought back by
+`EngineCalls`), so the window never waits for the network and never opens a connection
+itself. Every replayed request carries `X-Callback-Inspector-Replay-Of: <id>`: sent to
 our own receiver it becomes a new exchange that the detail pane marks "replay of #N"; sent
 elsewhere, the app on the other side can tell a replay from Deepgram's own delivery.
 """
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from ..core.headers import Header
 from ..core.records import Exchange
-from ..engine.replay import ReplayReply, replay, replay_url
+from ..core.replay_reply import ReplayReply, replay_url
 from .engine_calls import EngineCalls
 from .widgets import mono_font, plain_label, text_view
 
@@ -128,8 +129,14 @@ class ReplayDialog(QDialog):
     def body(self) -> bytes:
         """What is sent: the captured bytes unless edited (a text edit would turn CR LF into
         LF and could not hold every control character)."""
+        edited = self.edited_body()
+        return self.exchange.body if edited is None else edited
+
+    def edited_body(self) -> bytes | None:
+        """The body as edited, or None when it is the captured one (the engine has those
+        bytes in full, however large)."""
         if self._binary or self.body_edit.toPlainText() == self._shown_body:
-            return self.exchange.body
+            return None
         return self.body_edit.toPlainText().encode("utf-8")
 
     def send(self) -> bool:
@@ -148,8 +155,11 @@ class ReplayDialog(QDialog):
         self.sending = True
         self.send_button.setEnabled(False)
         self.state.setText(f"Sending {method} {url} …")
-        self.calls.run(
-            replay(self.exchange, url, method=method, headers=headers, body=self.body()),
+        body = self.edited_body()
+        self.calls.send(
+            lambda: self.calls.engine.replay(
+                self.exchange, url, method=method, headers=tuple(headers), body=body
+            ),
             self._on_reply,
         )
         return True

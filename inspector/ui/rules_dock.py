@@ -10,7 +10,6 @@ breakpoint dialog, and the held row's countdown is repainted each second until a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolButton
@@ -19,6 +18,7 @@ from ..core.events import Event, ExchangeAdded, ExchangeUpdated, HoldStarted
 from ..core.rule_text import describe_rules
 from ..core.rules import Rule
 from ..core.rules_file import RulesFileError, dump_rules, load_rules
+from ..engine.api import EngineApi
 from .breakpoint_dialog import BreakpointDialog
 from .rules_panel import RulesPanel, chip_text
 
@@ -30,7 +30,7 @@ class RulesUi(QObject):
     def __init__(
         self,
         window: QMainWindow,
-        engine: Any,
+        engine: EngineApi,
         refresh_rows: Callable[[Sequence[int]], None],
     ) -> None:
         super().__init__(window)

@@ -74,7 +74,7 @@ class SessionBrowser(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        data_dir = window.engine.settings.data_dir
+        data_dir = window.engine.data_dir
         self.library = SessionLibrary(data_dir) if data_dir is not None else None
         self.stored: StoredSession | None = None
         self.stored_model: StoredTrafficModel | None = None
@@ -388,7 +388,7 @@ class SessionBrowser(QObject):
             engine = self.window.engine
             # The live capture from its session file, unless that file missed some of it
             # (a full disk): then from memory, which has everything.
-            complete_on_disk = engine.persister is not None and engine.persister.unsaved == 0
+            complete_on_disk = engine.session_complete()
             live = engine.session_path if complete_on_disk else None
             path = self.stored.path if self.stored else live
             what = what or (self.stored.title if self.stored else "the live capture")

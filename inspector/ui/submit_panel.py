@@ -11,6 +11,7 @@ query building into core, the form's construction) is issue 15 item 6, branch `w
 
 from __future__ import annotations
 
+import base64
 import concurrent.futures
 import logging
 import threading
@@ -21,7 +22,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import websockets
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
@@ -45,7 +45,13 @@ from PySide6.QtWidgets import (
 
 from .. import bundled, redact
 from ..core.callback_url import CallbackUrlError, validate_callback_url
-from ..core.deepgram_auth import key_identifier, mask_key
+from ..core.control import Submit
+from ..core.deepgram_auth import (
+    DEEPGRAM_BASE_URL,
+    EMULATOR_PLACEHOLDER_KEY,
+    key_identifier,
+    mask_key,
+)
 from ..core.exchange_display import status_text
 from ..core.listen_query import (
     LISTEN_FLAGS,
@@ -57,8 +63,7 @@ from ..core.listen_query import (
 from ..core.records import Direction, Exchange, ExchangeKind, WsMessage
 from ..core.stream_words import StreamWords
 from ..core.ws_close_codes import close_code_text
-from ..engine import client
-from ..engine.engine import Engine
+from ..engine.api import EngineApi
 from ..engine.keyring_store import KeyStoreError, load_api_key, save_api_key
 from .body_format import plural, pretty_text
 from .engine_calls import EngineCalls
@@ -115,7 +120,9 @@ class SubmitPanel(QWidget):
     callback_activated = Signal(int)  # exchange id the user picked in the links list
     key_looked_up = Signal()  # the keyring lookup (on a helper thread) is over
 
-    def __init__(self, engine: Engine, calls: EngineCalls, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, engine: EngineApi, calls: EngineCalls, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.engine = engine
         self.calls = calls
@@ -471,9 +478,7 @@ class SubmitPanel(QWidget):
 
     def known_tokens(self) -> dict[str, str]:
         """The dg-token identifiers of the keys this panel sends with, and whose they are."""
-        tokens = {
-            key_identifier(client.EMULATOR_PLACEHOLDER_KEY): "the submit panel's emulator key"
-        }
+        tokens = {key_identifier(EMULATOR_PLACEHOLDER_KEY): "the submit panel's emulator key"}
         if self._key_from_store:
             tokens[key_identifier(self._key_from_store)] = (
                 "your stored key, as the emulator names it"
@@ -483,7 +488,7 @@ class SubmitPanel(QWidget):
     def secrets(self) -> list[str]:
         """Every API key this window knows (stored, typed, the emulator's `--api-key`): what
         an export with "mask secrets" must never contain."""
-        emulator = self.engine.settings.emulator
+        emulator = self.engine.emulator_settings()
         keys = [self._key_from_store, self.key.text().strip()]
         keys.append(emulator.api_key if emulator is not None else None)
         return [k for k in keys if k]
@@ -622,7 +627,7 @@ class SubmitPanel(QWidget):
             self.state.setText(f"No such file: {source}")
             return None
         if self.target.currentText() == TARGET_DEEPGRAM:
-            base = client.DEEPGRAM_BASE_URL
+            base = DEEPGRAM_BASE_URL
             key = self._key_from_store or self.key.text().strip()
             redact.register(key)
             if not key:
@@ -633,7 +638,7 @@ class SubmitPanel(QWidget):
                 self.state.setText("The emulator is not running.")
                 return None
             base = self.engine.emulator_url
-            key = client.EMULATOR_PLACEHOLDER_KEY
+            key = EMULATOR_PLACEHOLDER_KEY
         streaming = self.streaming.isChecked() and isinstance(source, Path)
         params = listen_params(self.choices(), streaming)
         sub = Submission(number=len(self.submissions) + 1, sent=time.time(), streaming=streaming)
@@ -648,17 +653,14 @@ class SubmitPanel(QWidget):
         self.reply.setPlainText("")
         what = "Streaming" if streaming else "Sending"
         self.state.setText(f"{what} {getattr(source, 'name', source)}…")
-        if streaming:
-            assert isinstance(source, Path)
-            self.calls.run(
-                _stream_collect(base, key, source, params, self.speed.value()),
-                lambda result, error: self._on_stream_done(sub, result, error),
-            )
-        else:
-            self.calls.run(
-                client.transcribe(base, key, source, params),
-                lambda result, error: self._on_reply(sub, result, error),
-            )
+        command = submit_command(
+            base, key, source, params, streaming, self.speed.value(), self.engine.shares_files
+        )
+        on_done = self._on_stream_done if streaming else self._on_reply
+        self.calls.send(
+            lambda: self.engine.submit(command),
+            lambda result, error: on_done(sub, result, error),
+        )
         return sub
 
     def _on_reply(self, sub: Submission, reply: Any, error: BaseException | None) -> None:
@@ -668,12 +670,13 @@ class SubmitPanel(QWidget):
             self.reply.setPlainText(str(error))
             return
         took = (sub.replied - sub.sent) * 1000
-        self.state.setText(f"Reply {reply.status} in {took:.0f} ms")
-        body = reply.body
+        status = reply["status"]
+        self.state.setText(f"Reply {status} in {took:.0f} ms")
+        body = reply["body"]
         text = pretty_text(body.encode()) if isinstance(body, str) else _json_text(body)
-        self.reply.setPlainText(f"HTTP {reply.status}\n{text}")
-        if reply.request_id:
-            self._register(sub, reply.request_id)
+        self.reply.setPlainText(f"HTTP {status}\n{text}")
+        if reply.get("request_id"):
+            self._register(sub, reply["request_id"])
 
     def _on_stream_done(self, sub: Submission, result: Any, error: BaseException | None) -> None:
         sub.replied = time.time()
@@ -681,7 +684,7 @@ class SubmitPanel(QWidget):
             self.state.setText(f"Stream failed: {error}")
             self.reply.setPlainText(str(error))
             return
-        code, reason, messages = result
+        code, reason, messages = result["code"], result["reason"], result["messages"]
         finals = [m for m in messages if m.get("type") == "Results" and m.get("is_final")]
         transcript = " ".join(
             str(m.get("channel", {}).get("alternatives", [{}])[0].get("transcript", ""))
@@ -817,17 +820,29 @@ def _message_request_id(message: dict[str, Any]) -> str | None:
     return rid if isinstance(rid, str) else None
 
 
-async def _stream_collect(
-    base: str, key: str, path: Path, params: Sequence[tuple[str, str]], speed: float
-) -> tuple[int | None, str, list[dict[str, Any]]]:
-    """Stream on the engine loop, keeping every message for the reply pane."""
-    messages: list[dict[str, Any]] = []
-    try:
-        code, reason = await client.stream(base, key, path, params, speed, messages.append)
-    except websockets.ConnectionClosed as exc:  # an abnormal close (1011...) raises here
-        received = exc.rcvd
-        code, reason = (received.code, received.reason) if received else (1006, "connection lost")
-    return code, reason, messages
+def submit_command(
+    base: str,
+    key: str,
+    source: Path | str,
+    params: Sequence[tuple[str, str]],
+    streaming: bool,
+    speed: float,
+    engine_reads_files: bool,
+) -> Submit:
+    """The `submit` command for the engine: a file by its path when the engine can read this
+    machine's files, else its bytes (an attached engine elsewhere)."""
+    audio: dict[str, Any] = {}
+    if isinstance(source, Path):
+        if engine_reads_files:
+            audio["path"] = str(source)
+        else:
+            audio["audio"] = base64.b64encode(source.read_bytes()).decode("ascii")
+            audio["filename"] = source.name
+    else:
+        audio["url"] = source
+    return Submit(
+        base_url=base, key=key, params=tuple(params), stream=streaming, speed=speed, **audio
+    )
 
 
 SubmitDone = Callable[[Submission], None]

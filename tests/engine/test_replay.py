@@ -10,8 +10,9 @@ import pytest
 
 from inspector.core.events import ExchangeAdded
 from inspector.core.records import Exchange
+from inspector.core.replay_reply import replay_url
 from inspector.core.rules_file import rule_from_table
-from inspector.engine.replay import replay, replay_url
+from inspector.engine.replay import replay
 
 BODY = bytes(range(256)) + b'{"metadata": {"request_id": "r"}}'
 _SET_BY_CLIENT = {"host", "content-length"}
