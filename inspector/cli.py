@@ -18,6 +18,7 @@ from pathlib import Path
 from . import __version__, redact
 from .check_cli import COMMAND as CHECK_COMMAND
 from .check_cli import add_check_command, run_check_command
+from .core.deepgram_auth import DEEPGRAM_BASE_URL
 from .core.rules import Rule
 from .core.rules_file import RulesFileError
 from .core.settings import ControlSettings, EmulatorSettings, ReceiverSettings
@@ -178,6 +179,33 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"where sessions are kept (default: {default_data_dir()})",
     )
     gui.add_argument("--no-session", action="store_true", help="keep nothing on disk")
+    gui.add_argument(
+        "--attach",
+        metavar="URL",
+        help="watch and steer a `serve --control-port` elsewhere (ws://HOST:N/control or "
+        "wss://) instead of starting an engine here; its traffic is mirrored into a local "
+        "session; needs --token-file",
+    )
+    gui.add_argument(
+        "--token-file",
+        type=Path,
+        metavar="FILE",
+        help="with --attach: the file holding that engine's control token (its "
+        "--control-token-file)",
+    )
+    gui.add_argument(
+        "--engine-in-process",
+        action="store_true",
+        help="run the engine on a thread of the window's process, not as its own child process "
+        "(for profiling and comparison; the default keeps a GIL each)",
+    )
+    gui.add_argument(
+        "--deepgram-url",
+        default=DEEPGRAM_BASE_URL,
+        metavar="URL",
+        help=f"where the Submit panel's Deepgram target sends audio (default: "
+        f"{DEEPGRAM_BASE_URL}; a self-hosted Deepgram's URL)",
+    )
     add_fault_flags(gui)
     add_public_flags(gui)
     gui.add_argument(
@@ -324,6 +352,20 @@ def _gui(args: argparse.Namespace) -> int:
             "--screenshot out.png",
             file=sys.stderr,
         )
+        return 2
+    if args.attach:
+        from .engine.remote_engine import AttachError, read_token
+
+        if args.token_file is None:
+            print("callback-inspector gui: --attach needs --token-file FILE", file=sys.stderr)
+            return 2
+        try:
+            args.attach_token = read_token(args.token_file)
+        except AttachError as exc:
+            print(f"callback-inspector gui: {exc}", file=sys.stderr)
+            return 2
+    elif args.token_file is not None:
+        print("callback-inspector gui: --token-file goes with --attach URL", file=sys.stderr)
         return 2
     if args.rules is not None:  # before the window: a bad file is said as serve says it
         from .store.rules_files import read_rules_file

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,6 +30,15 @@ from ..core.settings import EmulatorSettings, ReceiverSettings
 from .event_queue import EventQueue
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """The engine elsewhere a window is attached to (`gui --attach`), as its hello said."""
+
+    url: str
+    host: str
+    pid: int | None
+
+
 class EngineApi(Protocol):
     """An engine as the window sees it."""
 
@@ -44,6 +54,17 @@ class EngineApi(Protocol):
     def session_path(self) -> Path | None: ...
     @property
     def data_dir(self) -> Path | None: ...
+    @property
+    def attached_to(self) -> Attachment | None:
+        """The remote engine this is, or None for this machine's own."""
+        ...
+
+    @property
+    def light_rows(self) -> bool:
+        """True when the exchanges in events may lack bodies (large ones, replies, WebSocket
+        messages): the window fetches a row in full when it shows it."""
+        ...
+
     @property
     def shares_files(self) -> bool:
         """True when the engine reads this machine's files (a path can be sent, not bytes)."""

@@ -55,7 +55,7 @@ from ..core.event_json import event_to_json
 from ..core.event_read import exchange_to_record, message_to_record
 from ..core.rules_file import rule_to_table
 from .client import SubmitError
-from .replay import replay
+from .replay import replay, replay_request
 from .submission import submit
 
 if TYPE_CHECKING:
@@ -163,17 +163,22 @@ class ControlHandler:
         if isinstance(command, Submit):
             return await submit(command)
         if isinstance(command, Replay):
-            loop = asyncio.get_running_loop()
-            found = await loop.run_in_executor(None, engine.recall.exchange, command.exchange)
-            if found is None:
-                raise LookupError(f"no exchange #{command.exchange} in this engine's session")
-            reply = await replay(
-                found[0],
-                command.url,
-                method=command.method,
-                headers=command.headers,
-                body=None if command.body is None else base64.b64decode(command.body),
-            )
+            body = None if command.body is None else base64.b64decode(command.body)
+            if command.method is not None and command.headers is not None and body is not None:
+                # The request in full (a stored session's row): nothing to look up.
+                reply = await replay_request(command.method, command.url, command.headers, body)
+            else:
+                loop = asyncio.get_running_loop()
+                found = await loop.run_in_executor(None, engine.recall.exchange, command.exchange)
+                if found is None:
+                    raise LookupError(f"no exchange #{command.exchange} in this engine's session")
+                reply = await replay(
+                    found[0],
+                    command.url,
+                    method=command.method,
+                    headers=command.headers,
+                    body=body,
+                )
             return {
                 "status": reply.status,
                 "headers": [list(h) for h in reply.headers],

@@ -75,6 +75,7 @@ from ..core.replay_reply import ReplayReply
 from ..core.rules import HoldAnswer, Respond, Rule
 from ..core.rules_file import RuleError, rule_from_table
 from ..core.settings import EmulatorSettings, EngineSettings, ReceiverSettings
+from .api import Attachment
 from .event_queue import EventQueue
 from .public_url.client_side import PublicUrlClient
 
@@ -168,6 +169,7 @@ class EngineClient(PublicUrlClient):
         self._hello_seen = threading.Event()
         self.running = False
         self.storage_problem: StorageEvent | None = None
+        self._session_gaps = False  # the session file missed some of the capture
         self._rules: tuple[Rule, ...] = ()
         # What the settings are until the engine says (its hello): a child's are its own.
         self._before_hello = EngineSettings()
@@ -186,6 +188,7 @@ class EngineClient(PublicUrlClient):
     def publish(self, event: Event) -> None:
         if isinstance(event, StorageEvent):
             self.storage_problem = None if event.state == "recovered" else event
+            self._session_gaps = event.state != "recovered" or event.unsaved > 0
         elif isinstance(event, PublicUrlEvent):
             self.public_url_state = event
         elif isinstance(event, EmulatorFaultsChanged) and self.hello is not None:
@@ -212,11 +215,16 @@ class EngineClient(PublicUrlClient):
         return None
 
     shares_files = True
+    light_rows = True  # rows from JSON lines: bodies over 64 KiB, replies, messages left out
+
+    @property
+    def attached_to(self) -> Attachment | None:
+        return None
 
     def session_complete(self) -> bool:
         """The engine writes each exchange before it replies: the file is whole unless the
-        engine said it is not taking the capture (a StorageEvent)."""
-        return self.session_path is not None and self.storage_problem is None
+        engine said, once, that it was not taking the capture (a StorageEvent)."""
+        return self.session_path is not None and not self._session_gaps
 
     def receiver_settings(self) -> ReceiverSettings:
         return self.hello.receiver_settings if self.hello else self._before_hello.receiver
@@ -316,9 +324,20 @@ class EngineClient(PublicUrlClient):
         headers: tuple[tuple[str, str], ...] | None = None,
         body: bytes | None = None,
     ) -> concurrent.futures.Future[ReplayReply]:
-        """Send an exchange's request again from the engine (which has it in full); the future
-        gives the reply."""
+        """Send an exchange's request again from the engine; the future gives the reply. A
+        request known here in full (a stored session's row, any body the line carried) goes
+        as it is; else the engine sends the one it has under that id (a live row whose body
+        the line left out)."""
         out: concurrent.futures.Future[ReplayReply] = concurrent.futures.Future()
+        if len(exchange.body) == exchange.body_size or body is not None:
+            if exchange.kind is ExchangeKind.WEBSOCKET and method is None:
+                out.set_exception(
+                    ValueError("a WebSocket connection cannot be replayed as an HTTP request")
+                )
+                return out
+            method = method or exchange.method
+            headers = exchange.headers if headers is None else headers
+            body = exchange.body if body is None else body
         command = Replay(
             exchange.id,
             url,

@@ -222,8 +222,7 @@ class Engine:
         except (OSError, SessionFileError) as exc:
             reason = exc.reason if isinstance(exc, SessionFileError) else str(exc)
             message = (
-                f"sessions cannot be saved in {data_dir} ({reason}). Capture goes on in "
-                "memory only"
+                f"sessions cannot be saved in {data_dir} ({reason}). Capture goes on in memory only"
             )
             log.error("%s", message)
             self.storage_problem = StorageEvent("unavailable", time.time(), message, str(data_dir))
@@ -234,9 +233,7 @@ class Engine:
         self.receiver.persist = self.persister.persist
         if earlier_problem is not None:  # a restart after a storage fault: it is over
             self.publish(
-                StorageEvent(
-                    "recovered", time.time(), "sessions are saved again", str(writer.path)
-                )
+                StorageEvent("recovered", time.time(), "sessions are saved again", str(writer.path))
             )
 
     def _prune_sessions(self) -> None:
@@ -384,6 +381,7 @@ class Engine:
     @property
     def control_url(self) -> str | None:
         return self.control.url if self.control is not None and self.control.port else None
+
     def set_emulator_faults(self, faults: EmulatorFaults) -> None:
         """Inject Deepgram-side failures (replacing any set before): the next requests and
         streams get them; an `EmulatorFaultsChanged` event says so. Any thread, also while
@@ -526,6 +524,8 @@ class Engine:
         return self.settings.data_dir
 
     shares_files = True  # this process: a path the window names is a file the engine reads
+    attached_to = None  # this machine's own engine
+    light_rows = False  # its events carry every exchange whole
 
     def session_complete(self) -> bool:
         """True when the session file holds every exchange captured so far."""

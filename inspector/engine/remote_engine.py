@@ -30,6 +30,7 @@ from ..core.events import EmulatorEvent, Event, ExchangeAdded, ExchangeUpdated, 
 from ..store.library import SessionLibrary
 from ..store.schema import SessionFileError
 from ..store.session import SessionWriter
+from .api import Attachment
 from .control_client import ControlError, EngineClient
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,11 @@ class RemoteEngine(EngineClient):
         return self._mirror_dir
 
     shares_files = False  # another machine: audio goes as bytes, not as a path
+
+    @property
+    def attached_to(self) -> Attachment | None:
+        hello = self.hello
+        return Attachment(self.url, hello.host if hello else "", hello.pid if hello else None)
 
     def session_complete(self) -> bool:
         """The mirror fetches large bodies after the fact: the window keeps its own copy."""

@@ -40,18 +40,30 @@ async def replay(
     """
     if exchange.kind is ExchangeKind.WEBSOCKET and method is None:
         raise ValueError("a WebSocket connection cannot be replayed as an HTTP request")
-    send_headers = CIMultiDict(
-        (n, v)
-        for n, v in (exchange.headers if headers is None else headers)
-        if n.lower() not in _NOT_REPLAYED
+    return await replay_request(
+        method or exchange.method,
+        url,
+        exchange.headers if headers is None else headers,
+        exchange.body if body is None else body,
+        timeout,
     )
+
+
+async def replay_request(
+    method: str,
+    url: str,
+    headers: Sequence[Header],
+    data: bytes,
+    timeout: float = REPLAY_TIMEOUT,
+) -> ReplayReply:
+    """Send a request as a replay does (hop-by-hop headers left for aiohttp, none added)."""
+    send_headers = CIMultiDict((n, v) for n, v in headers if n.lower() not in _NOT_REPLAYED)
     skip = [name for name in _AIOHTTP_DEFAULTS if name not in send_headers]
-    data = exchange.body if body is None else body
     client_timeout = aiohttp.ClientTimeout(total=timeout)
     async with (
         aiohttp.ClientSession(timeout=client_timeout, auto_decompress=False) as session,
         session.request(
-            method or exchange.method,
+            method,
             URL(url, encoded=True),
             headers=send_headers,
             data=data or None,

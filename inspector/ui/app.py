@@ -1,17 +1,21 @@
-"""Start the window: Qt with qasync for UI coroutines, the engine on its own thread."""
+"""Start the window and its engine: by default a `serve` child process spoken to over pipes
+(engine/child_engine.py), or a `serve` elsewhere (`gui --attach`)."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
+import signal
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from ..core.settings import EmulatorSettings, ReceiverSettings
-from ..engine.engine import Engine, EngineSettings
+from ..core.deepgram_auth import DEEPGRAM_BASE_URL
+from ..core.settings import EmulatorSettings, EngineSettings, ReceiverSettings
+from ..engine.api import EngineApi
+from ..engine.child_engine import ChildEngine
 from ..faults_cli import faults_from_args
 from ..store.library import default_data_dir
 from .demos import demo_named
@@ -24,11 +28,40 @@ SCREENSHOT_DEFAULT_DELAY = 2.0  # seconds, when --screenshot is given without --
 SCREENSHOT_SIZE = (1440, 900)
 
 
+def make_engine(
+    args: argparse.Namespace,
+    receiver: ReceiverSettings,
+    emulator: EmulatorSettings | None,
+    data_dir: Path | None,
+) -> EngineApi:
+    """The window's engine: attached to a `serve` elsewhere (`--attach`), in this process
+    (`--engine-in-process`, for profiling), or by default its own `serve` child process."""
+    attach = getattr(args, "attach", None)
+    if attach:
+        from ..engine.remote_engine import RemoteEngine
+
+        return RemoteEngine(attach, args.attach_token, mirror_dir=data_dir)
+    from ..public_cli import public_settings_from_args
+
+    settings = EngineSettings(
+        receiver=receiver,
+        emulator=emulator,
+        data_dir=data_dir,
+        keep_sessions=getattr(args, "keep_sessions", None),
+        faults=faults_from_args(args),  # gui --emulator-fail-next ... (the Emulator menu)
+        **public_settings_from_args(args),
+        rules=getattr(args, "loaded_rules", ()),  # gui --rules FILE, else the saved ones
+    )
+    if getattr(args, "engine_in_process", False):
+        from ..engine.engine import Engine
+
+        return Engine(settings)
+    return ChildEngine(settings)
+
+
 def run_gui(
     args: argparse.Namespace, receiver: ReceiverSettings, emulator: EmulatorSettings | None = None
 ) -> int:
-    import qasync
-
     demo_name = getattr(args, "demo", None)
     if demo_name:
         try:
@@ -44,21 +77,9 @@ def run_gui(
     app.setOrganizationName("callback-inspector")
     app.setWindowIcon(app_icon())
     data_dir = None if args.no_session else (args.data_dir or default_data_dir())
-    keep = getattr(args, "keep_sessions", None)
-    from ..public_cli import public_settings_from_args
-
-    engine = Engine(
-        EngineSettings(
-            receiver=receiver,
-            emulator=emulator,
-            data_dir=data_dir,
-            keep_sessions=keep,
-            faults=faults_from_args(args),  # gui --emulator-fail-next ... (the Emulator menu)
-            **public_settings_from_args(args),
-            rules=getattr(args, "loaded_rules", ()),  # gui --rules FILE, else the saved ones
-        )
-    )
+    engine = make_engine(args, receiver, emulator, data_dir)
     window = MainWindow(engine)
+    window.submit_panel.deepgram_url = getattr(args, "deepgram_url", DEEPGRAM_BASE_URL)
     apply_theme(app, window.theme())
     app.styleHints().colorSchemeChanged.connect(lambda _s: apply_theme(app, window.theme()))
     if args.screenshot and app.platformName() == "offscreen":
@@ -78,8 +99,6 @@ def run_gui(
         window.engine_restarted.connect(run_demo_once)
     window.toggle_running()
 
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
     quit_after = args.quit_after
     if args.screenshot and quit_after is None:
         quit_after = SCREENSHOT_DEFAULT_DELAY
@@ -95,11 +114,16 @@ def run_gui(
 
     if quit_after is not None:
         QTimer.singleShot(int(quit_after * 1000), finish)
-    app_close = asyncio.Event()
-    app.aboutToQuit.connect(app_close.set)
+    # SIGTERM (and Ctrl+C in the terminal) closes the window as its close button does, so
+    # its engine is stopped; Python sees a signal only between two bits of Python, hence the
+    # idle timer. (SIGKILL cannot be caught: the child engine then stops when its stdin ends.)
+    signal.signal(signal.SIGTERM, lambda *_: window.close())
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    ticker = QTimer(window)
+    ticker.start(200)
+    ticker.timeout.connect(lambda: None)
     try:
-        with loop:
-            loop.run_until_complete(app_close.wait())
+        app.exec()
     finally:
         engine.stop()
     return 0

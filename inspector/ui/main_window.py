@@ -56,6 +56,7 @@ from .. import __version__
 from ..core.events import (
     EmulatorEvent,
     EmulatorFaultsChanged,
+    EngineProcessEvent,
     Event,
     ExchangeAdded,
     ExchangeUpdated,
@@ -74,8 +75,10 @@ from .demo_runner import DemoBanner, DemoRunner, fill_submit_panel
 from .demos import DEMOS, Demo, demo_named
 from .detail_views import DetailPane
 from .emulator_menu import EmulatorMenu
+from .engine_banner import EngineBanner
 from .engine_calls import EngineCalls
 from .first_run import FirstRunGuide
+from .full_rows import FullRows
 from .help import CallbacksHelp, ShortcutsDialog
 from .look import THEMES, app_icon, apply_theme
 from .public_url_control import add_public_toolbar
@@ -272,6 +275,7 @@ class MainWindow(QMainWindow):
         self.first_run.real_deepgram_requested.connect(self.open_public_url)
         self.first_run.copy_requested.connect(self._copy_text)
         self.traffic.set_guide(self.first_run)
+        self.full_rows = FullRows(self.engine, self.calls, self._on_full_row)
         self.detail = DetailPane(self)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setObjectName("main_splitter")
@@ -307,6 +311,18 @@ class MainWindow(QMainWindow):
         assert isinstance(layout, QVBoxLayout)
         layout.insertWidget(0, banner)
         self.storage_banner = banner
+        self.engine_banner = EngineBanner(self.traffic)
+        layout.insertWidget(0, self.engine_banner)
+
+    def show_engine_process_event(self, event: EngineProcessEvent) -> None:
+        """The engine process died, was replaced, or is gone for good (the banner says it;
+        "gone" leaves the window stopped, with Start to try again)."""
+        self.engine_banner.show_process_event(event)
+        if event.state == "gone":
+            self._running = False
+            self.start_stop_action.setText("Start")
+            self._update_urls()
+        self._update_status()
 
     def show_storage_event(self, event: StorageEvent) -> None:
         if event.state == "recovered":
@@ -582,6 +598,7 @@ class MainWindow(QMainWindow):
         self._errors.clear()
         self._probes.clear()
         self._open_ws.clear()
+        self.full_rows.clear()
         self._emulator_errors = 0
         self.tracker.clear()
         self.traffic.forget_current()
@@ -624,8 +641,15 @@ class MainWindow(QMainWindow):
             self.start_error_box = box
         else:
             self._running = self.engine.running
-            if self._running:
+            attached = self.engine.attached_to
+            if self._running and attached is None:
                 self.rules_ui.apply()  # the window's rules are the ones in force
+            elif self._running and attached is not None:
+                self.rules_ui.adopt_engine_rules()  # that engine's rules, not this window's
+                path = self.engine.session_path
+                self.engine_banner.show_attached(
+                    attached.url, attached.host, attached.pid, str(path) if path else None
+                )
             else:
                 self.demo_runner.end("ended: the servers stopped")
         self.start_stop_action.setText("Stop" if self._running else "Start")
@@ -659,6 +683,9 @@ class MainWindow(QMainWindow):
         if self.sessions.stored is not None:  # a stored row: read with its bodies
             opened = self.sessions.selected(self._selected_id)
             return opened[0] if opened is not None else None
+        full = self.full_rows.get(self._selected_id)
+        if full is not None:
+            return full[0]
         return self.model.exchange(self._selected_id)
 
     def _refresh_selected(self) -> None:
@@ -671,9 +698,16 @@ class MainWindow(QMainWindow):
             opened = self.sessions.selected(x.id)
             messages = opened[1] if opened is not None else ()
         else:
-            messages = self._messages.get(x.id, ())
+            full = self.full_rows.get(x.id)
+            messages = full[1] if full is not None else self._messages.get(x.id, ())
+            if full is None:
+                self.full_rows.fetch(x.id)  # shown light now, whole when it comes
         self.detail.show_exchange(x, messages)
         self.rules_panel.live.set_live(None if stored else x)
+
+    def _on_full_row(self, exchange_id: int) -> None:
+        if exchange_id == self._selected_id and self.sessions.stored is None:
+            self._refresh_selected()
 
     # -- draining the engine ----------------------------------------------------------------
     def drain_events(self) -> None:
@@ -707,10 +741,14 @@ class MainWindow(QMainWindow):
             if isinstance(event, WsMessageAdded):
                 self._messages[event.message.exchange_id].append(event.message)
                 messages.append(event.message)
+                self.full_rows.forget(event.message.exchange_id)
             elif isinstance(event, ExchangeAdded | ExchangeUpdated):
                 exchanges.append(event.exchange)
+                self.full_rows.forget(event.exchange.id)  # changed: fetched again when shown
             elif isinstance(event, StorageEvent):
                 self.show_storage_event(event)
+            elif isinstance(event, EngineProcessEvent):
+                self.show_engine_process_event(event)
             elif isinstance(event, EmulatorFaultsChanged):
                 self.emulator_menu.show_faults(event.faults)
             elif isinstance(event, ListenOptionWarning):

@@ -89,6 +89,14 @@ class RulesUi(QObject):
         self.panel.set_scope_note(SCOPED_NOTE if self._scoped else "")
         self.panel.set_rules(rules)
 
+    def adopt_engine_rules(self) -> None:
+        """Attached to an engine elsewhere: show the rules it answers with, and keep edits
+        off this window's saved rules (they are that engine's)."""
+        rules = self.engine.rules()
+        self._scoped = True
+        self.panel.set_rules(rules, announce=False)
+        self._show_chip(rules)
+
     def apply(self) -> None:
         """The panel's rules to the engine (after a restart: the window's are in force)."""
         self.engine.set_rules(self.panel.rules())

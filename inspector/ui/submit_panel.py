@@ -125,6 +125,8 @@ class SubmitPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.engine = engine
+        # Where "Deepgram" is: the real API, or a self-hosted one (gui --deepgram-url).
+        self.deepgram_url = DEEPGRAM_BASE_URL
         self.calls = calls
         self.submissions: list[Submission] = []
         self._by_request_id: dict[str, Submission] = {}
@@ -627,7 +629,7 @@ class SubmitPanel(QWidget):
             self.state.setText(f"No such file: {source}")
             return None
         if self.target.currentText() == TARGET_DEEPGRAM:
-            base = DEEPGRAM_BASE_URL
+            base = self.deepgram_url
             key = self._key_from_store or self.key.text().strip()
             redact.register(key)
             if not key:

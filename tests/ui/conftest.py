@@ -15,6 +15,7 @@ from inspector.core.settings import EmulatorSettings, ReceiverSettings
 from inspector.engine.engine import Engine, EngineSettings
 from inspector.ui.demos import paced_emulator_settings
 from inspector.ui.main_window import MainWindow
+from tests.ui.window_engine import window_engine
 
 TEST_PACE = 1.0  # seconds between a demo's retries and story steps here (an audience's: 3)
 
@@ -26,7 +27,7 @@ def qsettings(tmp_path) -> QSettings:
 
 @pytest.fixture(scope="module")
 def shared_emulator_engine() -> Iterator[Engine]:
-    engine = Engine(
+    engine = window_engine(
         EngineSettings(
             receiver=ReceiverSettings(port=0),
             emulator=paced_emulator_settings(EmulatorSettings(port=0), TEST_PACE),
@@ -51,7 +52,7 @@ def window_on(qtbot, qsettings) -> Iterator[Callable[[EngineSettings], MainWindo
     engines: list[Engine] = []
 
     def make(settings: EngineSettings) -> MainWindow:
-        engine = Engine(settings)
+        engine = window_engine(settings)
         engine.start()
         engines.append(engine)
         w = MainWindow(engine, qsettings)

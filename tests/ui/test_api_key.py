@@ -84,16 +84,15 @@ def test_api_key_is_kept_in_the_keyring_only(qtbot, start_engine, qsettings, tem
 
 
 def test_unreachable_deepgram_fake_closed_port_is_said_in_the_panel(
-    qtbot, start_engine, qsettings, temp_keyring, monkeypatch
+    qtbot, start_engine, qsettings, temp_keyring
 ):
-    """The real Deepgram is outside this machine: a closed local port stands in for it."""
-    from inspector.engine import client
-
-    monkeypatch.setattr(client, "DEEPGRAM_BASE_URL", "http://127.0.0.1:9")
+    """The real Deepgram is outside this machine: a closed local port stands in for it
+    (as `gui --deepgram-url` sets it)."""
     engine, _ = start_engine()
     window = MainWindow(engine, qsettings)
     qtbot.addWidget(window)
     panel = window.submit_panel
+    panel.deepgram_url = "http://127.0.0.1:9"
     panel.target.setCurrentText(TARGET_DEEPGRAM)
     panel.key.setText(KEY)
     panel.use_callback.setChecked(False)

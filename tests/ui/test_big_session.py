@@ -25,6 +25,7 @@ from inspector.ui.main_window import MainWindow
 from inspector.ui.stored_model import ROW_CACHE, SYNC_SEARCH_ROWS, StoredTrafficModel
 from inspector.ui.traffic_filter import TrafficFilter
 from inspector.ui.traffic_model import EXCHANGE_ROLE, TrafficModel
+from tests.ui.window_engine import window_engine
 
 COL_ATTEMPT = column_index("attempt")
 COL_PATH = column_index("path")
@@ -141,7 +142,7 @@ def window(qtbot, qsettings, big_file) -> Iterator[Callable[[Path], MainWindow]]
     engines: list[Engine] = []
 
     def make(path: Path) -> MainWindow:
-        engine = Engine(EngineSettings(receiver=ReceiverSettings(port=0)))
+        engine = window_engine(EngineSettings(receiver=ReceiverSettings(port=0)))
         engine.start()
         engines.append(engine)
         w = MainWindow(engine, qsettings)

@@ -16,9 +16,7 @@ from inspector.core.settings import EmulatorSettings, ReceiverSettings
 from inspector.engine.engine import EngineSettings
 from tests.emulator_http import listen
 
-WITH_EMULATOR = EngineSettings(
-    receiver=ReceiverSettings(port=0), emulator=EmulatorSettings(port=0)
-)
+WITH_EMULATOR = EngineSettings(receiver=ReceiverSettings(port=0), emulator=EmulatorSettings(port=0))
 
 
 def _shown(qtbot, w, faults: EmulatorFaults) -> None:
@@ -35,7 +33,10 @@ def test_choices_reach_the_engine_and_show_while_active(qtbot, window_on):
 
     menu.next_actions[429].trigger()
     menu.next_actions[429].trigger()
-    assert w.engine.emulator_faults().fail == (FailRequests(429), FailRequests(429))
+    qtbot.waitUntil(  # the engine is another process: its faults come back as events
+        lambda: w.engine.emulator_faults().fail == (FailRequests(429), FailRequests(429)),
+        timeout=10000,
+    )
     _shown(qtbot, w, w.engine.emulator_faults())
     assert menu.next_actions[429].isChecked() and "(2 queued)" in menu.next_actions[429].text()
     assert menu.menuAction().text() == "&Emulator ⚠" and menu.chip.isVisible()
@@ -55,16 +56,15 @@ def test_choices_reach_the_engine_and_show_while_active(qtbot, window_on):
         delay=DelayReplies(3.0),
         callback_delay=30.0,
     )
-    assert w.engine.emulator_faults() == expected
+    qtbot.waitUntil(lambda: w.engine.emulator_faults() == expected, timeout=10000)
     _shown(qtbot, w, expected)
     assert menu.every_actions[402].isChecked() and menu.delay_actions[3.0].isChecked()
     assert "callbacks delayed 30 s" in menu.chip.toolTip()
 
     menu.every_actions[402].trigger()  # unticked: that lasting failure goes, the rest stays
     menu.delay_actions[None].trigger()
-    assert w.engine.emulator_faults() == EmulatorFaults(
-        fail=(FailRequests(429),), callback_delay=30.0
-    )
+    left = EmulatorFaults(fail=(FailRequests(429),), callback_delay=30.0)
+    qtbot.waitUntil(lambda: w.engine.emulator_faults() == left, timeout=10000)
 
     # Set from elsewhere (a control client, a test): the menu shows it too.
     w.engine.set_emulator_faults(EmulatorFaults(drop=DropStreams(2)))
@@ -72,7 +72,7 @@ def test_choices_reach_the_engine_and_show_while_active(qtbot, window_on):
     assert menu.drop_actions[2].isChecked() and not menu.next_actions[429].isChecked()
 
     menu.clear_action.trigger()
-    assert w.engine.emulator_faults() == NO_FAULTS
+    qtbot.waitUntil(lambda: w.engine.emulator_faults() == NO_FAULTS, timeout=10000)
     _shown(qtbot, w, NO_FAULTS)
     QApplication.processEvents()
     assert menu.menuAction().text() == "&Emulator" and not menu.chip.isVisible()

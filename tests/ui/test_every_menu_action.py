@@ -24,13 +24,14 @@ from websockets.sync.client import connect
 
 from inspector import redact
 from inspector.core.settings import EmulatorSettings, ReceiverSettings
-from inspector.engine.engine import Engine, EngineSettings
+from inspector.engine.engine import EngineSettings
 from inspector.store.library import SessionLibrary
 from inspector.ui.demos import paced_emulator_settings
 from inspector.ui.look import apply_theme
 from inspector.ui.main_window import MainWindow
 from inspector.ui.sessions_dialog import ExportHarDialog
 from tests.factories import write_capture_session
+from tests.ui.window_engine import window_engine
 
 TIMEOUT_MS = 20_000
 RESULT = b'{"metadata":{"request_id":"r-menu"},"results":{"channels":[]}}'
@@ -79,7 +80,7 @@ def window(qtbot, qsettings, tmp_path: Path) -> Iterator[MainWindow]:
     # Start wait for none. The demos' full runs are in test_submit_and_demos.py.
     small = EmulatorSettings(port=0, max_audio_bytes=1024)
     emulator = paced_emulator_settings(small, pace=1.0)  # 1-s retries, not an audience's 3
-    engine = Engine(
+    engine = window_engine(
         EngineSettings(receiver=ReceiverSettings(port=0), emulator=emulator, data_dir=data)
     )
     engine.start(timeout=60)

@@ -14,9 +14,10 @@ from PySide6.QtCore import Qt
 
 from inspector.core.rules_file import rule_from_table
 from inspector.core.settings import EmulatorSettings, ReceiverSettings
-from inspector.engine.engine import Engine, EngineSettings
+from inspector.engine.engine import EngineSettings
 from inspector.ui.main_window import MainWindow
 from inspector.ui.submit_panel import SOURCE_SAMPLE, TARGET_EMULATOR
+from tests.ui.window_engine import window_engine
 
 TIMEOUT_MS = 15_000
 ASR_TIMEOUT_MS = 45_000  # speech recognition on a loaded 2-core machine
@@ -128,7 +129,7 @@ def test_a_restart_keeps_the_port_and_says_so_when_another_program_took_it(windo
 
 
 def test_the_window_shows_before_the_servers_start_and_fills_in_once_they_do(qtbot, qsettings):
-    engine = Engine(EngineSettings(receiver=ReceiverSettings(port=0)))
+    engine = window_engine(EngineSettings(receiver=ReceiverSettings(port=0)))
     w = MainWindow(engine, qsettings)  # what run_gui does: the window first...
     qtbot.addWidget(w)
     w.show()
@@ -149,7 +150,7 @@ def test_a_port_in_use_at_start_is_shown_in_the_window_which_stays_usable(qtbot,
         other.bind(("127.0.0.1", 0))
         other.listen()
         port = other.getsockname()[1]
-        engine = Engine(EngineSettings(receiver=ReceiverSettings(port=port)))
+        engine = window_engine(EngineSettings(receiver=ReceiverSettings(port=port)))
         w = MainWindow(engine, qsettings)
         qtbot.addWidget(w)
         w.show()

@@ -405,7 +405,14 @@ def test_a_held_callback_waits_for_the_edited_reply_then_the_next_rule_answers(q
     qtbot.waitUntil(lambda: len(attempts()) == 1, timeout=ASR_TIMEOUT_MS)
     assert (attempts()[0].fields["attempt"], attempts()[0].fields["status"]) == (1, 418)
     qtbot.waitUntil(lambda: answered(1) is not None, timeout=10_000)
-    assert answered(1).reply_body == b"edited in the window"
+    w.select_exchange(answered(1).id)  # the detail pane fetches the row whole from the engine
+    qtbot.waitUntil(
+        lambda: (
+            (shown := w.selected_exchange()) is not None
+            and shown.reply_body == b"edited in the window"
+        ),
+        timeout=10_000,
+    )
 
     # 418 is a failure: the emulator retries (1 s in the test engine); left unanswered, the
     # hold times out after 2 s and the next rule answers 200
