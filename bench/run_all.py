@@ -78,6 +78,13 @@ ROWS = [
     Row(9, "rtf", "PocketSphinx real-time factor, 2 cores", "<= 0.3"),
     Row(10, "retry", "retry spacing error at `--retry-delay 1`", "< 50 ms"),
     Row(11, "soak", "memory after the soak (200 req/s) vs at 5 minutes", "< 10 % growth"),
+    Row(
+        12,
+        "live-million",
+        "live capture of 1,000,000 with the window open: RSS of window + engine, rate of the "
+        "last tenth vs the first",
+        "RSS < 500 MB, ratio >= 0.90",
+    ),
 ]
 
 
@@ -271,6 +278,26 @@ def soak_row(row: Row, quick: bool) -> None:
     row.raw = r
 
 
+# -- row 12: a long live capture ------------------------------------------------------------
+def live_capture_row(row: Row, quick: bool) -> None:
+    count = 50_000 if quick else 1_000_000
+    r = json_of(
+        [str(HERE / "live_capture.py"), "--exchanges", str(count)],
+        timeout=4 * 3600,
+        env=window_env(),
+    )
+    row.ours = f"RSS {n(r['rss_mb'])} MB, last/first tenth {r['rate_ratio']:.2f}"
+    row.baseline = f"{n(r['first_rate'])} req/s in the first tenth"
+    row.ratio = f"{r['rate_ratio']:.2f}"
+    row.passed = r["rss_mb"] < 500 and r["rate_ratio"] >= 0.90 and r["window_alive"]
+    row.note = (
+        f"{count:,} POSTs of 2 KB, 50 connections; window {n(r['window_rss_mb'])} MB, engine "
+        f"{n(r['engine_rss_mb'])} MB (speech recognition apart: {n(r['speech_rss_mb'])} MB); "
+        f"{r['errors']} not 200"
+    )
+    row.raw = r
+
+
 RUNNERS: dict[int, Callable[[Row, bool], None]] = {
     4: latency_row,
     5: stall_row,
@@ -280,6 +307,7 @@ RUNNERS: dict[int, Callable[[Row, bool], None]] = {
     9: rtf_row,
     10: retry_row,
     11: soak_row,
+    12: live_capture_row,
 }
 
 

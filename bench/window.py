@@ -1,7 +1,8 @@
-"""The window under load, in-process: arrival-to-visible latency, and UI-thread stalls.
+"""The window under load: arrival-to-visible latency, and UI-thread stalls.
 
-The real `MainWindow` is built the way `gui` builds it (an `Engine` with the receiver and the
-emulator on port 0, the theme applied, 1440 x 900, offscreen), and listens while another
+The real `MainWindow` is built the way `gui` builds it (its engine a child process with the
+receiver and the emulator on port 0, or with `--in-process` on a thread of this one; the
+theme applied, 1440 x 900, offscreen), and listens while another
 process sends load to its receiver. Nothing in `inspector/` is patched: the bench only
 connects to the list's signals and installs an event filter on the list's viewport.
 
@@ -49,6 +50,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from serve_proc import wait_idle  # noqa: E402
 
 from inspector.core.settings import EmulatorSettings, ReceiverSettings  # noqa: E402
+from inspector.engine.child_engine import ChildEngine  # noqa: E402
 from inspector.engine.engine import Engine, EngineSettings  # noqa: E402
 
 TAIL_SECONDS = 30.0  # latency: how long to wait after the load for the last rows to show
@@ -129,17 +131,17 @@ class PaintWatch(QObject):
         del self.pending[: seen + 1]
 
 
-def build_window(emulator: bool):
+def build_window(emulator: bool, in_process: bool = False):
     from inspector.ui.look import apply_theme
     from inspector.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    engine = Engine(
-        EngineSettings(
-            receiver=ReceiverSettings(port=0),
-            emulator=EmulatorSettings(port=0) if emulator else None,
-        )
+    settings = EngineSettings(
+        receiver=ReceiverSettings(port=0),
+        emulator=EmulatorSettings(port=0) if emulator else None,
     )
+    # As `gui` runs it: the engine in a child process; `--in-process` for the old shape.
+    engine = Engine(settings) if in_process else ChildEngine(settings)
     engine.start(timeout=60)
     tmp = tempfile.mkdtemp(prefix="ci-bench-window-")
     window = MainWindow(engine, QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
@@ -166,7 +168,7 @@ def run_until(app: QApplication, done) -> None:
 
 
 def latency(args: argparse.Namespace) -> dict:
-    app, engine, window = build_window(not args.no_emulator)
+    app, engine, window = build_window(not args.no_emulator, args.in_process)
     watch = PaintWatch(window)
     load = subprocess.Popen(
         [
@@ -229,7 +231,7 @@ def latency(args: argparse.Namespace) -> dict:
 def stall(args: argparse.Namespace) -> dict:
     from loadgen import measure
 
-    app, engine, window = build_window(not args.no_emulator)
+    app, engine, window = build_window(not args.no_emulator, args.in_process)
     gaps: list[float] = []
     last = [time.perf_counter()]
     active = [False]
@@ -283,6 +285,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1000, help="latency: requests per second")
     parser.add_argument("--seconds", type=float, help="load time (latency 60, stall 10)")
     parser.add_argument("--no-emulator", action="store_true", help="receiver only")
+    parser.add_argument(
+        "--in-process", action="store_true", help="the engine on a thread of the window's process"
+    )
     parser.add_argument("--json", type=Path, help="also write the result here")
     args = parser.parse_args()
     if args.seconds is None:

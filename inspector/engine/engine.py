@@ -1,9 +1,11 @@
 """The engine: one thread, one plain asyncio loop, all the networking.
 
-Receiver, emulator, dispatcher and submit client live on this loop. Other threads (the Qt
-UI, `serve`'s printer) talk to it through `call()` and read what happened from their own
-`EventQueue`. Measured: aiohttp on a plain loop answers about twice as many requests as on
-a qasync loop, and a flood never waits for a repaint (DESIGN.md, "Threads and loops").
+Receiver, emulator, dispatcher and submit client live on this loop. Other threads (`serve`'s
+printer and control API, or the Qt UI with `gui --engine-in-process`) talk to it through its
+methods (engine/api.py) and read what happened from their own `EventQueue`. The window's
+usual engine is this one in a `serve` child process (engine/child_engine.py). Measured:
+aiohttp on a plain loop answers about twice as many requests as on a qasync loop, and a flood
+never waits for a repaint (docs/ARCHITECTURE.md).
 
 Why this module is long: `Engine` is the one facade the window, `serve` and the control API call
 (issue 16): one small method per thing they ask, each a hop onto the engine loop; the facade is
