@@ -30,7 +30,7 @@ from typing import IO, Any
 
 import orjson
 
-from ..core.control import Stop
+from ..core.control import SetEmulatorSettings, SetGuards, SetRules, Stop
 from ..core.emulator_faults import EmulatorFaults
 from ..core.events import EmulatorFaultsChanged, Event
 from ..core.rules import Rule
@@ -177,13 +177,23 @@ class ChildEngine(EngineClient):
             raise EngineStartError(f"the engine did not start within {timeout:g} s: {said}")
         hello = self.hello
         assert hello is not None
+        # What the child must have before its first request: start() returns once it has.
+        first: list[concurrent.futures.Future[Any]] = []
         if settings.emulator is not None and settings.emulator.api_key:
-            self.set_emulator_settings(settings.emulator)  # the key by pipe, not by argv
+            hello.emulator_settings = settings.emulator  # the key by pipe, not by argv
+            first.append(self.send(SetEmulatorSettings(settings.emulator)))
         rules = self._rules_in_force if self._rules_in_force is not None else settings.rules
-        if rules:
-            self.set_rules(rules)  # a restarted child answers as its predecessor did
+        if rules:  # a restarted child answers as its predecessor did
+            self._rules = tuple(rules)
+            first.append(self.send(SetRules(self._rules)))
         if settings.guard.basic_auth is not None or settings.guard.secret is not None:
-            self.set_guards(settings.guard)  # the password and a pinned secret, likewise
+            self._guards = settings.guard.check()  # the password and a pinned secret, likewise
+            first.append(self.send(SetGuards(settings.guard)))
+        for future in first:
+            try:
+                future.result(timeout)
+            except (ControlError, concurrent.futures.TimeoutError) as exc:
+                log.warning("the engine did not take its start settings: %s", exc)
         faults = self._faults_in_force if self._faults_in_force is not None else settings.faults
         if settings.emulator is not None and faults.active:
             # A restarted child fails as its predecessor did, from its first request on.

@@ -33,6 +33,7 @@ from ..core.control import (
     Command,
     DropWebSocket,
     FetchExchange,
+    FetchList,
     Replay,
     SendWebSocketText,
     SetEmulatorFaults,
@@ -378,6 +379,11 @@ class EngineClient(PublicUrlClient):
 
     def cancel_handler_check(self, run_id: int) -> None:
         self.send(CancelHandlerCheck(run_id))
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the engine has carried out every command sent so far (it takes them
+        one at a time, in order: the answer to a harmless one after them says so)."""
+        self.send(FetchList(after=2**62, limit=1)).result(timeout)
 
     # -- commands ------------------------------------------------------------------------
     def send(self, command: Command) -> concurrent.futures.Future[Any]:

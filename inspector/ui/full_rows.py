@@ -19,6 +19,7 @@ from ..engine.api import EngineApi
 from .engine_calls import EngineCalls
 
 KEPT = 32  # whole rows kept: the ones a user moves between
+MAX_TRIES = 3  # a row the engine cannot give after this many tries stays light
 
 
 class FullRows:
@@ -30,7 +31,8 @@ class FullRows:
         self.arrived = arrived  # arrived(exchange_id), on the UI thread
         self._rows: OrderedDict[int, tuple[Exchange, list[WsMessage]]] = OrderedDict()
         self._asked: set[int] = set()
-        self._failed: dict[int, str] = {}  # why a row could not be had (shown light)
+        self._stale: set[int] = set()  # asked, then changed before the answer came
+        self._failures: dict[int, int] = {}  # tries that failed (shown light after MAX_TRIES)
 
     def get(self, exchange_id: int) -> tuple[Exchange, list[WsMessage]] | None:
         row = self._rows.get(exchange_id)
@@ -42,14 +44,19 @@ class FullRows:
         """Ask the engine for the row (once, while asked), when its rows are light."""
         if not self.engine.light_rows or exchange_id in self._asked:
             return
-        if exchange_id in self._failed:
+        if self._failures.get(exchange_id, 0) >= MAX_TRIES:
             return
         self._asked.add(exchange_id)
 
         def done(result: Any, error: BaseException | None) -> None:
             self._asked.discard(exchange_id)
             if error is not None:
-                self._failed[exchange_id] = str(error)
+                self._failures[exchange_id] = self._failures.get(exchange_id, 0) + 1
+                self.arrived(exchange_id)  # shown light; asked again while tries are left
+                return
+            if exchange_id in self._stale:
+                self._stale.discard(exchange_id)
+                self.arrived(exchange_id)  # changed meanwhile: this copy is stale, ask again
                 return
             self._rows[exchange_id] = result
             while len(self._rows) > KEPT:
@@ -61,8 +68,10 @@ class FullRows:
     def forget(self, exchange_id: int) -> None:
         """The engine changed the row: fetched again when next shown."""
         self._rows.pop(exchange_id, None)
-        self._failed.pop(exchange_id, None)
+        self._failures.pop(exchange_id, None)
+        if exchange_id in self._asked:
+            self._stale.add(exchange_id)
 
     def clear(self) -> None:
         self._rows.clear()
-        self._failed.clear()
+        self._failures.clear()

@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from inspector.core.settings import EmulatorSettings, ReceiverSettings
+from inspector.engine.child_engine import ChildEngine
 from inspector.engine.engine import Engine, EngineSettings
 from inspector.ui.demos import paced_emulator_settings
 from inspector.ui.main_window import MainWindow
@@ -26,7 +27,7 @@ def qsettings(tmp_path) -> QSettings:
 
 
 @pytest.fixture(scope="module")
-def shared_emulator_engine() -> Iterator[Engine]:
+def shared_emulator_engine() -> Iterator[ChildEngine]:
     engine = window_engine(
         EngineSettings(
             receiver=ReceiverSettings(port=0),
@@ -39,8 +40,9 @@ def shared_emulator_engine() -> Iterator[Engine]:
 
 
 @pytest.fixture
-def emulator_engine(shared_emulator_engine: Engine) -> Iterator[Engine]:
+def emulator_engine(shared_emulator_engine: ChildEngine) -> Iterator[ChildEngine]:
     shared_emulator_engine.set_rules(())
+    shared_emulator_engine.settle()  # in force before the test's first request
     yield shared_emulator_engine
     shared_emulator_engine.set_rules(())
 
