@@ -82,6 +82,7 @@ def hello(engine: Engine) -> dict[str, Any]:
         "emulator_settings": settings_to_json(emulator) if emulator is not None else None,
         "storage": None if problem is None else event_to_json(problem),
         "rules": [rule_to_table(r) for r in engine.rules()],  # as set_rules takes them
+        "last_id": engine.recall.last_id(),  # what an attaching client catches up to
         "emulator_faults": faults_to_json(engine.emulator_faults()),
         "supports": supported_commands(),
         # Issue 13 (guards are not repeated here: they hold a password).

@@ -104,6 +104,7 @@ class Hello:
     storage: StorageEvent | None = None
     rules: tuple[Rule, ...] = ()
     emulator_faults: EmulatorFaults = NO_FAULTS
+    last_id: int = 0  # the engine's newest exchange when it said hello
 
     @classmethod
     def from_json(cls, line: dict[str, Any]) -> Hello:
@@ -127,6 +128,7 @@ class Hello:
             storage=storage if isinstance(storage, StorageEvent) else None,
             rules=_rules(line.get("rules")),
             emulator_faults=_faults(line.get("emulator_faults")),
+            last_id=line["last_id"] if isinstance(line.get("last_id"), int) else 0,
         )
 
 

@@ -71,6 +71,19 @@ class Recall:
             log.warning("cannot read exchange #%d from the session file: %s", exchange_id, exc)
             return None
 
+    def last_id(self) -> int:
+        """The newest exchange's id (0 when none): what an attaching client catches up to.
+        Blocking (SQLite) when nothing was seen since the engine started."""
+        if self._exchanges:
+            return next(reversed(self._exchanges))
+        reader = self._open_reader()
+        if reader is not None:
+            try:
+                return reader.last_id()
+            except SessionFileError:
+                return 0
+        return 0
+
     def after(self, exchange_id: int, limit: int) -> list[Exchange]:
         """Exchanges with an id above `exchange_id`, oldest first, at most `limit` (light:
         the caller drops bodies). Blocking (SQLite): call it off the loop."""

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 10.0
 MAX_RECONNECTS = 5
+FIRST_ROWS = 10_000  # the newest rows of the remote listed when attaching (and after a gap)
 RECONNECT_DELAY = 1.0
 
 
@@ -65,17 +66,25 @@ class RemoteEngine(EngineClient):
         self._send_lock = threading.Lock()
         self._stopping = False
         self._last_id = 0
+        self._live_ids: set[int] = set()  # rows the live events listed while catching up
+        self._catching_up = False
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self, timeout: float = CONNECT_TIMEOUT) -> None:
         self._stopping = False
         self._connect(timeout)
+        hello = self.hello
+        first = self._last_id == 0 and hello is not None
+        if hello is not None and first:  # the remote's newest rows from before: listed, mirrored
+            self._last_id = max(0, hello.last_id - FIRST_ROWS)
         if self._mirror_dir is not None and self._mirror is None:
             try:
                 self._mirror = SessionLibrary(self._mirror_dir).create(source=f"attach:{self.url}")
             except (OSError, SessionFileError) as exc:
                 log.error("the remote's traffic is not mirrored to disk: %s", exc)
         self.running = True
+        if first:
+            self._catch_up()
 
     def _connect(self, timeout: float) -> None:
         self._hello_seen.clear()
@@ -172,6 +181,8 @@ class RemoteEngine(EngineClient):
         if isinstance(event, ExchangeAdded | ExchangeUpdated):
             x = event.exchange
             self._last_id = max(self._last_id, x.id)
+            if self._catching_up:
+                self._live_ids.add(x.id)
             if mirror is None:
                 return
             if len(x.body) < x.body_size and x.status is not None:
@@ -210,14 +221,22 @@ class RemoteEngine(EngineClient):
         self._say("gone", f"cannot reach {self.url} after {MAX_RECONNECTS} tries")
 
     def _catch_up(self) -> None:
-        """What happened while the connection was down, as light rows."""
+        """What happened before the connection (or while it was down), as light rows; rows
+        the live events brought meanwhile are not listed twice."""
+        self._live_ids = set()
+        self._catching_up = True
         try:
-            rows = self.send(FetchList(after=self._last_id, limit=10_000)).result(30)
+            rows = self.send(FetchList(after=self._last_id, limit=FIRST_ROWS)).result(30)
         except (ControlError, concurrent.futures.TimeoutError) as exc:
             log.warning("cannot fetch what was missed from %s: %s", self.url, exc)
+            self._catching_up = False
             return
+        listed_live, self._catching_up = self._live_ids, False
         for record in rows:
             try:
-                self.publish(ExchangeAdded(exchange_from_record(record)))
+                x = exchange_from_record(record)
+                if x.id in listed_live:
+                    continue
+                self.publish(ExchangeAdded(x))
             except LineError as exc:
                 log.warning("a missed exchange cannot be read: %s", exc)

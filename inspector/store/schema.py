@@ -192,6 +192,50 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     return db
 
 
+def connect_reader(path: Path) -> sqlite3.Connection:
+    """A connection for reading a session file that another process may be writing.
+
+    While a writer has the file open its WAL file exists; then the connection is read-only
+    (SQLite's `mode=ro`). That matters: a read-write connection that closes while the writer
+    sits between two commits takes itself for the file's last user and deletes the WAL, which
+    the writer in the other process goes on appending to, unseen by every later reader. A file
+    with no WAL (closed, or never opened in WAL mode) is opened as `connect` opens it, so an
+    older schema is migrated and no -wal/-shm files are left beside it."""
+    if not Path(f"{path}-wal").exists():
+        return connect(path)
+    check_header(path)
+    db = _open_read_only(path)
+    try:
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.Error as exc:
+        db.close()
+        raise SessionFileError(path, f"damaged or not a session ({exc})") from None
+    latest = max(MIGRATIONS)
+    problem = None
+    if version > latest:
+        problem = (
+            f"made by a newer callback-inspector (schema {version}; this one reads up to "
+            f"{latest}): upgrade to open it"
+        )
+    elif version < latest:  # being written by an older callback-inspector: not ours to change
+        problem = f"written by an older callback-inspector right now (schema {version})"
+    elif {"session", "exchanges", "bodies"} - tables:
+        problem = "an SQLite file, but not a callback-inspector session"
+    if problem is not None:
+        db.close()
+        raise SessionFileError(path, problem)
+    return db
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise SessionFileError(path, f"cannot be opened ({exc})") from None
+
+
 def migrate(
     db: sqlite3.Connection, path: Path, migrations: Mapping[int, Migration] = MIGRATIONS
 ) -> int:

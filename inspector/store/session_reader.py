@@ -27,7 +27,7 @@ from ..core.row_expr import Pred
 from ..core.row_sql import SQL_FUNCTIONS, to_sql
 from .group_index import GroupIndex, group_rows
 from .light_rows import LIGHT_SELECT, headers_of, light_exchange
-from .schema import SessionFileError, connect
+from .schema import SessionFileError, connect_reader
 
 _DIRECTIONS = {d.value: d for d in Direction}
 _WS_KINDS = {k.value: k for k in WsKind}
@@ -56,7 +56,7 @@ class SessionReader:
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
-        self._db = connect(self.path)
+        self._db = connect_reader(self.path)
         self._db.row_factory = sqlite3.Row
         if read_only:
             self._db.execute("PRAGMA query_only = 1")

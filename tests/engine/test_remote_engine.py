@@ -79,3 +79,29 @@ def test_nothing_listening_is_a_reason_not_a_hang(tmp_path):
     with pytest.raises(AttachError) as error:
         RemoteEngine(f"ws://127.0.0.1:{port}/control", "t").start(timeout=5)
     assert "cannot reach" in str(error.value)
+
+
+def test_attaching_lists_what_the_remote_had_before_once(remote, tmp_path):
+    serve, token_file = remote
+    for n in range(3):
+        assert _post(serve.url + f"/before/{n}", b'{"request_id":"early"}') == 200
+    engine = RemoteEngine(serve.listening["control"], read_token(token_file), tmp_path / "mine")
+    listener = engine.subscribe()
+    engine.start()
+    try:
+        assert _post(serve.url + "/after", b"{}") == 200
+        listed: list[str] = []
+
+        def added(e: Event) -> bool:
+            if isinstance(e, ExchangeAdded):
+                listed.append(e.exchange.target)
+            return listed[-1:] == ["/after"]
+
+        _wait(listener, added)
+        mirror = engine.session_path
+    finally:
+        engine.stop()
+    with SessionReader(mirror) as reader:
+        kept = [x.target for x in reader.exchanges()]
+    assert listed == ["/before/0", "/before/1", "/before/2", "/after"]  # each once, in order
+    assert sorted(kept) == sorted(listed)
