@@ -4,7 +4,6 @@ the list and the detail pane; the rules kept with the window's settings."""
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import http.client
 import urllib.parse
@@ -258,7 +257,7 @@ def test_clear_starts_the_attempt_count_again_so_fail_first_fails_anew(
     assert [_post(engine.receiver_url, "/cb", job) for _ in range(2)] == [503, 200]
     qtbot.waitUntil(lambda: w.model.rowCount() == 2, timeout=TIMEOUT_MS)
     w.clear_action.trigger()  # the list and the engine's attempt counters
-    engine.call(asyncio.sleep(0)).result(10)  # a barrier: the engine loop took the clear
+    engine.settle()  # a barrier: the engine took the clear (it takes commands in order)
     assert _post(engine.receiver_url, "/cb", job) == 503
     qtbot.waitUntil(lambda: w.model.rowCount() == 1, timeout=TIMEOUT_MS)
     assert w.model.exchange_at(w.model.index(0, 0)).attempt == 1
