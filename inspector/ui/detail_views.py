@@ -292,7 +292,11 @@ class WebSocketTab(QWidget):
         self.state.setText("Select a WebSocket connection.")
 
     def show_exchange(self, x: Exchange, messages: Sequence[WsMessage]) -> None:
-        if x.id != self._exchange_id:
+        # Another exchange, or the same one's messages whole (fetched from the engine in
+        # place of the light ones a line carried): drawn again, the selected row kept.
+        replaced = bool(self._messages) and bool(messages) and messages[0] is not self._messages[0]
+        selected = self.table.currentIndex().row() if replaced else -1
+        if x.id != self._exchange_id or replaced:
             self._exchange_id = x.id
             self._messages = []
             self.model.removeRows(0, self.model.rowCount())
@@ -311,6 +315,8 @@ class WebSocketTab(QWidget):
                     item(preview[:200].replace("\n", " "), mono=True),
                 ]
             )
+        if 0 <= selected < self.model.rowCount():
+            self.table.selectRow(selected)
         if x.kind is not ExchangeKind.WEBSOCKET:
             self.state.setText("Not a WebSocket connection.")
         elif x.ws_end is None:

@@ -103,7 +103,8 @@ from .window_layout import (
 
 log = logging.getLogger(__name__)
 
-DRAIN_INTERVAL_MS = 33  # about 30 Hz (DESIGN.md)
+FETCH_WAIT_S = 5.0  # a row fetched whole for a user's action (copy, replay) waits this long
+DRAIN_INTERVAL_MS = 33  # about 30 Hz: below what a person watching the list notices
 DRAIN_SLICE = 1000  # events taken from the queue and applied together (one insert)
 DRAIN_BUDGET_S = 0.010  # a tick takes more slices only while it has spent less than this
 # Try it now (the first-run guide): what the submit panel sends, as a demo would.
@@ -180,7 +181,8 @@ class MainWindow(QMainWindow):
         self.sessions = SessionBrowser(self)  # sessions on disk, cURL, replay, diff
         self.sessions.view_changed.connect(self._forget_selected)
         self.sessions.state_changed.connect(self._update_status)
-        self.traffic.resolve = self.sessions.full_exchange  # a stored row, read whole
+        self.traffic.resolve = self.sessions.full_exchange  # a row whole: copy, replay, diff
+        self.sessions.resolve_live = self.live_full_exchange
         self.traffic.extra_actions = self.sessions.row_actions
         self._build_docks()
         self._build_menus()
@@ -704,6 +706,21 @@ class MainWindow(QMainWindow):
                 self.full_rows.fetch(x.id)  # shown light now, whole when it comes
         self.detail.show_exchange(x, messages)
         self.rules_panel.live.set_live(None if stored else x)
+
+    def live_full_exchange(self, x: Exchange) -> Exchange:
+        """A live row with its bodies, for what the user asked of it (copy as cURL, copy
+        body, replay, diff): a light row fetched from the engine now (a short wait the user
+        asked for), else as it is."""
+        full = self.full_rows.get(x.id)
+        if full is not None:
+            return full[0]
+        if not self.engine.light_rows:
+            return x
+        try:
+            return self.engine.fetch_exchange(x.id).result(FETCH_WAIT_S)[0]
+        except Exception as exc:  # the engine is gone, or took too long: what the list has
+            self.statusBar().showMessage(f"Only the list's copy of #{x.id}: {exc}", 8000)
+            return x
 
     def _on_full_row(self, exchange_id: int) -> None:
         if exchange_id == self._selected_id and self.sessions.stored is None:

@@ -84,6 +84,8 @@ class SessionBrowser(QObject):
         self._marked_key: tuple[str, int] | None = None
         self.last_error: str | None = None
         self.last_curl: CurlCommand | None = None
+        # A live row whole (the window fetches it from its engine); as it is by default.
+        self.resolve_live: Callable[[Exchange], Exchange] = lambda x: x
         self.replay_dialog: ReplayDialog | None = None  # the latest one opened
         self.replay_dialogs: dict[tuple[str, int], ReplayDialog] = {}  # open ones, by row
         self.diff_dialog: DiffDialog | None = None
@@ -270,11 +272,12 @@ class SessionBrowser(QObject):
 
     # -- whole exchanges --------------------------------------------------------------------
     def full_exchange(self, x: Exchange) -> Exchange:
-        """The exchange behind a row, bodies included (a stored row is read now)."""
+        """The exchange behind a row, bodies included (a stored row is read now; a live one
+        as `resolve_live` gives it: fetched from the engine when its rows are light)."""
         if self.stored is None or self.stored_model is None:
-            return x
+            return self.resolve_live(x)
         if self.stored_model.exchange(x.id) != x:
-            return x  # not a row of the stored session (a live one)
+            return self.resolve_live(x)  # not a row of the stored session (a live one)
         found = self._read(x.id)
         return found[0] if found is not None else x
 

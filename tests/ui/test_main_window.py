@@ -110,19 +110,31 @@ def test_requests_and_websocket_messages_show_in_list_and_tabs(qtbot, start_engi
     assert [words.index(0, c).data() for c in range(4)] == ["one", "0.10", "0.40", "0.800"]
 
     # The reply's headers as they went on the wire (issue 14 item 6).
+    # The list's row is light (the engine is a child process): the detail fetches it whole.
     reply = w.detail.headers.reply_model
-    sent = [reply.index(r, 0).data() for r in range(reply.rowCount())]
-    assert {"Content-Length", "Date", "Server"} <= set(sent)
+    qtbot.waitUntil(
+        lambda: {"Content-Length", "Date", "Server"}
+        <= {reply.index(r, 0).data() for r in range(reply.rowCount())},
+        timeout=TIMEOUT_MS,
+    )
 
-    _select(w, 1)
-    assert w.detail.body.raw.toPlainText().splitlines()[1].startswith("00000000  00 01 ff 41")
+    _select(w, 1)  # a binary body: not in the engine's line, fetched once shown
+    qtbot.waitUntil(
+        lambda: w.detail.body.raw.toPlainText().splitlines()[1:2] != []
+        and w.detail.body.raw.toPlainText().splitlines()[1].startswith("00000000  00 01 ff 41"),
+        timeout=TIMEOUT_MS,
+    )
 
     _select(w, 2)
     ws_tab = w.detail.websocket
-    assert ws_tab.model.rowCount() == 2
+    qtbot.waitUntil(lambda: ws_tab.model.rowCount() == 2, timeout=TIMEOUT_MS)
     assert [ws_tab.model.index(0, c).data() for c in (1, 4, 5)] == ["→ in", "text", "hello"]
-    ws_tab.table.selectRow(1)
-    assert ws_tab.full.toPlainText().startswith("00000000  00 02")
+
+    def binary_message_shown() -> bool:  # its bytes come with the row fetched whole
+        ws_tab.table.selectRow(1)
+        return ws_tab.full.toPlainText().startswith("00000000  00 02")
+
+    qtbot.waitUntil(binary_message_shown, timeout=TIMEOUT_MS)
     assert "closed by client, code 1000 normal" in ws_tab.state.text()
 
 
@@ -287,6 +299,7 @@ def test_status_bar_copy_buttons_and_stop_start(qtbot, start_engine, window):
     assert w.listening_label.text() == f"● Listening on {engine.receiver_url}"
     _request(engine.receiver_url, "POST", "/x", b"", [])
     engine.set_rules((rule_from_table({"status": 500}),))
+    engine.settle()  # the rule is in force before the next request
     _request(engine.receiver_url, "POST", "/y", b"", [])
     qtbot.waitUntil(lambda: w.count_label.text() == "2 exchanges  ·  1 error ✗", timeout=TIMEOUT_MS)
     w.start_stop_action.trigger()
