@@ -28,7 +28,8 @@ lint: $(STAMP)
 deadcode: $(STAMP)
 	$(BIN)/vulture inspector vulture_whitelist.py --min-confidence 60
 
-# Lint + the whole suite but the slow tests (installers, 2-minute soak: make test-slow;
+# Lint + the whole suite but the slow tests (installers, 2-minute soak, the handler check end
+# to end: make test-slow;
 # CI runs both).
 # pytest's exit 5 ("no tests ran") is a failure, not a pass.
 test: lint

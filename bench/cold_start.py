@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from serve_proc import gui_env
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = """
@@ -59,12 +61,7 @@ sys.exit(main(["gui", "--port", "0", "--emulator-port", "0", "--no-session",
 def run_ours() -> tuple[float, float]:
     """(seconds until the window was shown, seconds until the process exited)."""
     with tempfile.TemporaryDirectory(prefix="ci-bench-cold-") as home:
-        env = dict(
-            os.environ,
-            QT_QPA_PLATFORM="offscreen",
-            XDG_CONFIG_HOME=os.path.join(home, "config"),
-            XDG_DATA_HOME=os.path.join(home, "data"),
-        )
+        env = gui_env(home)
         t0 = time.time()
         out = subprocess.run(
             [sys.executable, "-c", CHILD],

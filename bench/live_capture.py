@@ -20,7 +20,6 @@ import json
 import multiprocessing
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,27 +30,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from loadgen import BODY  # noqa: E402
-from serve_proc import wait_idle  # noqa: E402
+from serve_proc import free_port, gui_env, wait_idle, wait_port  # noqa: E402
 
 CONNECTIONS = 50
 PROCESSES = 2
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_port(port: int, timeout: float) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout:g} s")
 
 
 def _children(pid: int) -> list[int]:
@@ -157,14 +139,9 @@ def main() -> None:
     parser.add_argument("--in-process", action="store_true", help="gui --engine-in-process")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="ci-bench-live-") as home:
-        env = dict(
-            os.environ,
-            QT_QPA_PLATFORM="offscreen",
-            XDG_CONFIG_HOME=os.path.join(home, "config"),
-            XDG_DATA_HOME=os.path.join(home, "data"),
-        )
+        env = gui_env(home)
         command = [
             sys.executable, "-m", "inspector", "gui", "--port", str(port),
             "--emulator-port", "0", "--data-dir", os.path.join(home, "sessions"),
@@ -180,7 +157,7 @@ def main() -> None:
         )
         tenths: list[dict[str, float]] = []
         try:
-            _wait_port(port, 120)
+            wait_port(port, 120)
             wait_idle(proc.pid)
             url = f"http://127.0.0.1:{port}"
             for k in range(10):

@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from loadgen import measure, wrk_available
-from serve_proc import wait_idle
+from serve_proc import free_port, gui_env, wait_idle, wait_port
 
 # The reference for --printing-baseline: bare_aiohttp.py plus a JSON line per request with
 # the fields that make most of serve's line (headers, body, request_id), batched like serve.
@@ -78,29 +77,12 @@ asyncio.run(main())
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_port(port: int, timeout: float = 30) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listening on {port}")
-
-
 def bench_bare(seconds: float) -> float:
-    port = _free_port()
+    port = free_port()
     script = os.path.join(os.path.dirname(__file__), "bare_aiohttp.py")
     proc = subprocess.Popen([sys.executable, script, str(port)], stdout=subprocess.DEVNULL)
     try:
-        _wait_port(port)
+        wait_port(port)
         return measure(f"http://127.0.0.1:{port}", seconds)
     finally:
         proc.terminate()
@@ -123,7 +105,7 @@ def bench_printing(command: list[str], seconds: float) -> tuple[float, int]:
     reader = threading.Thread(target=count, daemon=True)
     reader.start()
     try:
-        _wait_port(int(first["receiver"].rsplit(":", 1)[1]))
+        wait_port(int(first["receiver"].rsplit(":", 1)[1]))
         rps = measure(first["receiver"], seconds)
     finally:
         proc.terminate()  # serve prints what is queued before it exits: counted too
@@ -139,14 +121,9 @@ def bench_serve(seconds: float, *extra: str) -> tuple[float, int]:
 
 def bench_gui(seconds: float) -> float:
     """req/s of `gui` with its window open (offscreen), listing every request."""
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="ci-bench-gui-") as home:
-        env = dict(
-            os.environ,
-            QT_QPA_PLATFORM="offscreen",
-            XDG_CONFIG_HOME=os.path.join(home, "config"),  # its own QSettings
-            XDG_DATA_HOME=os.path.join(home, "data"),
-        )
+        env = gui_env(home)
         command = [
             sys.executable, "-m", "inspector", "gui", "--port", str(port), "--no-session",
             "--emulator-port", "0", "--quit-after", str(seconds + 120),
@@ -159,7 +136,7 @@ def bench_gui(seconds: float) -> float:
             start_new_session=True,  # its group: the emulator's workers stop with it
         )
         try:
-            _wait_port(port, 60)
+            wait_port(port, 60)
             # The emulator's recognition workers load their model for a few seconds after
             # the port opens; load starts once the whole process tree is idle.
             wait_idle(proc.pid)
@@ -210,7 +187,7 @@ def main() -> None:
             gui.append(bench_gui(args.seconds))
             trial += f", gui {gui[-1]:.0f} req/s"
         if args.printing_baseline:
-            port = str(_free_port())
+            port = str(free_port())
             printing.append(
                 bench_printing([sys.executable, "-c", PRINTING_BARE, port], args.seconds)[0]
             )

@@ -14,6 +14,7 @@ os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="ci-data-")
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from inspector.core.events import Event
 from inspector.core.rules import Rule
 from inspector.core.settings import ReceiverSettings
 from inspector.engine.engine import Engine, EngineSettings, EventQueue
+from tests.serve_process import ServeProcess
 
 # `pytester` runs pytest on a generated project in this process (the plugin's own tests,
 # tests/testing/).
@@ -50,14 +52,14 @@ class EventLog:
         raise AssertionError(f"no matching event within {timeout}s; saw {self.events[-5:]}")
 
 
-@pytest.fixture
-def start_engine() -> Iterator[Callable[..., tuple[Engine, EventLog]]]:
-    """Start a real engine (receiver on 127.0.0.1, port 0); stopped after the test."""
-    engines: list[Engine] = []
+def engine_starter(make: Callable[[EngineSettings], Any]) -> Iterator[Callable[..., Any]]:
+    """`start(rules=(), **receiver)` -> (engine, EventLog): a real engine made by `make`
+    (receiver on 127.0.0.1 port 0), started; every one is stopped afterwards."""
+    engines: list[Any] = []
 
-    def start(rules: tuple[Rule, ...] = (), **receiver: Any) -> tuple[Engine, EventLog]:
+    def start(rules: tuple[Rule, ...] = (), **receiver: Any) -> tuple[Any, EventLog]:
         settings = EngineSettings(receiver=ReceiverSettings(port=0, **receiver), rules=rules)
-        engine = Engine(settings)
+        engine = make(settings)
         log = EventLog(engine.subscribe())
         engine.start()
         engines.append(engine)
@@ -66,3 +68,19 @@ def start_engine() -> Iterator[Callable[..., tuple[Engine, EventLog]]]:
     yield start
     for engine in engines:
         engine.stop()
+
+
+@pytest.fixture
+def start_engine() -> Iterator[Callable[..., tuple[Engine, EventLog]]]:
+    """Start a real engine (receiver on 127.0.0.1, port 0); stopped after the test."""
+    yield from engine_starter(Engine)
+
+
+@pytest.fixture
+def control_serve(tmp_path) -> Iterator[tuple[ServeProcess, Path]]:
+    """A real `serve --control-port 0` with its token file: (serve, token file)."""
+    token_file = tmp_path / "control-token"
+    with ServeProcess(
+        "--port", "0", "--control-port", "0", "--control-token-file", str(token_file)
+    ) as serve:
+        yield serve, token_file

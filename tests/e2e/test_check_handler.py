@@ -28,7 +28,9 @@ NAIVE_ATTEMPT_TIME = "2"  # against the naive handler's 3 s per reply (acceptanc
 NAIVE_LONG_SIZE = str(2 * 1024 * 1024)
 # The three runs are the module fixture's set-up: ~30 s on a quiet machine, several times
 # that when the machine's cores are shared with other test runs.
-pytestmark = pytest.mark.timeout(480)
+# Runs the whole check four times against real handlers (about a minute and a half on 2
+# quiet cores): in make test-slow, which CI runs too, to keep make test under 10 minutes.
+pytestmark = [pytest.mark.timeout(480), pytest.mark.slow]
 
 
 @dataclass

@@ -12,7 +12,6 @@ from inspector.core.events import Event, ExchangeAdded
 from inspector.engine.event_queue import EventQueue
 from inspector.engine.remote_engine import AttachError, RemoteEngine, read_token
 from inspector.store.session_reader import SessionReader
-from tests.serve_process import ServeProcess
 
 
 def _post(url: str, body: bytes) -> int:
@@ -31,12 +30,8 @@ def _wait(listener: EventQueue, predicate: Callable[[Event], bool], timeout: flo
 
 
 @pytest.fixture
-def remote(tmp_path):
-    token_file = tmp_path / "token"
-    with ServeProcess(
-        "--port", "0", "--control-port", "0", "--control-token-file", str(token_file)
-    ) as serve:
-        yield serve, token_file
+def remote(control_serve):
+    return control_serve
 
 
 def test_attach_lists_the_remote_traffic_and_mirrors_it_to_a_local_session(remote, tmp_path):

@@ -7,18 +7,16 @@ engine serves the whole module; each test gets it with the default reply rule re
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
 
-from inspector.core.rules import Rule
 from inspector.core.settings import EmulatorSettings, ReceiverSettings
 from inspector.engine.child_engine import ChildEngine
 from inspector.engine.engine import Engine, EngineSettings
 from inspector.ui.demos import paced_emulator_settings
 from inspector.ui.main_window import MainWindow
-from tests.conftest import EventLog
+from tests.conftest import EventLog, engine_starter
 from tests.ui.window_engine import window_engine
 
 TEST_PACE = 1.0  # seconds between a demo's retries and story steps here (an audience's: 3)
@@ -75,16 +73,4 @@ def start_engine() -> Iterator[Callable[..., tuple[ChildEngine, EventLog]]]:
     """The window suite's `start_engine` (tests/conftest.py's, in a child process as `gui`
     runs it): a real engine, receiver on 127.0.0.1 port 0, its rules in force when it
     returns; stopped after the test."""
-    engines: list[ChildEngine] = []
-
-    def start(rules: tuple[Rule, ...] = (), **receiver: Any) -> tuple[ChildEngine, EventLog]:
-        settings = EngineSettings(receiver=ReceiverSettings(port=0, **receiver), rules=rules)
-        engine = window_engine(settings)
-        log = EventLog(engine.subscribe())
-        engine.start()
-        engines.append(engine)
-        return engine, log
-
-    yield start
-    for engine in engines:
-        engine.stop()
+    yield from engine_starter(window_engine)

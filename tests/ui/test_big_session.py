@@ -220,6 +220,7 @@ NEEDLES = (
 )
 
 
+@pytest.mark.slow  # about a minute on its own (200,000 rows filtered twice): make test-slow
 def test_filter_shows_the_rows_the_live_filter_would(qtbot, window, big_file, reference):
     assert BIG > SYNC_SEARCH_ROWS  # the search runs on the worker thread
     w = window(big_file)

@@ -22,7 +22,6 @@ from inspector.core.settings import EngineSettings, ReceiverSettings
 from inspector.engine.remote_engine import RemoteEngine, read_token
 from inspector.store.session_reader import SessionReader
 from inspector.ui.main_window import MainWindow
-from tests.serve_process import ServeProcess
 from tests.ui.window_engine import window_engine
 
 TIMEOUT_MS = 60_000
@@ -116,12 +115,8 @@ def test_sigkill_of_the_engine_while_traffic_flows_is_said_restarted_and_nothing
 
 
 @pytest.fixture
-def remote(tmp_path):
-    token_file = tmp_path / "control-token"
-    with ServeProcess(
-        "--port", "0", "--control-port", "0", "--control-token-file", str(token_file)
-    ) as serve:
-        yield serve, token_file
+def remote(control_serve):
+    return control_serve
 
 
 def test_attach_lists_the_remotes_traffic_its_rules_are_steered_and_the_token_is_never_shown(
