@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
 
@@ -40,27 +41,7 @@ BODY = json.dumps(
 ).encode()
 HEADERS = (("Content-Type", "application/json"), ("dg-token", "5b0f5a3e-0000"))
 
-ISSUE_FILE = """
-[[rule]]
-name = "first two attempts fail"
-match = { method = "POST", path = "/hook*" }
-fail_first = 2
-status = 503
-[[rule]]
-name = "slow PUT"
-match = { method = "PUT" }
-status = 200
-delay_ms = 1500
-[[rule]]
-name = "short streams"
-match = { websocket = true, path = "/ws*" }
-close_after_messages = 3
-close_code = 1011
-[[rule]]
-name = "unknown key"
-match = { header = { "dg-token" = "00000000-*" } }
-status = 403
-"""
+ISSUE_FILE = (Path(__file__).resolve().parents[1] / "examples" / "rules.toml").read_text()
 
 
 def fifty_rules(last_matches: bool) -> str:

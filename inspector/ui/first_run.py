@@ -74,10 +74,11 @@ class FirstRunGuide(QScrollArea):
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(12)
         grid.setColumnStretch(1, 1)
-        self.try_button = QPushButton("Try it now", page)
-        self.try_button.setAccessibleName("Try it now: send a sample through the emulator")
-        self.try_button.setToolTip(
-            "Send a bundled sample to the built-in emulator with a callback to this receiver"
+        self.try_button = _button(
+            "Try it now",
+            "Try it now: send a sample through the emulator",
+            "Send a bundled sample to the built-in emulator with a callback to this receiver",
+            page,
         )
         self.try_button.clicked.connect(self.try_requested)
         self.try_text = plain_label(
@@ -85,9 +86,12 @@ class FirstRunGuide(QScrollArea):
             "offline and calls this receiver back. No key, no network.",
             page,
         )
-        self.real_button = QPushButton("Use the real Deepgram…", page)
-        self.real_button.setAccessibleName("Use the real Deepgram: open the Public URL control")
-        self.real_button.setToolTip("What the real Deepgram needs, and the Public URL control")
+        self.real_button = _button(
+            "Use the real Deepgram…",
+            "Use the real Deepgram: open the Public URL control",
+            "What the real Deepgram needs, and the Public URL control",
+            page,
+        )
         self.real_button.clicked.connect(self.real_deepgram_requested)
         self.real_text = plain_label(
             "This receiver listens on your machine only. The real Deepgram needs a public "
@@ -95,9 +99,12 @@ class FirstRunGuide(QScrollArea):
             "reverse proxy), and your Deepgram API key (Submit panel, Target: Deepgram).",
             page,
         )
-        self.copy_button = QPushButton("Copy the serve line", page)
-        self.copy_button.setAccessibleName("Copy the serve command line")
-        self.copy_button.setToolTip("Copy the command that runs this receiver without a window")
+        self.copy_button = _button(
+            "Copy the serve line",
+            "Copy the serve command line",
+            "Copy the command that runs this receiver without a window",
+            page,
+        )
         self.copy_button.clicked.connect(lambda: self.copy_requested.emit(SERVE_LINE))
         serve = QWidget(page)
         serve_layout = QVBoxLayout(serve)
@@ -145,3 +152,11 @@ def _card(title: str, text: QLabel, parent: QWidget) -> QWidget:
     layout.addWidget(_heading(title, card))
     layout.addWidget(text)
     return card
+
+
+def _button(text: str, accessible: str, tip: str, parent: QWidget) -> QPushButton:
+    """One of the guide's ways in: its words, what a screen reader says, its tooltip."""
+    button = QPushButton(text, parent)
+    button.setAccessibleName(accessible)
+    button.setToolTip(tip)
+    return button

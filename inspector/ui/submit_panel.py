@@ -757,10 +757,6 @@ class SubmitPanel(QWidget):
             row = self._link_rows.index(message.exchange_id)
             self.links_model.setItem(row, 3, item(words.text, tooltip=words.text))
 
-    def links_for(self, request_id: str) -> list[int]:
-        sub = self._by_request_id.get(request_id)
-        return list(sub.callbacks) if sub else []
-
     # -- remembered choices (never the key or basic auth, which demos also fill in) ----
     def save_settings(self, s: QSettings) -> None:
         s.beginGroup("submit")

@@ -23,31 +23,7 @@ from inspector.core.rules_file import (
     rule_to_table,
 )
 
-ISSUE_FILE = """\
-[[rule]]
-name = "first two attempts fail"
-match = { method = "POST", path = "/hook*" }
-fail_first = 2
-status = 503
-
-[[rule]]
-name = "slow PUT"
-match = { method = "PUT" }
-status = 200
-delay_ms = 1500
-
-[[rule]]
-name = "short streams"
-match = { websocket = true, path = "/ws*" }
-close_after_messages = 3
-close_code = 1011
-
-[[rule]]
-name = "unknown key"
-match = { header = { "dg-token" = "00000000-*" } }
-status = 403
-body = "unknown key"
-"""
+ISSUE_FILE = (Path(__file__).parents[2] / "examples" / "rules.toml").read_text()
 
 
 def test_the_issue_file_reads_as_four_typed_rules():

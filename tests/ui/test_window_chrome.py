@@ -27,19 +27,23 @@ from inspector.ui.main_window import SHORTCUTS, MainWindow
 QT_OWN_PARENTS = (QComboBox, QAbstractSpinBox, QTabBar, QMenuBar, QToolBar, QLineEdit)
 
 
+# The kinds of widget a user operates: each must say what it is (tooltip, accessible name).
+CONTROLS = (
+    QAbstractButton,
+    QLineEdit,
+    QComboBox,
+    QAbstractSpinBox,
+    QPlainTextEdit,
+    QAbstractItemView,
+)
+
+
 def test_every_control_has_a_tooltip(qtbot, start_engine, qsettings):
     engine, _ = start_engine()
     w = MainWindow(engine, qsettings)
     qtbot.addWidget(w)
     missing = []
-    for cls in (
-        QAbstractButton,
-        QLineEdit,
-        QComboBox,
-        QAbstractSpinBox,
-        QPlainTextEdit,
-        QAbstractItemView,
-    ):
+    for cls in CONTROLS:
         for widget in w.findChildren(cls):
             parent = widget.parent()
             if (
@@ -159,13 +163,8 @@ def test_every_control_has_an_accessible_name(qtbot, window_on, tmp_path):
     w.sessions.diff_with_marked(row)
     missing = []
     for cls in (
-        QAbstractButton,
-        QLineEdit,
-        QComboBox,
-        QAbstractSpinBox,
-        QPlainTextEdit,
+        *CONTROLS,
         QTextEdit,
-        QAbstractItemView,
     ):
         for widget in w.findChildren(cls):
             if (
