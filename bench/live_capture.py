@@ -30,52 +30,28 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from loadgen import BODY  # noqa: E402
-from serve_proc import free_port, gui_env, wait_idle, wait_port  # noqa: E402
+from serve_proc import (  # noqa: E402
+    child_pids,
+    free_port,
+    gui_env,
+    tree_pids,
+    wait_idle,
+    wait_port,
+)
 
 CONNECTIONS = 50
 PROCESSES = 2
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(stat[1]) == pid:
-                out.append(int(entry))
-    return out
-
-
 def _engine_pid(window: int) -> int | None:
     """The window's engine: its child running `serve` (None with --engine-in-process)."""
-    for pid in _children(window):
+    for pid in child_pids(window):
         try:
             if b"serve" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
                 return pid
         except OSError:
             continue
     return None
-
-
-def _tree(root: int) -> list[int]:
-    parents: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        parents.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo += parents.get(pid, [])
-    return out
 
 
 def _rss_mb(pid: int) -> float:
@@ -162,7 +138,7 @@ def main() -> None:
             url = f"http://127.0.0.1:{port}"
             for k in range(10):
                 rate, errors = send(url, args.exchanges // 10)
-                tree = _tree(proc.pid)
+                tree = tree_pids(proc.pid)
                 window = _rss_mb(proc.pid)
                 engine_pid = _engine_pid(proc.pid)
                 engine = _rss_mb(engine_pid) if engine_pid is not None else 0.0

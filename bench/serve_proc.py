@@ -97,12 +97,37 @@ def _stat(pid: str) -> tuple[int, float] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
 
 
-def tree_cpu_seconds(root: int, include_root: bool = True) -> float:
-    """CPU seconds used so far by `root` and every process below it."""
-    stats = {pid: s for pid in os.listdir("/proc") if pid.isdigit() and (s := _stat(pid))}
+def _stats() -> dict[str, tuple[int, float]]:
+    return {pid: s for pid in os.listdir("/proc") if pid.isdigit() and (s := _stat(pid))}
+
+
+def _children_map(stats: dict[str, tuple[int, float]]) -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for pid, (ppid, _cpu) in stats.items():
         children.setdefault(ppid, []).append(int(pid))
+    return children
+
+
+def tree_pids(root: int) -> list[int]:
+    """`root` and every live process below it."""
+    children = _children_map(_stats())
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += children.get(pid, [])
+    return out
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    return _children_map(_stats()).get(pid, [])
+
+
+def tree_cpu_seconds(root: int, include_root: bool = True) -> float:
+    """CPU seconds used so far by `root` and every process below it."""
+    stats = _stats()
+    children = _children_map(stats)
     total, todo = 0.0, [root]
     while todo:
         pid = todo.pop()
