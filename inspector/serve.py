@@ -6,6 +6,8 @@ writes each batch with one `write` + `flush`, so printing is never the bottlenec
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 import json
 import logging
 import signal
@@ -13,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 from .core.control import result_json
 from .core.event_filter import EventFilter
@@ -97,7 +99,10 @@ def answer_commands(
     engine: Engine, handler: ControlHandler, inp: TextIO, out: LockedOut, stop: threading.Event
 ) -> None:
     """`serve --control-stdio`: one JSON command per line on `inp`, its `result` line on
-    `out`. The end of `inp` (the window closed it, or died) stops the engine."""
+    `out` when it is done. Commands run side by side: one that takes long (a submission
+    waiting on its reply, a replay, a handler check) holds up neither the next ones nor
+    `stop`; the client matches results by their id. The end of `inp` (the window closed
+    it, or died) stops the engine."""
     for line in inp:
         if stop.is_set():
             break
@@ -107,16 +112,29 @@ def answer_commands(
         try:
             raw = json.loads(text)
         except ValueError as exc:
-            answer = result_json(None, error=f"not JSON: {exc}")
-        else:
-            try:
-                answer = engine.call(handler.handle(raw)).result(60)
-            except Exception as exc:  # the engine stopped under it, or took too long
-                answer = result_json(
-                    raw.get("id") if isinstance(raw, dict) else None, error=str(exc)
-                )
-        out.write(json.dumps(answer) + "\n")
+            out.write(json.dumps(result_json(None, error=f"not JSON: {exc}")) + "\n")
+            continue
+        command_id = raw.get("id") if isinstance(raw, dict) else None
+        try:
+            running = engine.call(handler.handle(raw))
+        except RuntimeError as exc:  # the engine stopped under it
+            out.write(json.dumps(result_json(command_id, error=str(exc))) + "\n")
+            continue
+        running.add_done_callback(functools.partial(_write_answer, out, command_id))
     stop.set()
+
+
+def _write_answer(
+    out: LockedOut, command_id: Any, done: concurrent.futures.Future[dict[str, Any]]
+) -> None:
+    try:
+        answer = done.result()
+    except BaseException as exc:  # cancelled as the engine stopped, or a bug in the handler
+        answer = result_json(command_id, error=str(exc) or type(exc).__name__)
+    try:
+        out.write(json.dumps(answer) + "\n")
+    except (OSError, ValueError):  # the window closed our stdout: nobody to tell
+        pass
 
 
 def run_serve(

@@ -196,16 +196,36 @@ class ControlServer:
                         await ws.send_str(line)
 
     async def _receive_commands(self, ws: web.WebSocketResponse, lock: asyncio.Lock) -> None:
-        async for msg in ws:
-            if msg.type == WSMsgType.TEXT:
-                answer = await self._answer(msg.data)
-            elif msg.type == WSMsgType.BINARY:
-                answer = result_json(None, error="commands are JSON text messages, not binary")
-            else:
-                break
-            async with lock:
-                if not ws.closed:
-                    await ws.send_str(json.dumps(answer))
+        """Each command in a task of its own, its result sent when it is done: a command
+        that takes long (a submission, a replay, a handler check) holds up no other one;
+        the client matches results by their id."""
+        running: set[asyncio.Task[None]] = set()
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    task = asyncio.ensure_future(self._answer_to(ws, lock, msg.data))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                elif msg.type == WSMsgType.BINARY:
+                    error = result_json(None, error="commands are JSON text messages, not binary")
+                    await self._send_answer(ws, lock, error)
+                else:
+                    break
+        finally:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+
+    async def _answer_to(self, ws: web.WebSocketResponse, lock: asyncio.Lock, text: str) -> None:
+        await self._send_answer(ws, lock, await self._answer(text))
+
+    @staticmethod
+    async def _send_answer(
+        ws: web.WebSocketResponse, lock: asyncio.Lock, answer: dict[str, Any]
+    ) -> None:
+        async with lock:
+            if not ws.closed:
+                await ws.send_str(json.dumps(answer))
 
     async def _answer(self, text: str) -> dict[str, Any]:
         try:

@@ -7,9 +7,12 @@ A plain `websockets` client stands in for whatever a user points at it (a script
 from __future__ import annotations
 
 import base64
+import contextlib
+import http.server
 import json
 import os
 import stat
+import threading
 import urllib.error
 import urllib.request
 
@@ -177,3 +180,74 @@ def test_rules_set_through_the_control_api_change_the_replies(controlled):
     assert _post(serve.url + "/r", body) == 200
     second = serve.wait_for("request", request_id="ruled-1", attempt=2)
     assert second["status"] == 200
+
+
+class _HeldServer:
+    """An HTTP server on 127.0.0.1 that answers each request only once `release` is set:
+    what a replay target that takes its time looks like to the engine."""
+
+    def __init__(self) -> None:
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                outer.arrived.set()
+                outer.release.wait(30)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}/slow"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("over", ["stdio", "control-port"])
+def test_a_command_that_takes_long_holds_up_neither_the_next_one_nor_stop(tmp_path, over):
+    """A replay to a target that has not answered yet is still running while a later
+    fetch_exchange is answered and `stop` ends serve (commands once ran one at a time: a
+    window's every click waited for the slowest command before it)."""
+    held = _HeldServer()
+    token_file = tmp_path / "control-token"
+    args = (
+        ("--control-stdio",)
+        if over == "stdio"
+        else ("--control-port", "0", "--control-token-file", str(token_file))
+    )
+    with contextlib.ExitStack() as stack:
+        stack.callback(held.close)
+        serve = stack.enter_context(ServeProcess("--port", "0", *args, stdin=over == "stdio"))
+        if over == "stdio":
+            serve.wait_for("hello")
+            send, result = serve.send, lambda n: serve.wait_for("result", id=n)
+        else:
+            token = token_file.read_text().strip()
+            ws = stack.enter_context(
+                connect(
+                    serve.listening["control"],
+                    additional_headers={"Authorization": f"Bearer {token}"},
+                    open_timeout=10,
+                )
+            )
+            send = lambda command: ws.send(json.dumps(command))  # noqa: E731
+            result = lambda n: _result(ws, n)  # noqa: E731
+        assert _post(serve.url + "/first", b'{"request_id":"slow-1"}') == 200
+        request = serve.wait_for("request", request_id="slow-1")
+        send({"command": "replay", "id": 1, "exchange": request["id"], "url": held.url})
+        assert held.arrived.wait(15), "the replay never reached its target"
+        send({"command": "fetch_exchange", "id": 2, "exchange": request["id"]})
+        assert result(2)["ok"] is True and not held.release.is_set()
+        send({"command": "stop", "id": 3})
+        assert result(3)["ok"] is True
+        assert serve.proc.wait(15) == 0, "serve did not stop while the replay waited"
