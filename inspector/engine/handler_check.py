@@ -487,11 +487,21 @@ class HandlerCheckRun:
             self._publish(CheckFinished(self.run_id, time.time(), summary))
             return summary
 
+        async def finish_saved(**extra: Any) -> CheckSummary:
+            """`finish` once the run's session holds every exchange: whoever opens it on
+            `CheckFinished` finds them all."""
+            if self.writer is not None:
+                try:
+                    await asyncio.wait_for(asyncio.wrap_future(self.writer.flush()), 30)
+                except Exception as exc:  # closed, full disk, or slow: finished all the same
+                    log.warning("check %d: its session may miss rows: %s", self.run_id, exc)
+            return finish(**extra)
+
         try:
             payloads = await self.recognition.prepare(plan.cases, target.is_websocket)
         except Exception as exc:  # the recogniser failed: nothing to send
             log.exception("check %d: could not prepare the payloads", self.run_id)
-            return finish(error=f"could not prepare what to send: {exc}")
+            return await finish_saved(error=f"could not prepare what to send: {exc}")
         # No cookie jar, no proxy from the environment: only the user's URL is contacted.
         self._session = aiohttp.ClientSession(
             cookie_jar=aiohttp.DummyCookieJar(), trust_env=False, auto_decompress=False
@@ -513,7 +523,7 @@ class HandlerCheckRun:
         finally:
             await self._session.close()
             self._session = None
-        return finish()
+        return await finish_saved()
 
 
 class _WsStream:
