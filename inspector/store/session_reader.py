@@ -173,6 +173,16 @@ class SessionReader:
                 out[fields["request_id"]] = str(fields.get("outcome") or "")
         return out
 
+    def present(self, ids: Sequence[int]) -> set[int]:
+        """Which of these exchange ids the file holds."""
+        found: set[int] = set()
+        for start in range(0, len(ids), 500):  # under SQLite's oldest limit of 999 parameters
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._query(f"SELECT id FROM exchanges WHERE id IN ({marks})", part)
+            found.update(int(r[0]) for r in rows)
+        return found
+
     def rows_by_id(self, ids: Sequence[int]) -> list[Exchange]:
         """Light rows (`store.light_rows`) of these exchange ids, in id order (missing ids
         are left out)."""

@@ -5,7 +5,7 @@ body when it is small text, never the reply's body or a WebSocket's messages in 
 list needs no more; the detail pane does, for the one row it shows. So the row selected is
 fetched (`fetch_exchange`, read from the engine's session) and kept here, a few at a time,
 until the engine says the row changed. An in-process engine's rows are whole: nothing is
-fetched.
+fetched, but for an older row the list read back from the session file (`ui/live_rows.py`).
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ class FullRows:
             self._rows.move_to_end(exchange_id)
         return row
 
-    def fetch(self, exchange_id: int) -> None:
-        """Ask the engine for the row (once, while asked), when its rows are light."""
-        if not self.engine.light_rows or exchange_id in self._asked:
+    def fetch(self, exchange_id: int, read_back: bool = False) -> None:
+        """Ask the engine for the row (once, while asked), when its rows are light or the
+        list's copy was read back from the session file (`read_back`: no bodies)."""
+        if not (self.engine.light_rows or read_back) or exchange_id in self._asked:
             return
         if self._failures.get(exchange_id, 0) >= MAX_TRIES:
             return

@@ -19,6 +19,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from PySide6.QtCore import (
     QByteArray,
@@ -257,12 +258,19 @@ class MainWindow(QMainWindow):
         self.public_control, self.forward_control = add_public_toolbar(self)
         self.public_url_opener = self._focus_public_url  # the first-run guide's button
 
+    def _live_session_file(self) -> Path | None:
+        """The file the live list's rows are in, for the list to read back the older ones
+        (None while storage fails: the list then keeps every row in memory)."""
+        engine = self.engine
+        return engine.session_path if engine.storage_problem is None else None
+
     def _build_center(self) -> None:
         self.traffic = TrafficPane(lambda: self.url_field.text(), self)
         self.traffic.current_changed.connect(self._on_current)
         self.traffic.message.connect(lambda text: self.statusBar().showMessage(text, 3000))
         # The list's parts, named for the menus and the tests.
         self.model = self.traffic.live_model
+        self.model.set_session(self._live_session_file)
         self.proxy = self.traffic.proxy
         self.filter_field = self.traffic.filter_field
         self.filter_count = self.traffic.filter_count
@@ -398,9 +406,7 @@ class MainWindow(QMainWindow):
             # After the dock has taken its widget's new maximum (a layout pass away).
             QTimer.singleShot(
                 0,
-                lambda: self.resizeDocks(
-                    [self.timeline_dock], [height], Qt.Orientation.Vertical
-                ),
+                lambda: self.resizeDocks([self.timeline_dock], [height], Qt.Orientation.Vertical),
             )
 
     def set_detail_below(self, below: bool) -> None:
@@ -524,9 +530,7 @@ class MainWindow(QMainWindow):
             self._layout_restored = True
         below = s.value("view/detail_below")
         self.set_detail_below(
-            detail_below_by_default(self.width())
-            if below is None
-            else str(below).lower() == "true"
+            detail_below_by_default(self.width()) if below is None else str(below).lower() == "true"
         )
         self.group_button.setChecked(str(s.value("view/grouped", "false")).lower() == "true")
         theme = str(s.value("view/theme", "system"))
@@ -702,8 +706,8 @@ class MainWindow(QMainWindow):
         else:
             full = self.full_rows.get(x.id)
             messages = full[1] if full is not None else self._messages.get(x.id, ())
-            if full is None:
-                self.full_rows.fetch(x.id)  # shown light now, whole when it comes
+            if full is None:  # shown light now, whole when it comes
+                self.full_rows.fetch(x.id, read_back=not self.model.in_memory(x.id))
         self.detail.show_exchange(x, messages)
         self.rules_panel.live.set_live(None if stored else x)
 
@@ -714,7 +718,7 @@ class MainWindow(QMainWindow):
         full = self.full_rows.get(x.id)
         if full is not None:
             return full[0]
-        if not self.engine.light_rows:
+        if not self.engine.light_rows and self.model.in_memory(x.id):
             return x
         try:
             return self.engine.fetch_exchange(x.id).result(FETCH_WAIT_S)[0]
@@ -869,7 +873,7 @@ class MainWindow(QMainWindow):
         job = self.tracker.get(request_id)
         if job is not None:
             self.timeline.show_job(job)
-        for x in self.model.exchanges():
+        for x in self.model.recent_exchanges():  # its callbacks, if any came yet: the newest
             if x.request_id == request_id:
                 self.submit_panel.link(x)
 

@@ -10,8 +10,11 @@ request_id, the attempts of one callback sit under one node whose status reads
 
 from __future__ import annotations
 
+import bisect
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
@@ -38,6 +41,7 @@ from .list_cells import (
     header_data,
     row_cells,
 )
+from .live_rows import LiveRows
 
 _NCOLS = len(COLUMNS)
 
@@ -63,6 +67,7 @@ _ROLES = frozenset(
     )
 )
 CELL_CACHE = 4096  # rows whose cells are kept (a few screens' worth, repainted often)
+SEARCH_CACHE = 65_536  # rows whose search texts are kept (the filter box asks again per row)
 
 
 class TrafficModel(QStandardItemModel):
@@ -78,12 +83,13 @@ class TrafficModel(QStandardItemModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(0, _NCOLS, parent)
-        self._rows: list[Exchange] = []
-        self._row_of: dict[int, int] = {}
+        self._rows = LiveRows()  # in memory while recent, else read back from the session
         self._search: dict[int, list[str]] = {}  # exchange id -> what a plain word looks in
+        self._file_hits: tuple[Pred, array[int], int] | None = None  # (condition, ids, upto)
         # exchange id -> per column, what the cell shows ({role: value}), for recent rows
         self._cells: dict[int, list[dict[int, Any]]] = {}
         self._marks: dict[int, str] = {}  # exchange id -> why its row is marked (demos)
+        self._filter: Pred | None = None  # the filter box's condition, as last compiled
         self._grouped = False
         self._groups: list[_Group] = []
         self._group_row: dict[str, int] = {}
@@ -157,12 +163,26 @@ class TrafficModel(QStandardItemModel):
         return header_data(section, orientation, role)
 
     # -- what a row is --------------------------------------------------------------------
+    def set_session(self, session: Callable[[], Path | None]) -> None:
+        """Where the listed rows are stored, asked when rows could leave memory (None: no
+        file, or none to trust now; every row is then kept): `ui/live_rows.py`."""
+        self._rows.session = session
+
     def exchange(self, exchange_id: int) -> Exchange | None:
-        row = self._row_of.get(exchange_id)
-        return self._rows[row] if row is not None else None
+        return self._rows.get(exchange_id) if exchange_id in self._rows else None
 
     def exchanges(self) -> list[Exchange]:
+        """Every row of the list (those no longer in memory read back light)."""
         return list(self._rows)
+
+    def in_memory(self, exchange_id: int) -> bool:
+        """True when the list holds the row as the engine's event gave it; False when it
+        was read back from the session file (light: no bodies)."""
+        return self._rows.in_memory(exchange_id)
+
+    def recent_exchanges(self) -> list[Exchange]:
+        """The rows in memory, oldest first: the newest and the latest changed."""
+        return self._rows.recent()
 
     def exchange_count(self) -> int:
         """Every exchange of the list, filter or not."""
@@ -177,20 +197,21 @@ class TrafficModel(QStandardItemModel):
     def exchange_at(self, index: Index) -> Exchange:
         """The exchange a row shows; a group row shows its latest attempt."""
         if not self._grouped:
-            return self._rows[index.row()]
+            return self._rows.at(index.row())
         parent = index.parent()
         if not parent.isValid():
             group = self._groups[index.row()]
-            return self._rows[self._row_of[group.members[-1]]]
+            return self._rows.get(group.members[-1])
         group = self._groups[parent.row()]
-        return self._rows[self._row_of[group.members[index.row()]]]
+        return self._rows.get(group.members[index.row()])
 
     def index_of(self, exchange_id: int) -> QModelIndex:
         """The row of an exchange (a child row when grouped under a request_id)."""
-        if exchange_id not in self._row_of:
+        position = self._rows.position_of(exchange_id)
+        if position is None:
             return QModelIndex()
         if not self._grouped:
-            return self.index(self._row_of[exchange_id], 0)
+            return self.index(position, 0)
         g_row, at = self._where[exchange_id]
         top = self.index(g_row, 0)
         if self._groups[g_row].request_id is None:
@@ -202,7 +223,7 @@ class TrafficModel(QStandardItemModel):
         row = self._group_row[group.key]
         summary = self._summaries.get(row)
         if summary is None:
-            xs = [self._rows[self._row_of[i]] for i in group.members]
+            xs = [self._rows.get(i) for i in group.members]
             summary = GroupSummary(
                 count=len(xs),
                 first=xs[0],
@@ -226,6 +247,8 @@ class TrafficModel(QStandardItemModel):
         """What a plain word in the filter box looks in, for `x` (kept per exchange)."""
         texts = self._search.get(x.id)
         if texts is None:
+            if len(self._search) >= SEARCH_CACHE:
+                self._search.clear()
             texts = self._search[x.id] = search_texts(x)
         return texts
 
@@ -235,23 +258,38 @@ class TrafficModel(QStandardItemModel):
         group = self.group_at(index)
         if group is not None and group.request_id:
             return False
-        return condition(self.exchange_at(index))
+        x = self.exchange_at(index)
+        if self._rows.in_memory(x.id) or self._filter is None:
+            return condition(x)
+        # A row read back from the file has no bodies: the file answers for it, in SQL.
+        hits = self._file_hits
+        if hits is None or hits[0] is not self._filter or x.id > hits[2]:
+            found = self._rows.file_matches(self._filter)
+            if found is None:
+                return condition(x)
+            hits = self._file_hits = (self._filter, *found)
+        ids = hits[1]
+        at = bisect.bisect_left(ids, x.id)
+        return at < len(ids) and ids[at] == x.id
 
     def compile(self, condition: Pred) -> Callable[[Exchange], bool]:
-        """`condition` as a function of an exchange, reading this model's kept texts."""
+        """`condition` as a function of an exchange, reading this model's kept texts (rows
+        no longer in memory are asked of the session file, with the same condition)."""
+        self._filter = condition
+        self._file_hits = None
         return compile_python(condition, self.search_texts_of)
 
     # -- data -----------------------------------------------------------------------------
     def _shown(self, index: Index) -> tuple[Exchange, GroupSummary | None]:
         """The exchange a row shows, and its node's summary when it is a request_id's node."""
         if not self._grouped:
-            return self._rows[index.row()], None
+            return self._rows.at(index.row()), None
         parent = index.parent()
         if parent.isValid():
             group = self._groups[parent.row()]
-            return self._rows[self._row_of[group.members[index.row()]]], None
+            return self._rows.get(group.members[index.row()]), None
         group = self._groups[index.row()]
-        x = self._rows[self._row_of[group.members[-1]]]
+        x = self._rows.get(group.members[-1])
         if group.request_id is None:  # a lone exchange shows as itself
             return x, None
         return x, self.group_summary(group)
@@ -312,10 +350,9 @@ class TrafficModel(QStandardItemModel):
                 if xid in pending_new:
                     old = new[pending_new[xid]]
                     new[pending_new[xid]] = updated or replace(old, ws_messages=old.ws_messages + 1)
-                elif xid in self._row_of:
-                    row = self._row_of[xid]
-                    old = self._rows[row]
-                    self._rows[row] = updated or replace(old, ws_messages=old.ws_messages + 1)
+                elif xid in self._rows:
+                    old = self._rows.get(xid)
+                    self._rows.replace(updated or replace(old, ws_messages=old.ws_messages + 1))
                     if updated is not None:
                         self._search.pop(xid, None)
                     self._cells.pop(xid, None)
@@ -375,9 +412,7 @@ class TrafficModel(QStandardItemModel):
             g = end
 
     def _append_rows(self, xs: list[Exchange]) -> None:
-        for x in xs:
-            self._row_of[x.id] = len(self._rows)
-            self._rows.append(x)
+        self._rows.append(xs)
 
     def set_mark(self, exchange_id: int, text: str) -> None:
         """Mark a row (a demo's run starts here): ▶ in its first cell, `text` as its tip."""
@@ -402,8 +437,8 @@ class TrafficModel(QStandardItemModel):
 
     def clear(self) -> None:
         self._rows.clear()
-        self._row_of.clear()
         self._search.clear()
+        self._file_hits = None
         self._cells.clear()
         self._marks.clear()
         self._groups.clear()
