@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
+import gc
 import json
 import logging
 import signal
@@ -159,6 +160,10 @@ def run_serve(
     engine.on_stop_requested = stop.set
     listener = engine.subscribe()
     engine.start()  # raises PortInUseError etc. to the CLI
+    # What the modules and the engine made at start lives as long as the process: Python's
+    # full collections need not walk it under load (they paused the window's UI thread for
+    # up to 190 ms, and they pause the receiver alike).
+    gc.freeze()
     shared = LockedOut(out)
     listening = {
         "event": "listening",
