@@ -38,30 +38,32 @@ def print_events(
     listener: EventQueue,
     out: LineSink,
     stop: threading.Event,
-    interval: float = 0.05,
+    gather: float = 0.01,
     linger: float = 0.2,
     keep: Callable[[Event], bool] | None = None,
 ) -> None:
     """Write every event as a JSON line until `stop` is set and the queue is empty.
 
-    Wakes every `interval` seconds and prints what queued meanwhile, in one write: a printer
-    woken by every event took the GIL from the engine thread on every request, and cost the
-    receiver about a third of its throughput (bench/README.md). 50 ms is below what a person
-    watching the lines notices. Once `stop` is set it prints until `linger` seconds pass with
-    nothing new, so events queued before the stop, and those the engine publishes while it
-    stops (the sockets it closes), are printed too. With `keep` (`serve --filter`), only
-    the events it keeps are printed.
+    Waits for an event, then `gather` seconds more, and prints what queued meanwhile in one
+    write: a printer woken by every event took the GIL from the engine thread on every
+    request, and cost the receiver about a third of its throughput (bench/README.md); one
+    that woke every 50 ms whatever came added up to 50 ms to every line, which a window
+    listing the lines shows (issue 16's arrival-to-row target is 50 ms in all). Under a
+    flood it writes about 1 / `gather` times a second. Once `stop` is set it prints until
+    `linger` seconds pass with nothing new, so events queued before the stop, and those the
+    engine publishes while it stops (the sockets it closes), are printed too. With `keep`
+    (`serve --filter`), only the events it keeps are printed.
     """
     while True:
-        stopping = stop.wait(interval)
-        events = listener.drain()
-        if not events:
-            if not stopping:
-                continue
-            last = listener.get(timeout=linger)
-            if last is None:
+        stopping = stop.is_set()
+        first = listener.get(timeout=linger if stopping else 0.25)
+        if first is None:
+            if stopping:
                 return
-            events = [last, *listener.drain()]
+            continue
+        if gather > 0 and not stopping:
+            stop.wait(gather)
+        events = [first, *listener.drain()]
         lines = []
         for event in events:
             try:
