@@ -30,8 +30,10 @@ Prints one JSON object on its last line (also to `--json PATH`).
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -136,14 +138,17 @@ def build_window(emulator: bool, in_process: bool = False):
     from inspector.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    tmp = tempfile.mkdtemp(prefix="ci-bench-window-")
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)  # the session: 2 KB per request
+    # As `gui` runs it by default: a session file (here in a temporary folder), the engine
+    # in a child process; `--in-process` for the old shape.
     settings = EngineSettings(
         receiver=ReceiverSettings(port=0),
         emulator=EmulatorSettings(port=0) if emulator else None,
+        data_dir=Path(tmp) / "sessions",
     )
-    # As `gui` runs it: the engine in a child process; `--in-process` for the old shape.
     engine = Engine(settings) if in_process else ChildEngine(settings)
     engine.start(timeout=60)
-    tmp = tempfile.mkdtemp(prefix="ci-bench-window-")
     window = MainWindow(engine, QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
     apply_theme(app, window.theme())
     window.resize(1440, 900)
