@@ -401,6 +401,32 @@ class SessionBrowser(QObject):
         self.export_dialog = dialog
         return dialog
 
+    def _live_for_export(
+        self,
+    ) -> tuple[list[Exchange], Callable[[int], Sequence[WsMessage]]]:
+        """The live list for an export from memory (its session file missed some of it):
+        the rows the list holds, and those it read back light from the file whole from the
+        file again (`ui/live_rows.py` lets a row go only once the file has it)."""
+        w = self.window
+        listed = w.model.exchanges()
+        older = [x.id for x in listed if not w.model.in_memory(x.id)]
+        path = w.engine.session_path
+        if not older or path is None:
+            return listed, w.live_messages
+        whole: dict[int, Exchange] = {}
+        messages: dict[int, list[WsMessage]] = {}
+        with SessionReader(path, read_only=True) as reader:
+            for xid in older:
+                x = reader.exchange(xid)
+                if x is not None:
+                    whole[xid] = x
+                    if x.kind is ExchangeKind.WEBSOCKET:
+                        messages[xid] = reader.messages(xid)
+        return (
+            [whole.get(x.id, x) for x in listed],
+            lambda xid: messages[xid] if xid in messages else w.live_messages(xid),
+        )
+
     def export_har(self, out: Path, mask: bool, source: Path | None) -> int | None:
         """Write `source` (a session file; None: the live list in memory) to `out`."""
         try:
@@ -409,13 +435,8 @@ class SessionBrowser(QObject):
                 with SessionReader(source) as reader:
                     n = write_har(reader, out, mask_secrets=mask, secrets=secrets)
             else:
-                w = self.window
-                har = to_har(
-                    w.model.exchanges(),
-                    w.live_messages,
-                    mask_secrets=mask,
-                    secrets=secrets,
-                )
+                exchanges, messages_of = self._live_for_export()
+                har = to_har(exchanges, messages_of, mask_secrets=mask, secrets=secrets)
                 out.write_text(json.dumps(har, indent=1, ensure_ascii=False), encoding="utf-8")
                 n = len(har["log"]["entries"])
         except (SessionFileError, OSError) as exc:

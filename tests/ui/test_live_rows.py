@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import sqlite3
 import urllib.parse
 
 import pytest
@@ -18,6 +19,7 @@ from inspector.core.filter_expr import parse_filter
 from inspector.core.settings import EngineSettings, ReceiverSettings
 from inspector.store.session_reader import SessionReader
 from inspector.ui import live_rows
+from tests.emulator_http import post
 
 TIMEOUT_MS = 20_000
 N = 300
@@ -112,3 +114,36 @@ def test_without_a_session_file_every_row_stays_in_memory(qtbot, window_on):
     qtbot.waitUntil(lambda: w.model.exchange_count() == 120, timeout=TIMEOUT_MS)
     assert len(w.model.recent_exchanges()) == 120
     assert _paths(w) == [f"/cb/{i}" for i in range(120)]
+
+
+def test_export_from_memory_after_a_storage_failure_has_the_old_rows_bodies(
+    qtbot, window_on, tmp_path
+):
+    """The session file missed a request (locked by another program), so Export HAR takes
+    the live list: the rows it let go come back whole from the file, bodies and all."""
+    w = window_on(EngineSettings(receiver=ReceiverSettings(port=0), data_dir=tmp_path / "data"))
+    url = w.engine.receiver_url
+    _send(url, 120)
+    qtbot.waitUntil(lambda: w.model.exchange_count() == 120, timeout=TIMEOUT_MS)
+    assert len(w.model.recent_exchanges()) < 120  # the oldest rows left memory
+    path = w.engine.session_path
+    assert path is not None
+    other = sqlite3.connect(str(path), isolation_level=None)  # another program's lock
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        assert post(url, "/locked", b'{"n":"locked"}') == 200  # after the busy timeout
+        qtbot.waitUntil(lambda: w.storage_banner.isVisibleTo(w), timeout=TIMEOUT_MS)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    qtbot.waitUntil(lambda: w.model.exchange_count() == 121, timeout=TIMEOUT_MS)
+    assert not w.engine.session_complete()
+    out = tmp_path / "live.har"
+    dialog = w.sessions.show_export()
+    dialog.path_field.setText(str(out))
+    dialog.export_button.click()
+    entries = json.loads(out.read_text())["log"]["entries"]
+    paths = [urllib.parse.urlsplit(e["request"]["url"]).path for e in entries]
+    assert paths == [f"/cb/{i}" for i in range(120)] + ["/locked"]
+    bodies = [e["request"]["postData"]["text"] for e in entries]
+    assert bodies == [_body(i).decode() for i in range(120)] + ['{"n":"locked"}']
