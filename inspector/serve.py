@@ -7,6 +7,7 @@ writes each batch with one `write` + `flush`, so printing is never the bottlenec
 from __future__ import annotations
 
 import concurrent.futures
+import faulthandler
 import functools
 import gc
 import json
@@ -158,6 +159,8 @@ def run_serve(
     # Before anything is printed: a SIGTERM right after `listening` must still exit 0.
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if hasattr(signal, "SIGUSR1"):  # `kill -USR1 PID`: every thread's stack on stderr (a hang)
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     engine = Engine(settings)
     engine.on_stop_requested = stop.set
     listener = engine.subscribe()

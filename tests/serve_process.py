@@ -105,8 +105,17 @@ class ServeProcess:
         try:
             return self.proc.wait(15)
         except subprocess.TimeoutExpired:
+            # Where it hangs: serve prints every thread's stack on SIGUSR1 (faulthandler).
+            self.proc.send_signal(signal.SIGUSR1)
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline and not any(
+                "most recent call first" in line for line in self.stderr_lines
+            ):
+                time.sleep(0.05)
             self.proc.kill()
-            raise
+            self.proc.wait(10)
+            stacks = "".join(self.stderr_lines[-200:])
+            raise AssertionError(f"serve did not stop within 15 s of SIGTERM:\n{stacks}") from None
 
     def __enter__(self) -> ServeProcess:
         return self
