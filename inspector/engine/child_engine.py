@@ -146,6 +146,11 @@ class ChildEngine(EngineClient):
                     if settings.emulator is None or emulator_port is None
                     else replace(settings.emulator, port=emulator_port),
                 )
+                # ...and the same session: the list the window shows goes on, and so do its
+                # ids (a new file would number from 1 again).
+                last = self.hello.session if self.hello is not None else None
+                if settings.session_file is None and last is not None and Path(last).exists():
+                    settings = replace(settings, session_file=Path(last))
             self._spawn(settings, timeout)
             self.running = True
 

@@ -10,8 +10,6 @@ request_id, the attempts of one callback sit under one node whose status reads
 
 from __future__ import annotations
 
-import bisect
-from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -85,7 +83,6 @@ class TrafficModel(QStandardItemModel):
         super().__init__(0, _NCOLS, parent)
         self._rows = LiveRows()  # in memory while recent, else read back from the session
         self._search: dict[int, list[str]] = {}  # exchange id -> what a plain word looks in
-        self._file_hits: tuple[Pred, array[int], int] | None = None  # (condition, ids, upto)
         # exchange id -> per column, what the cell shows ({role: value}), for recent rows
         self._cells: dict[int, list[dict[int, Any]]] = {}
         self._marks: dict[int, str] = {}  # exchange id -> why its row is marked (demos)
@@ -259,24 +256,17 @@ class TrafficModel(QStandardItemModel):
         if group is not None and group.request_id:
             return False
         x = self.exchange_at(index)
-        if self._rows.in_memory(x.id) or self._filter is None:
+        at = self._rows.position_of(x.id) if self._grouped else index.row()
+        if at is None or self._rows.in_memory_at(at) or self._filter is None:
             return condition(x)
         # A row read back from the file has no bodies: the file answers for it, in SQL.
-        hits = self._file_hits
-        if hits is None or hits[0] is not self._filter or x.id > hits[2]:
-            found = self._rows.file_matches(self._filter)
-            if found is None:
-                return condition(x)
-            hits = self._file_hits = (self._filter, *found)
-        ids = hits[1]
-        at = bisect.bisect_left(ids, x.id)
-        return at < len(ids) and ids[at] == x.id
+        said = self._rows.file_says(self._filter, at)
+        return condition(x) if said is None else said
 
     def compile(self, condition: Pred) -> Callable[[Exchange], bool]:
         """`condition` as a function of an exchange, reading this model's kept texts (rows
         no longer in memory are asked of the session file, with the same condition)."""
         self._filter = condition
-        self._file_hits = None
         return compile_python(condition, self.search_texts_of)
 
     # -- data -----------------------------------------------------------------------------
@@ -438,7 +428,6 @@ class TrafficModel(QStandardItemModel):
     def clear(self) -> None:
         self._rows.clear()
         self._search.clear()
-        self._file_hits = None
         self._cells.clear()
         self._marks.clear()
         self._groups.clear()

@@ -17,9 +17,11 @@ import pytest
 
 from inspector.core.filter_expr import parse_filter
 from inspector.core.settings import EngineSettings, ReceiverSettings
+from inspector.store.library import SessionLibrary
 from inspector.store.session_reader import SessionReader
 from inspector.ui import live_rows
 from tests.emulator_http import post
+from tests.factories import http_exchange
 
 TIMEOUT_MS = 20_000
 N = 300
@@ -147,3 +149,59 @@ def test_export_from_memory_after_a_storage_failure_has_the_old_rows_bodies(
     assert paths == [f"/cb/{i}" for i in range(120)] + ["/locked"]
     bodies = [e["request"]["postData"]["text"] for e in entries]
     assert bodies == [_body(i).decode() for i in range(120)] + ['{"n":"locked"}']
+
+
+def test_stop_then_start_goes_on_in_the_same_session_and_its_ids(qtbot, window_on, tmp_path):
+    w = window_on(EngineSettings(receiver=ReceiverSettings(port=0), data_dir=tmp_path / "data"))
+    _send(w.engine.receiver_url, 120)
+    qtbot.waitUntil(lambda: w.model.exchange_count() == 120, timeout=TIMEOUT_MS)
+    first = w.engine.session_path
+    for wanted in ("Start", "Stop"):  # Stop, then Start
+        w.toggle_running()
+        qtbot.waitUntil(
+            lambda wanted=wanted: (
+                w.start_stop_action.text() == wanted and w.start_stop_action.isEnabled()
+            ),
+            timeout=TIMEOUT_MS,
+        )
+    assert w.engine.session_path == first
+    _send(w.engine.receiver_url, 10)
+    qtbot.waitUntil(lambda: w.model.exchange_count() == 130, timeout=TIMEOUT_MS)
+    ids = [w.model.exchange_at(w.model.index(r, 0)).id for r in range(130)]
+    assert ids == sorted(set(ids))  # numbered on, not from 1 again
+    assert _paths(w) == [f"/cb/{i}" for i in range(120)] + [f"/cb/{i}" for i in range(10)]
+    with SessionReader(first) as reader:
+        assert reader.count() == 130
+
+
+def test_rows_are_read_back_from_the_file_each_was_captured_into(tmp_path):
+    """Two session files numbering from 1 (an engine that opened a new one): each row comes
+    back from its own, and the filter asks each file about its own rows."""
+    library = SessionLibrary(tmp_path)
+    files = {}
+    for name in ("a", "b"):
+        with library.create(started=1_700_000_000.0 + len(files)) as writer:
+            rows = [
+                http_exchange(i, started=1_700_000_000.0 + i, target=f"/{name}/{i}")
+                for i in range(1, 61)
+            ]
+            for x in rows:
+                writer.submit(x)
+        files[name] = (writer.path, rows)
+    current = [files["a"][0]]
+    live = live_rows.LiveRows(lambda: current[0])
+    try:
+        live.append(files["a"][1])
+        current[0] = files["b"][0]
+        live.append(files["b"][1])
+        assert len(live.recent()) <= KEEP + CHECK_EVERY
+        targets = [f"/a/{i}" for i in range(1, 61)] + [f"/b/{i}" for i in range(1, 61)]
+        assert [x.target for x in live] == targets
+        assert live.at(0).target == "/a/1" and not live.in_memory(1)  # id 1: the latest, b's
+        assert live.get(1).target == "/b/1"
+        condition = parse_filter("path:/a/*").condition
+        assert condition is not None
+        assert [live.file_says(condition, at) for at in (0, 1, 59)] == [True] * 3
+        assert [live.file_says(condition, at) for at in (60, 61, 62)] == [False] * 3
+    finally:
+        live.close()
