@@ -80,9 +80,6 @@ class LiveRows:
     def __len__(self) -> int:
         return len(self._ids)
 
-    def id_at(self, position: int) -> int:
-        return self._ids[position]
-
     def position_of(self, exchange_id: int) -> int | None:
         if self._index is not None:
             return self._index.get(exchange_id)
