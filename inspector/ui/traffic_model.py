@@ -255,13 +255,24 @@ class TrafficModel(QStandardItemModel):
         group = self.group_at(index)
         if group is not None and group.request_id:
             return False
-        x = self.exchange_at(index)
-        at = self._rows.position_of(x.id) if self._grouped else index.row()
-        if at is None or self._rows.in_memory_at(at) or self._filter is None:
-            return condition(x)
-        # A row read back from the file has no bodies: the file answers for it, in SQL.
-        said = self._rows.file_says(self._filter, at)
-        return condition(x) if said is None else said
+        if self._filter is not None:
+            at = self._position_at(index)
+            if at is not None and not self._rows.in_memory_at(at):
+                # Read back from the file, a row has no bodies: the file answers for it, in
+                # SQL, and the row itself is not read at all.
+                said = self._rows.file_says(self._filter, at)
+                if said is not None:
+                    return said
+        return condition(self.exchange_at(index))
+
+    def _position_at(self, index: Index) -> int | None:
+        """The list position of the exchange a row shows (a group row: its latest)."""
+        if not self._grouped:
+            return index.row()
+        parent = index.parent()
+        group = self._groups[parent.row() if parent.isValid() else index.row()]
+        member = group.members[index.row()] if parent.isValid() else group.members[-1]
+        return self._rows.position_of(member)
 
     def compile(self, condition: Pred) -> Callable[[Exchange], bool]:
         """`condition` as a function of an exchange, reading this model's kept texts (rows
