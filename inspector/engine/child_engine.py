@@ -149,8 +149,8 @@ class ChildEngine(EngineClient):
                 # ...and the same session: the list the window shows goes on, and so do its
                 # ids (a new file would number from 1 again).
                 last = self.hello.session if self.hello is not None else None
-                if settings.session_file is None and last is not None and Path(last).exists():
-                    settings = replace(settings, session_file=Path(last))
+                if settings.session_file is None and last is not None and last.exists():
+                    settings = replace(settings, session_file=last)
             self._spawn(settings, timeout)
             self.running = True
 

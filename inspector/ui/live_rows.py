@@ -180,13 +180,8 @@ class LiveRows:
         if len(kept) < self._next_check:
             return
         oldest = list(itertools.islice(kept, len(kept) - KEEP))
-        by_file: dict[Path, list[int]] = {}
-        for at in oldest:
-            path = self._file_of(at)
-            if path is not None:
-                by_file.setdefault(path, []).append(at)
         held: set[int] = set()  # positions
-        for path, positions in by_file.items():
+        for path, positions in self._by_file(oldest).items():
             ids = self._in_file(path, [self._ids[at] for at in positions])
             held.update(at for at in positions if self._ids[at] in ids)
         for at in oldest:
@@ -197,13 +192,17 @@ class LiveRows:
         self._next_check = max(len(kept), KEEP) + CHECK_EVERY
 
     # -- the files ------------------------------------------------------------------------------
+    def _segment(self, position: int) -> int:
+        """Which run of rows captured into one file `position` is in (-1: before any)."""
+        return bisect.bisect_right(self._file_starts, position) - 1
+
     def _file_of(self, position: int) -> Path | None:
-        segment = bisect.bisect_right(self._file_starts, position) - 1
+        segment = self._segment(position)
         return self._files[segment] if segment >= 0 else None
 
     def _segment_span(self, position: int) -> tuple[int, int]:
         """The positions [start, end) captured into the same file as `position`."""
-        segment = bisect.bisect_right(self._file_starts, position) - 1
+        segment = self._segment(position)
         start = self._file_starts[segment] if segment >= 0 else 0
         end = (
             self._file_starts[segment + 1]
@@ -211,6 +210,15 @@ class LiveRows:
             else len(self._ids)
         )
         return start, end
+
+    def _by_file(self, positions: Sequence[int]) -> dict[Path, list[int]]:
+        """These positions by the file their rows were captured into (none for no file)."""
+        by_file: dict[Path, list[int]] = {}
+        for at in positions:
+            path = self._file_of(at)
+            if path is not None:
+                by_file.setdefault(path, []).append(at)
+        return by_file
 
     def _reader(self, path: Path | None) -> SessionReader | None:
         if path is None:
@@ -239,13 +247,9 @@ class LiveRows:
 
     def _from_files(self, positions: Sequence[int]) -> dict[int, Exchange]:
         """The rows at these positions, read back light from their files (by position)."""
-        by_file: dict[Path, list[int]] = {}
-        for at in positions:
-            path = self._file_of(at)
-            if path is not None and at not in self._unreadable:
-                by_file.setdefault(path, []).append(at)
+        readable = [at for at in positions if at not in self._unreadable]
         out: dict[int, Exchange] = {}
-        for path, wanted in by_file.items():
+        for path, wanted in self._by_file(readable).items():
             rows = {x.id: x for x in self._rows_from_file(path, [self._ids[at] for at in wanted])}
             for at in wanted:
                 x = rows.get(self._ids[at])
