@@ -409,19 +409,18 @@ class SessionBrowser(QObject):
         file again (`ui/live_rows.py` lets a row go only once the file has it)."""
         w = self.window
         listed = w.model.exchanges()
-        older = [x.id for x in listed if not w.model.in_memory(x.id)]
+        older = {x.id for x in listed if not w.model.in_memory(x.id)}
         path = w.engine.session_path
         if not older or path is None:
             return listed, w.live_messages
         whole: dict[int, Exchange] = {}
         messages: dict[int, list[WsMessage]] = {}
         with SessionReader(path, read_only=True) as reader:
-            for xid in older:
-                x = reader.exchange(xid)
-                if x is not None:
-                    whole[xid] = x
+            for x in reader.exchanges(after=min(older) - 1):  # one pass, a chunk at a time
+                if x.id in older:
+                    whole[x.id] = x
                     if x.kind is ExchangeKind.WEBSOCKET:
-                        messages[xid] = reader.messages(xid)
+                        messages[x.id] = reader.messages(x.id)
         return (
             [whole.get(x.id, x) for x in listed],
             lambda xid: messages[xid] if xid in messages else w.live_messages(xid),

@@ -193,14 +193,7 @@ class TrafficModel(QStandardItemModel):
 
     def exchange_at(self, index: Index) -> Exchange:
         """The exchange a row shows; a group row shows its latest attempt."""
-        if not self._grouped:
-            return self._rows.at(index.row())
-        parent = index.parent()
-        if not parent.isValid():
-            group = self._groups[index.row()]
-            return self._rows.get(group.members[-1])
-        group = self._groups[parent.row()]
-        return self._rows.get(group.members[index.row()])
+        return self._rows.at(self._position_at(index))
 
     def index_of(self, exchange_id: int) -> QModelIndex:
         """The row of an exchange (a child row when grouped under a request_id)."""
@@ -257,7 +250,7 @@ class TrafficModel(QStandardItemModel):
             return False
         if self._filter is not None:
             at = self._position_at(index)
-            if at is not None and not self._rows.in_memory_at(at):
+            if not self._rows.in_memory_at(at):
                 # Read back from the file, a row has no bodies: the file answers for it, in
                 # SQL, and the row itself is not read at all.
                 said = self._rows.file_says(self._filter, at)
@@ -265,14 +258,16 @@ class TrafficModel(QStandardItemModel):
                     return said
         return condition(self.exchange_at(index))
 
-    def _position_at(self, index: Index) -> int | None:
+    def _position_at(self, index: Index) -> int:
         """The list position of the exchange a row shows (a group row: its latest)."""
         if not self._grouped:
             return index.row()
         parent = index.parent()
         group = self._groups[parent.row() if parent.isValid() else index.row()]
         member = group.members[index.row()] if parent.isValid() else group.members[-1]
-        return self._rows.position_of(member)
+        at = self._rows.position_of(member)
+        assert at is not None  # a group's members are listed
+        return at
 
     def compile(self, condition: Pred) -> Callable[[Exchange], bool]:
         """`condition` as a function of an exchange, reading this model's kept texts (rows
@@ -283,15 +278,9 @@ class TrafficModel(QStandardItemModel):
     # -- data -----------------------------------------------------------------------------
     def _shown(self, index: Index) -> tuple[Exchange, GroupSummary | None]:
         """The exchange a row shows, and its node's summary when it is a request_id's node."""
-        if not self._grouped:
-            return self._rows.at(index.row()), None
-        parent = index.parent()
-        if parent.isValid():
-            group = self._groups[parent.row()]
-            return self._rows.get(group.members[index.row()]), None
-        group = self._groups[index.row()]
-        x = self._rows.get(group.members[-1])
-        if group.request_id is None:  # a lone exchange shows as itself
+        x = self.exchange_at(index)
+        group = self.group_at(index)
+        if group is None or group.request_id is None:  # an attempt, or a lone exchange
             return x, None
         return x, self.group_summary(group)
 
