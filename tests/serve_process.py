@@ -41,8 +41,12 @@ class ServeProcess:
         self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
         self.stderr_lines: list[str] = []
         self.raw_stdout: list[str] = []
-        threading.Thread(target=self._read_stdout, daemon=True).start()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
+        self._readers = [
+            threading.Thread(target=self._read_stdout, name="serve-stdout", daemon=True),
+            threading.Thread(target=self._read_stderr, name="serve-stderr", daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
         first = self.next_event(timeout=30)
         assert first["event"] == "listening", first
         self.listening = first
@@ -103,7 +107,7 @@ class ServeProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            return self.proc.wait(15)
+            code = self.proc.wait(15)
         except subprocess.TimeoutExpired:
             # Where it hangs: serve prints every thread's stack on SIGUSR1 (faulthandler).
             self.proc.send_signal(signal.SIGUSR1)
@@ -116,6 +120,9 @@ class ServeProcess:
             self.proc.wait(10)
             stacks = "".join(self.stderr_lines[-200:])
             raise AssertionError(f"serve did not stop within 15 s of SIGTERM:\n{stacks}") from None
+        for reader in self._readers:  # they end at the pipes' end of file: none left behind
+            reader.join(10)
+        return code
 
     def __enter__(self) -> ServeProcess:
         return self

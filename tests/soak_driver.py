@@ -396,8 +396,12 @@ class SoakServe:
         self.pid = self.proc.pid
         self._listening: dict[str, Any] = {}
         self._ready = threading.Event()
-        threading.Thread(target=self._read_stdout, daemon=True).start()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
+        self._readers = [
+            threading.Thread(target=self._read_stdout, name="soak-stdout", daemon=True),
+            threading.Thread(target=self._read_stderr, name="soak-stderr", daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
         if not self._ready.wait(30) or not self._listening:
             self.stop()
             raise RuntimeError(f"serve did not start: {''.join(self.stderr_tail)}")
@@ -444,10 +448,13 @@ class SoakServe:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            return self.proc.wait(30)
+            code = self.proc.wait(30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             raise
+        for reader in self._readers:  # they end at the pipes' end of file: none left behind
+            reader.join(10)
+        return code
 
 
 # -- samples --------------------------------------------------------------------------------
