@@ -289,11 +289,13 @@ def write_har(
     mask_secrets: bool = False,
     secrets: Sequence[str] = (),
     where: Pred | None = None,
+    after: int | None = None,
 ) -> int:
     """Export the session `reader` to `path` (with `where`, only the exchanges it holds
-    for: `export --filter`); returns the entry count."""
+    for: `export --filter`; with `after`, only those with a higher id: the live list after a
+    Clear); returns the entry count."""
     har = to_har(
-        reader.exchanges(where=where),
+        reader.exchanges(where=where, after=after),
         reader.messages,
         mask_secrets=mask_secrets,
         secrets=secrets,

@@ -86,6 +86,10 @@ class LiveRows:
         at = bisect.bisect_left(self._ids, exchange_id)
         return at if at < len(self._ids) and self._ids[at] == exchange_id else None
 
+    def first_id(self) -> int | None:
+        """The lowest id listed (ids count up, so all listed rows are from it on), or None."""
+        return min(self._ids) if self._ids else None
+
     def __contains__(self, exchange_id: int) -> bool:
         return self.position_of(exchange_id) is not None
 

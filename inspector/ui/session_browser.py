@@ -387,16 +387,23 @@ class SessionBrowser(QObject):
 
     def show_export(self, path: Path | None = None, what: str = "") -> ExportHarDialog:
         """Export `path` (default: the session shown in the list) as HAR."""
+        after: int | None = None
         if path is None:
             engine = self.window.engine
             # The live capture from its session file, unless that file missed some of it
             # (a full disk): then from memory, which has everything.
             complete_on_disk = engine.session_complete()
-            live = engine.session_path if complete_on_disk else None
+            first = self.window.model.first_id()
+            # What the list shows: a Clear takes rows off the list, not out of the file, so
+            # the file's rows from the list's first on (an empty list: from memory, nothing).
+            live = engine.session_path if complete_on_disk and first is not None else None
             path = self.stored.path if self.stored else live
+            after = None if self.stored or first is None else first - 1
             what = what or (self.stored.title if self.stored else "the live capture")
         dialog = ExportHarDialog(what or str(path), self.window)
-        dialog.accepted.connect(lambda: self.export_har(dialog.path(), dialog.mask_secrets(), path))
+        dialog.accepted.connect(
+            lambda: self.export_har(dialog.path(), dialog.mask_secrets(), path, after)
+        )
         dialog.open()
         self.export_dialog = dialog
         return dialog
@@ -426,13 +433,16 @@ class SessionBrowser(QObject):
             lambda xid: messages[xid] if xid in messages else w.live_messages(xid),
         )
 
-    def export_har(self, out: Path, mask: bool, source: Path | None) -> int | None:
-        """Write `source` (a session file; None: the live list in memory) to `out`."""
+    def export_har(
+        self, out: Path, mask: bool, source: Path | None, after: int | None = None
+    ) -> int | None:
+        """Write `source` (a session file, its exchanges above id `after` when given; None:
+        the live list in memory) to `out`."""
         try:
             secrets = self.window.submit_panel.secrets()
             if source is not None:
                 with SessionReader(source) as reader:
-                    n = write_har(reader, out, mask_secrets=mask, secrets=secrets)
+                    n = write_har(reader, out, mask_secrets=mask, secrets=secrets, after=after)
             else:
                 exchanges, messages_of = self._live_for_export()
                 har = to_har(exchanges, messages_of, mask_secrets=mask, secrets=secrets)

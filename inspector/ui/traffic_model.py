@@ -172,6 +172,10 @@ class TrafficModel(QStandardItemModel):
         """Every row of the list (those no longer in memory read back light)."""
         return list(self._rows)
 
+    def first_id(self) -> int | None:
+        """The lowest id listed (None: the list is empty); what a Clear left out is below."""
+        return self._rows.first_id()
+
     def in_memory(self, exchange_id: int) -> bool:
         """True when the list holds the row as the engine's event gave it; False when it
         was read back from the session file (light: no bodies)."""

@@ -5,6 +5,7 @@ sessions dialog, HAR export and import."""
 from __future__ import annotations
 
 import http.client
+import json
 import sqlite3
 import urllib.parse
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QMessageBox
 from inspector.core.settings import ReceiverSettings
 from inspector.engine.engine import EngineSettings
 from inspector.store.library import SessionLibrary
+from inspector.store.session_reader import SessionReader
 from inspector.ui.main_window import MainWindow
 from inspector.ui.stored_session import StoredSession
 from tests.factories import write_capture_session
@@ -256,3 +258,28 @@ def test_file_export_har_from_the_menu_writes_the_live_capture(qtbot, session_wi
     dialog.export_button.click()
     assert "/menu-export" in out.read_text()
     assert "Exported 1 entries" in w.statusBar().currentMessage()
+
+
+def test_the_live_capture_exported_after_clear_holds_what_the_list_shows(
+    qtbot, session_window, data_dir
+):
+    """Clear takes rows off the list, not out of the session file (Sessions… still opens
+    them); the live capture's export holds the list: what came after the Clear."""
+    w = session_window()
+    assert _post(w.engine.receiver_url, "/before-clear", b'{"a":1}') == 200
+    qtbot.waitUntil(lambda: w.model.rowCount() == 1, timeout=TIMEOUT_MS)
+    w.clear_action.trigger()
+    assert w.model.rowCount() == 0
+    empty = data_dir / "empty.har"
+    w.sessions.show_export().path_field.setText(str(empty))
+    w.sessions.export_dialog.export_button.click()
+    assert json.loads(empty.read_text())["log"]["entries"] == []
+    assert _post(w.engine.receiver_url, "/after-clear", b'{"b":2}') == 200
+    qtbot.waitUntil(lambda: w.model.rowCount() == 1, timeout=TIMEOUT_MS)
+    out = data_dir / "after-clear.har"
+    w.sessions.show_export().path_field.setText(str(out))
+    w.sessions.export_dialog.export_button.click()
+    urls = [e["request"]["url"] for e in json.loads(out.read_text())["log"]["entries"]]
+    assert [u.rsplit("/", 1)[1] for u in urls] == ["after-clear"]
+    with SessionReader(w.engine.session_path) as reader:  # the file keeps both
+        assert [x.path for x in reader.exchanges()] == ["/before-clear", "/after-clear"]
