@@ -68,6 +68,7 @@ class Engine:
         self._faults = FaultInjector(self._publish_emulator_event, self.settings.faults)
         self.persister: Persister | None = None  # set when settings.data_dir is given
         self.session_path: Path | None = None
+        self._created: Path | None = None  # the session file this start created, if it did
         self.running = False  # between a successful start() and stop()
         self._lifecycle = threading.Lock()  # start() and stop() one at a time
         # Why the session file is not taking the capture now (a StorageEvent), or None.
@@ -148,13 +149,20 @@ class Engine:
             loop.close()
 
     async def _start_servers(self) -> None:
+        self._created = None
         await self.receiver.start()
         # The session file once the receiver listens (a port in use makes no empty file), and
         # before any request can be handled: no `await` in between.
+        # A restart (Stop, Start) goes on in the session the last run captured into, and its
+        # ids with it, as a restarted child engine does (engine/child_engine.py).
+        last = self.session_path
         if self.settings.session_file is not None:
             self._open_session(self.settings.session_file.parent, self.settings.session_file)
+        elif last is not None and last.exists():
+            self._open_session(last.parent, last)
         elif self.settings.data_dir is not None:
             self._open_session(self.settings.data_dir)
+            self._created = self.session_path
         # A restart (Stop, Start) listens on the same port, even when port 0 chose it: the
         # URL given to Deepgram stays valid. If something took the port meanwhile, start()
         # raises PortInUseError and the caller says so.
@@ -252,12 +260,15 @@ class Engine:
             )
 
     def _discard_unused_session(self) -> None:
-        """After a failed start: the session file opened for it goes if nothing reached it."""
-        persister, path = self.persister, self.session_path
-        self.persister, self.session_path, self.receiver.persist = None, None, None
-        if self.settings.session_file is not None:
-            return  # a file given to append to is the caller's: never deleted here
-        if persister is not None and path is not None and persister.writer.committed == 0:
+        """After a failed start: a session file this start created goes if nothing reached
+        it. One it went on in (given, or an earlier run's) stays, and the next Start goes on
+        in it."""
+        persister, path, self._created = self.persister, self._created, None
+        self.persister, self.receiver.persist = None, None
+        if path is None:
+            return
+        self.session_path = None
+        if persister is not None and persister.writer.committed == 0:
             try:
                 SessionLibrary(self.settings.data_dir).delete(path.stem)
             except (OSError, LookupError) as exc:

@@ -61,3 +61,36 @@ def test_a_start_that_fails_deletes_no_session_and_leaves_no_empty_file(tmp_path
                 taken.start()
     assert [(info.path, info.count) for info in SessionLibrary(tmp_path).list()] == before
     assert taken.session_path is None and taken.persister is None
+
+
+def test_start_after_stop_goes_on_in_the_same_session_even_after_a_start_that_failed(tmp_path):
+    """Stop, then Start (the window's toolbar): the same file, ids numbered on. A Start that
+    fails (another program took the port meanwhile) deletes nothing, and the next goes on."""
+    engine = Engine(EngineSettings(receiver=ReceiverSettings(port=0), data_dir=tmp_path))
+
+    def post(path: str) -> None:
+        request = urllib.request.Request(f"{engine.receiver_url}{path}", data=b"{}", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            assert reply.status == 200
+
+    engine.start()
+    try:
+        post("/first")
+    finally:
+        engine.stop()
+    first, port = engine.session_path, engine.receiver.port
+    with socket.socket() as other:  # the port is taken: Start fails
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        other.bind(("127.0.0.1", port))
+        other.listen()
+        with pytest.raises(PortInUseError):
+            engine.start()
+    assert [info.path for info in SessionLibrary(tmp_path).list()] == [first]
+    engine.start()
+    try:
+        post("/second")
+    finally:
+        engine.stop()
+    assert engine.session_path == first
+    with SessionReader(first) as reader:
+        assert [(r.id, r.target) for r in reader.rows()] == [(1, "/first"), (2, "/second")]
