@@ -72,7 +72,7 @@ from ..core.events import (
 from ..core.handler_checks import CheckRequest
 from ..core.public_url import PublicUrlEvent
 from ..core.records import Exchange, ExchangeKind, WsMessage
-from ..core.replay_reply import ReplayReply
+from ..core.replay_reply import ReplayReply, check_replayable
 from ..core.rules import HoldAnswer, Respond, Rule
 from ..core.rules_file import RuleError, rule_from_table
 from ..core.settings import EmulatorSettings, EngineSettings, ReceiverSettings
@@ -333,10 +333,10 @@ class EngineClient(PublicUrlClient):
         the line left out)."""
         out: concurrent.futures.Future[ReplayReply] = concurrent.futures.Future()
         if len(exchange.body) == exchange.body_size or body is not None:
-            if exchange.kind is ExchangeKind.WEBSOCKET and method is None:
-                out.set_exception(
-                    ValueError("a WebSocket connection cannot be replayed as an HTTP request")
-                )
+            try:  # sent in full, it is not looked up in the engine, which checks the rest
+                check_replayable(exchange, method)
+            except ValueError as exc:
+                out.set_exception(exc)
                 return out
             method = method or exchange.method
             headers = exchange.headers if headers is None else headers

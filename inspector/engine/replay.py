@@ -16,8 +16,8 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from ..core.headers import Header, decode_headers
-from ..core.records import Exchange, ExchangeKind
-from ..core.replay_reply import ReplayReply
+from ..core.records import Exchange
+from ..core.replay_reply import ReplayReply, check_replayable
 
 REPLAY_TIMEOUT = 30.0
 _NOT_REPLAYED = frozenset({"host", "content-length", "transfer-encoding", "connection"})
@@ -38,8 +38,7 @@ async def replay(
     `url` is used as given, path and query exactly (no re-encoding). Raises
     aiohttp.ClientError / asyncio.TimeoutError when the URL cannot be reached.
     """
-    if exchange.kind is ExchangeKind.WEBSOCKET and method is None:
-        raise ValueError("a WebSocket connection cannot be replayed as an HTTP request")
+    check_replayable(exchange, method)
     return await replay_request(
         method or exchange.method,
         url,

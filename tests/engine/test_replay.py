@@ -12,7 +12,10 @@ from inspector.core.events import ExchangeAdded
 from inspector.core.records import Exchange
 from inspector.core.replay_reply import replay_url
 from inspector.core.rules_file import rule_from_table
+from inspector.core.settings import EngineSettings, ReceiverSettings
+from inspector.engine.child_engine import ChildEngine
 from inspector.engine.replay import replay
+from tests.factories import ws_exchange
 
 BODY = bytes(range(256)) + b'{"metadata": {"request_id": "r"}}'
 _SET_BY_CLIENT = {"host", "content-length"}
@@ -82,3 +85,22 @@ def test_replay_to_a_closed_port_raises(start_engine):
 
     with pytest.raises(aiohttp.ClientError):
         asyncio.run(replay(original, "http://127.0.0.1:9/cb", timeout=5))
+
+
+@pytest.mark.parametrize("where", ["in-process", "child"])
+def test_a_websocket_row_is_not_replayed_as_an_http_request(start_engine, tmp_path, where):
+    """A stored session's WebSocket row, sent to either engine: the replay says why it cannot
+    go (with a method given, the user's own HTTP request, it may)."""
+    x, _messages = ws_exchange()
+    if where == "child":
+        engine = ChildEngine(EngineSettings(receiver=ReceiverSettings(port=0)))
+        engine.start()
+    else:
+        engine, _log = start_engine()
+    try:
+        future = engine.replay(x, replay_url(engine.receiver_url, x))
+        with pytest.raises(ValueError, match="WebSocket connection cannot be replayed"):
+            future.result(30)
+    finally:
+        if where == "child":
+            engine.stop()
