@@ -383,8 +383,10 @@ class EngineClient(PublicUrlClient):
         self.send(CancelHandlerCheck(run_id))
 
     def settle(self, timeout: float = 10.0) -> None:
-        """Wait until the engine has carried out every command sent so far (it takes them
-        one at a time, in order: the answer to a harmless one after them says so)."""
+        """Wait until the engine has taken every command sent so far: it starts them in the
+        order sent, and a setting (rules, settings, faults, guards) is in force before its
+        command first waits, so the answer to a harmless one sent after them says so.
+        Commands that take long (a submission, a replay) may still be running."""
         self.send(FetchList(after=2**62, limit=1)).result(timeout)
 
     # -- commands ------------------------------------------------------------------------

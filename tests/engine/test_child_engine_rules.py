@@ -45,6 +45,7 @@ def test_the_child_starts_with_the_rules_and_answers_held_requests_as_told(child
 
     engine.set_rules(())
     assert engine.rules() == ()
+    engine.settle()  # in force in the child (the rules cross the control pipe, the POST not)
     assert _post(engine.receiver_url + "/gone", b"{}") == 200
     with pytest.raises(ControlError, match=r"answer_held\.status: 700 is out of range"):
         engine.send(AnswerHeld(1, status=700)).result(10)
