@@ -72,9 +72,10 @@ def add_store_commands(subparsers: Any) -> None:
     imp = subparsers.add_parser(
         "import",
         help="import a HAR file as a read-only session",
-        description="Import a HAR (exported here, or by a browser) as a read-only session.",
+        description="Import a HAR (exported here, by a browser, HTTP Toolkit or mitmproxy, "
+        "plain or compressed: .zhar, .har.gz) as a read-only session.",
     )
-    imp.add_argument("har", metavar="IN.har", type=Path, help="the HAR file")
+    imp.add_argument("har", metavar="IN.har", type=Path, help="the HAR file (.har, .zhar, .har.gz)")
     _data_dir(imp)
 
 

@@ -27,6 +27,7 @@ import json
 import math
 import re
 import urllib.parse
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -566,10 +567,36 @@ def har_to_records(data: Any) -> tuple[list[Exchange], list[WsMessage]]:
     return exchanges, messages
 
 
-def load_har(path: str | Path) -> Any:
-    """Parsed JSON of a HAR file, or HarError saying why it is not one."""
+# A compressed HAR's JSON may be this big at most (a small file can unpack to far more).
+MAX_UNPACKED = 4 * 1024**3
+
+
+def _unpacked(data: bytes, path: str | Path) -> bytes:
+    """`data` as JSON bytes: mitmproxy's `.zhar` is zlib, a `.har.gz` gzip; a plain HAR (a
+    UTF-8 BOM and all) is returned as it is."""
+    if data[:2] == b"\x1f\x8b":
+        wbits, what = 16 + zlib.MAX_WBITS, "gzip"
+    elif len(data) > 1 and data[0] == 0x78 and (data[0] << 8 | data[1]) % 31 == 0:
+        wbits, what = zlib.MAX_WBITS, "zlib"
+    else:
+        return data
+    unpack = zlib.decompressobj(wbits)
     try:
-        text = Path(path).read_bytes()
+        out = unpack.decompress(data, MAX_UNPACKED)
+    except zlib.error as exc:
+        raise HarError(f"{path} is not a HAR file (damaged {what} data: {exc})") from None
+    if unpack.unconsumed_tail:
+        raise HarError(f"{path} unpacks to more than {MAX_UNPACKED // 1024**3} GiB of JSON")
+    if not unpack.eof:
+        raise HarError(f"{path} is not a HAR file (its {what} data ends too early)")
+    return out
+
+
+def load_har(path: str | Path) -> Any:
+    """Parsed JSON of a HAR file (plain, mitmproxy's zlib `.zhar` or gzip), or HarError
+    saying why it is not one."""
+    try:
+        text = _unpacked(Path(path).read_bytes(), path)
     except OSError as exc:
         raise HarError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:

@@ -458,7 +458,10 @@ class SessionBrowser(QObject):
     def _ask_import(self) -> QFileDialog:
         """The file dialog, opened without blocking (never exec: nothing waits on the user)."""
         dialog = QFileDialog(
-            self.window, "Import HAR", str(Path.home()), "HAR files (*.har);;All files (*)"
+            self.window,
+            "Import HAR",
+            str(Path.home()),
+            "HAR files (*.har *.zhar *.har.gz);;All files (*)",
         )
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -4,9 +4,11 @@ mask secrets everywhere, and HARs made by browsers import too."""
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import math
 import urllib.parse
+import zlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from hypothesis import strategies as st
 from inspector.core.basic_auth import encode_basic_auth
 from inspector.core.body_view import view_body
 from inspector.core.records import ExchangeKind, WsKind
+from inspector.store import har
 from inspector.store.har import HarError, har_to_records, import_har, to_har, write_har
 from inspector.store.library import SessionLibrary
 from inspector.store.session import SessionWriter
@@ -322,6 +325,121 @@ def test_a_file_that_is_not_json_is_a_har_error(tmp_path):
     with pytest.raises(HarError, match="not a HAR file"):
         import_har(path, SessionLibrary(tmp_path))
     assert SessionLibrary(tmp_path).list() == []
+
+
+def _mitmproxy_har() -> dict[str, Any]:
+    """The shape mitmproxy's `save.har` (and `--set hardump=`) writes: times with microseconds
+    and +00:00, -1 timings, `params` beside `text` (None when it is not text), a flow with no
+    reply as status 0 with `_error`, a WebSocket's binary frames base64 without `encoding`."""
+    return {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "mitmproxy exporthar", "version": "0.1", "comment": "11.0.0"},
+            "pages": [],
+            "entries": [
+                {
+                    "startedDateTime": "2026-11-25T14:00:00.123456+00:00",
+                    "time": 12.5,
+                    "request": {
+                        "method": "POST",
+                        "url": "https://hooks.example.com/dg?job=1",
+                        "httpVersion": "HTTP/1.1",
+                        "cookies": [],
+                        "headers": [
+                            {"name": "dg-token", "value": "c0ffee"},
+                            {"name": "Content-Type", "value": "application/json"},
+                        ],
+                        "queryString": [{"name": "job", "value": "1"}],
+                        "headersSize": 60,
+                        "bodySize": 35,
+                        "postData": {
+                            "mimeType": "application/json",
+                            "text": '{"metadata":{"request_id":"r-1"}}',
+                            "params": [],
+                        },
+                    },
+                    "response": {
+                        "status": 200,
+                        "statusText": "OK",
+                        "httpVersion": "HTTP/1.1",
+                        "cookies": [],
+                        "headers": [{"name": "Content-Length", "value": "0"}],
+                        "content": {"size": 0, "compression": 0, "mimeType": "", "text": ""},
+                        "redirectURL": "",
+                        "headersSize": 20,
+                        "bodySize": 0,
+                    },
+                    "cache": {},
+                    "timings": {"connect": -1.0, "ssl": -1.0, "send": 1, "receive": 1, "wait": 10},
+                    "serverIPAddress": "127.0.0.1",
+                },
+                {
+                    "startedDateTime": "2026-11-25T14:00:01.000000+00:00",
+                    "time": 0,
+                    "request": {
+                        "method": "PUT",
+                        "url": "https://hooks.example.com/dg",
+                        "httpVersion": "HTTP/1.1",
+                        "headers": [],
+                        "postData": {"mimeType": "", "text": None, "params": []},
+                    },
+                    "response": {"status": 0, "headers": [], "content": {}, "_error": "reset"},
+                    "timings": {"connect": None, "ssl": None, "send": 0, "receive": 0, "wait": 0},
+                },
+                {
+                    "startedDateTime": "2026-11-25T14:00:02+00:00",
+                    "time": 3,
+                    "request": {"method": "GET", "url": "https://api.example.com/v1/listen"},
+                    "response": {"status": 101, "headers": []},
+                    "_resourceType": "websocket",
+                    "_webSocketMessages": [
+                        {"type": "send", "time": 1795615202.5, "opcode": 2, "data": "AAEC"},
+                        {"type": "receive", "time": 1795615202.6, "opcode": 1, "data": "{}"},
+                    ],
+                },
+            ],
+        }
+    }
+
+
+@pytest.mark.parametrize("packing", ["plain", "zhar", "gzip"])
+def test_a_mitmproxy_har_imports_plain_or_compressed(tmp_path, packing):
+    raw = json.dumps(_mitmproxy_har(), indent=4).encode()
+    path = tmp_path / {"plain": "flows.har", "zhar": "flows.zhar", "gzip": "flows.har.gz"}[packing]
+    path.write_bytes(
+        {"plain": raw, "zhar": zlib.compress(raw, 9), "gzip": gzip.compress(raw)}[packing]
+    )
+    library = SessionLibrary(tmp_path / "data")
+    session_id, count = import_har(path, library)
+    assert count == 3
+    with library.open(session_id) as reader:
+        posted, reset, ws = reader.exchanges()
+        assert (posted.method, posted.target, posted.status) == ("POST", "/dg?job=1", 200)
+        assert posted.started == pytest.approx(1795615200.123456)
+        assert posted.dg_token == "c0ffee" and posted.request_id == "r-1"
+        assert (reset.method, reset.body, reset.status) == ("PUT", b"", None)
+        assert ws.kind is ExchangeKind.WEBSOCKET
+        assert [(m.kind, m.data) for m in reader.messages(ws.id)] == [
+            (WsKind.BINARY, b"\x00\x01\x02"),
+            (WsKind.TEXT, b"{}"),
+        ]
+
+
+def test_a_damaged_or_oversized_compressed_har_is_a_har_error(tmp_path, monkeypatch):
+    raw = json.dumps(_mitmproxy_har()).encode()
+    cases = {
+        "cut.zhar": (zlib.compress(raw)[:40], "ends too early"),
+        "cut.har.gz": (gzip.compress(raw)[:-12], "ends too early"),
+        "bad.zhar": (b"\x78\x9c" + b"\xff" * 40, "damaged zlib data"),
+        "big.zhar": (zlib.compress(b" " * 5000 + raw), "unpacks to more than"),
+    }
+    monkeypatch.setattr(har, "MAX_UNPACKED", 4096)  # the 4 GiB bound, made small to reach
+    for name, (data, message) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(HarError, match=message):
+            import_har(path, SessionLibrary(tmp_path / "data"))
+    assert SessionLibrary(tmp_path / "data").list() == []
 
 
 _json = st.recursive(
