@@ -96,3 +96,8 @@ column_index  # core/columns.py
 _.commits  # store/session.py
 # Keeps the filter box's completer (its Python slots) referenced beside its Qt parent.
 _.filter_completer  # ui/traffic_pane.py
+# A barrier a client of the control API waits on: every command sent so far taken (scripts
+# and tests; the window needs none, each of its commands has a future of its own).
+_.settle  # engine/control_client.py
+# inspector.testing for the SDK's 3.x and 4.x (docs/testing.md): options, not an environment.
+_.sdk_options  # testing/emulator.py

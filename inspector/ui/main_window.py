@@ -254,7 +254,6 @@ class MainWindow(QMainWindow):
         self.clear_action.triggered.connect(self.clear)
         bar.addAction(self.clear_action)
         self.addToolBar(bar)
-        self.toolbar = bar
         # Public URL, guards and forwarding to the user's app (issue 13): a row of its own.
         self.public_control, self.forward_control = add_public_toolbar(self)
         self.public_url_opener = self._focus_public_url  # the first-run guide's button

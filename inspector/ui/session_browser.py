@@ -92,7 +92,6 @@ class SessionBrowser(QObject):
         self.sessions_dialog: SessionsDialog | None = None
         self.export_dialog: ExportHarDialog | None = None
         self.error_box: QMessageBox | None = None
-        self.import_dialog: QFileDialog | None = None
         self._build_banner()
 
     # -- building -------------------------------------------------------------------------
@@ -467,7 +466,6 @@ class SessionBrowser(QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.fileSelected.connect(lambda path: self.import_har_file(Path(path)))
         dialog.open()
-        self.import_dialog = dialog
         return dialog
 
     def import_har_file(self, path: Path) -> bool:

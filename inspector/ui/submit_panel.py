@@ -16,7 +16,7 @@ import concurrent.futures
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -150,7 +150,6 @@ class SubmitPanel(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(form)
-        self.form_scroll = scroll
 
         send_row = self._build_send_row()
 
@@ -841,6 +840,3 @@ def submit_command(
     return Submit(
         base_url=base, key=key, params=tuple(params), stream=streaming, speed=speed, **audio
     )
-
-
-SubmitDone = Callable[[Submission], None]

@@ -145,9 +145,6 @@ class ElidedLabel(QLabel):
         """The whole text (what is shown may be elided)."""
         return self._full
 
-    def shown_text(self) -> str:
-        return super().text()
-
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._elide()
