@@ -49,13 +49,14 @@ def emulator_engine(shared_emulator_engine: ChildEngine) -> Iterator[ChildEngine
 
 
 @pytest.fixture
-def window_on(qtbot, qsettings) -> Iterator[Callable[[EngineSettings], MainWindow]]:
-    """`window_on(settings)`: a shown window on a real engine started with `settings`; the
-    engines are stopped after the test."""
-    engines: list[Engine] = []
+def window_on(qtbot, qsettings) -> Iterator[Callable[..., MainWindow]]:
+    """`window_on(settings)`: a shown window on a real engine started with `settings`, in a
+    child process as `gui` runs it (`in_process=True`: on a thread, as `gui
+    --engine-in-process`); the engines are stopped after the test."""
+    engines: list[Engine | ChildEngine] = []
 
-    def make(settings: EngineSettings) -> MainWindow:
-        engine = window_engine(settings)
+    def make(settings: EngineSettings, in_process: bool = False) -> MainWindow:
+        engine = Engine(settings) if in_process else window_engine(settings)
         engine.start()
         engines.append(engine)
         w = MainWindow(engine, qsettings)

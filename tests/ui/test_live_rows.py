@@ -17,11 +17,9 @@ import pytest
 
 from inspector.core.filter_expr import parse_filter
 from inspector.core.settings import EngineSettings, ReceiverSettings
-from inspector.engine.engine import Engine
 from inspector.store.library import SessionLibrary
 from inspector.store.session_reader import SessionReader
 from inspector.ui import live_rows
-from inspector.ui.main_window import MainWindow
 from tests.emulator_http import post
 from tests.factories import http_exchange
 
@@ -154,18 +152,9 @@ def test_export_from_memory_after_a_storage_failure_has_the_old_rows_bodies(
 
 
 @pytest.mark.parametrize("where", ["child", "in-process"])
-def test_stop_then_start_goes_on_in_the_same_session_and_its_ids(
-    qtbot, window_on, qsettings, tmp_path, where
-):
+def test_stop_then_start_goes_on_in_the_same_session_and_its_ids(qtbot, window_on, tmp_path, where):
     settings = EngineSettings(receiver=ReceiverSettings(port=0), data_dir=tmp_path / "data")
-    if where == "child":
-        w = window_on(settings)
-    else:  # gui --engine-in-process
-        engine = Engine(settings)
-        engine.start()
-        w = MainWindow(engine, qsettings)
-        qtbot.addWidget(w)
-        w.show()
+    w = window_on(settings, in_process=where == "in-process")
     _send(w.engine.receiver_url, 120)
     qtbot.waitUntil(lambda: w.model.exchange_count() == 120, timeout=TIMEOUT_MS)
     first = w.engine.session_path
@@ -186,8 +175,6 @@ def test_stop_then_start_goes_on_in_the_same_session_and_its_ids(
     with SessionReader(first) as reader:
         assert reader.count() == 130
     assert [info.path for info in SessionLibrary(tmp_path / "data").list()] == [first]
-    if where == "in-process":
-        engine.stop()
 
 
 def test_rows_are_read_back_from_the_file_each_was_captured_into(tmp_path):
