@@ -387,18 +387,17 @@ class SessionBrowser(QObject):
     def show_export(self, path: Path | None = None, what: str = "") -> ExportHarDialog:
         """Export `path` (default: the session shown in the list) as HAR."""
         after: int | None = None
-        if path is None:
-            engine = self.window.engine
-            # The live capture from its session file, unless that file missed some of it
-            # (a full disk): then from memory, which has everything.
-            complete_on_disk = engine.session_complete()
-            first = self.window.model.first_id()
-            # What the list shows: a Clear takes rows off the list, not out of the file, so
-            # the file's rows from the list's first on (an empty list: from memory, nothing).
-            live = engine.session_path if complete_on_disk and first is not None else None
-            path = self.stored.path if self.stored else live
-            after = None if self.stored or first is None else first - 1
-            what = what or (self.stored.title if self.stored else "the live capture")
+        if path is None and self.stored is not None:
+            path, what = self.stored.path, what or self.stored.title
+        elif path is None:
+            # The live capture, as the list shows it: a Clear takes rows off the list, not out
+            # of the session file, so the file's rows from the list's first on. From memory
+            # (path None), which has everything, when the file missed some (a full disk) or
+            # the list is empty.
+            engine, first = self.window.engine, self.window.model.first_id()
+            if first is not None and engine.session_complete():
+                path, after = engine.session_path, first - 1
+            what = what or "the live capture"
         dialog = ExportHarDialog(what or str(path), self.window)
         dialog.accepted.connect(
             lambda: self.export_har(dialog.path(), dialog.mask_secrets(), path, after)
